@@ -1,0 +1,17 @@
+"""Reusable Azure platform components. They know nothing of environments: every value is an argument."""
+
+from components._aliases import is_versioned_type_alias, register_versioned_alias_pruning
+from components._tags import FINOPS_TAG_NAMES, finops_tags, merge_tags
+from components.action_group import ActionGroup, ActionGroupArgs
+from components.errors import InvalidArgumentError
+
+__all__ = [
+    "FINOPS_TAG_NAMES",
+    "ActionGroup",
+    "ActionGroupArgs",
+    "InvalidArgumentError",
+    "finops_tags",
+    "is_versioned_type_alias",
+    "merge_tags",
+    "register_versioned_alias_pruning",
+]

@@ -1,0 +1,79 @@
+"""An Azure Monitor action group: who is told when an alert or a budget threshold fires."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import NotRequired, TypedDict
+
+import pulumi
+from pulumi_azure_native import monitor
+
+from components._tags import merge_tags
+from components.errors import InvalidArgumentError
+
+__all__ = ["ActionGroup", "ActionGroupArgs"]
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
+
+
+class ActionGroupArgs(TypedDict):
+    resource_group_name: pulumi.Input[str]
+    """Resource group that holds the action group (action groups are global resources)."""
+    short_name: str
+    """Up to 12 characters; shown in e-mails and SMS."""
+    emails: Sequence[str]
+    """E-mail receivers, at least one. Each uses the common alert schema."""
+    webhook_url: NotRequired[pulumi.Input[str] | None]
+    """An https endpoint that also receives every notification; pass it as a secret (it embeds a token).
+    No webhook receiver unless given."""
+    tags: NotRequired[Mapping[str, str]]
+    """Tags; the stack's FinOps tags."""
+
+
+class ActionGroup(pulumi.ComponentResource):
+    """An action group with e-mail receivers and an optional webhook."""
+
+    resource_id: pulumi.Output[str]
+    name: pulumi.Output[str]
+
+    def __init__(self, name: str, args: ActionGroupArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        _validate(args)
+        super().__init__("sentimark:index:ActionGroup", name, None, opts)
+        webhook = args.get("webhook_url")
+        group = monitor.ActionGroup(
+            f"{name}-ag",
+            monitor.ActionGroupInitArgs(
+                resource_group_name=args["resource_group_name"],
+                location="Global",
+                enabled=True,
+                group_short_name=args["short_name"],
+                email_receivers=[
+                    monitor.MicrosoftCommonEmailReceiverArgs(
+                        name=re.sub(r"[^A-Za-z0-9-]", "-", address), email_address=address, use_common_alert_schema=True
+                    )
+                    for address in args["emails"]
+                ],
+                webhook_receivers=(
+                    [monitor.WebhookReceiverArgs(name="webhook", service_uri=webhook, use_common_alert_schema=True)]
+                    if webhook is not None
+                    else None
+                ),
+                tags=merge_tags(args.get("tags") or {}, None),
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.resource_id = group.id
+        self.name = group.name
+        self.register_outputs({"resource_id": self.resource_id, "name": self.name})
+
+
+def _validate(args: ActionGroupArgs) -> None:
+    short = args["short_name"]
+    if not 1 <= len(short) <= 12:
+        raise InvalidArgumentError("ActionGroup", "short_name", short, "use 1 to 12 characters (Azure's limit)")
+    if not args["emails"]:
+        raise InvalidArgumentError("ActionGroup", "emails", [], "give at least one e-mail receiver")
+    for address in args["emails"]:
+        if not _EMAIL.match(address):
+            raise InvalidArgumentError("ActionGroup", "emails", address, "give an e-mail address such as oncall@example.com")

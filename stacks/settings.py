@@ -1,0 +1,334 @@
+"""Typed settings of one platform stack: everything that differs between dev, sit, uat and prod.
+
+The stack files (`Pulumi.<stack>.yaml`) hold these values under the project's namespace, in camelCase
+(`sentimark-platform:aks: {tier: Standard, ...}`). They are validated here, once, before any resource is
+registered; `stacks.config.load_settings` turns every problem into a message naming the stack file, the
+key path, the value received and what is allowed.
+
+Shape and range rules are pydantic field constraints; rules that relate two fields live in each model's
+`_rules` method, so that a section with a problem still lets every other section report its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+from collections.abc import Iterator
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
+
+__all__ = [
+    "AZURE_REGIONS",
+    "AksSettings",
+    "AlertSettings",
+    "ApplicationSettings",
+    "BudgetSettings",
+    "ChartPin",
+    "ChartSettings",
+    "EventHubSettings",
+    "EventHubsSettings",
+    "NetworkSettings",
+    "PlatformSettings",
+    "PostgresSettings",
+    "ProtectionSettings",
+    "RedisSettings",
+    "RegionSettings",
+    "RoutingSettings",
+    "SystemPoolSettings",
+    "UserPoolSettings",
+]
+
+# Regions the platform is allowed to run in (data residency and price table coverage).
+AZURE_REGIONS = (
+    "westeurope",
+    "northeurope",
+    "swedencentral",
+    "germanywestcentral",
+    "francecentral",
+    "uksouth",
+    "eastus",
+    "eastus2",
+    "westus3",
+)
+AzureRegion = Literal[
+    "westeurope",
+    "northeurope",
+    "swedencentral",
+    "germanywestcentral",
+    "francecentral",
+    "uksouth",
+    "eastus",
+    "eastus2",
+    "westus3",
+]
+Zone = Literal["1", "2", "3"]
+EnvironmentName = Literal["dev", "sit", "uat", "prod"]
+
+
+def _cidr(value: str) -> str:
+    try:
+        ipaddress.ip_network(value, strict=True)
+    except ValueError:
+        raise PydanticCustomError(
+            "cidr", "an IPv4 CIDR block with no host bits set, e.g. 203.0.113.0/24"
+        ) from None
+    return value
+
+
+Cidr = Annotated[str, AfterValidator(_cidr)]
+Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")]
+DnsLabel = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")]
+SemVer = Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")]
+HttpsUrl = Annotated[str, Field(pattern=r"^(https|oci)://[^\s]+$")]
+
+
+class _Settings(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        alias_generator=to_camel,
+        populate_by_name=True,
+    )
+
+    def _rules(self) -> Iterator[tuple[str, object, str]]:
+        """Yield (field alias, value received, what is allowed) for each cross-field rule that fails."""
+        return iter(())
+
+    @model_validator(mode="after")
+    def _check_rules(self) -> _Settings:
+        problems = list(self._rules())
+        if problems:
+            # One error carries every failed rule of this model; stacks.config expands it so that each
+            # rule is reported at its own key path.
+            raise PydanticCustomError("settings_rules", "cross-field rules failed", {"rules": problems})
+        return self
+
+
+class RegionSettings(_Settings):
+    location: AzureRegion
+    """Azure region; the first region of a stack is its primary."""
+    address_space: Cidr
+    """The region's virtual network, a /16 to /22 block that overlaps no other region's."""
+
+    def _rules(self) -> Iterator[tuple[str, object, str]]:
+        prefix = ipaddress.ip_network(self.address_space).prefixlen
+        if not 16 <= prefix <= 22:
+            yield "addressSpace", self.address_space, "a block from /16 to /22 (room for node, endpoint and database subnets)"
+
+
+class NetworkSettings(_Settings):
+    data_plane_access: Literal["public", "private"]
+    """private: data services reachable only through private endpoints; public: firewall allow-lists."""
+    authorized_ip_ranges: list[Cidr] = Field(default_factory=list, max_length=200)
+    """Who may reach the AKS API server and the public data plane (office and CI egress ranges)."""
+
+    def _rules(self) -> Iterator[tuple[str, object, str]]:
+        if self.data_plane_access == "public" and not self.authorized_ip_ranges:
+            yield (
+                "authorizedIpRanges",
+                [],
+                "at least one CIDR when dataPlaneAccess is public (an empty list would open it to the internet)",
+            )
+
+
+class SystemPoolSettings(_Settings):
+    vm_size: str = Field(pattern=r"^Standard_[A-Za-z0-9_]+$")
+    node_count: int = Field(ge=1, le=10)
+    zones: list[Zone] = Field(default_factory=list)
+
+
+class UserPoolSettings(_Settings):
+    vm_size: str = Field(pattern=r"^Standard_[A-Za-z0-9_]+$")
+    min_count: int = Field(ge=0, le=100)
+    max_count: int = Field(ge=1, le=100)
+    zones: list[Zone] = Field(default_factory=list)
+    spot: bool = False
+
+    def _rules(self) -> Iterator[tuple[str, object, str]]:
+        if self.min_count > self.max_count:
+            yield "minCount", self.min_count, f"no more than maxCount ({self.max_count})"
+
+
+class AksSettings(_Settings):
+    tier: Literal["Free", "Standard"]
+    kubernetes_version: str = Field(pattern=r"^1\.\d{2}$")
+    private_cluster: bool
+    upgrade_channel: Literal["none", "patch", "stable", "rapid", "node-image"]
+    node_os_upgrade_channel: Literal["None", "Unmanaged", "NodeImage", "SecurityPatch"]
+    network_policy: Literal["cilium", "azure"] = "cilium"
+    max_pods_per_node: int = Field(default=110, ge=50, le=250)
+    defender: bool
+    system_pool: SystemPoolSettings
+    user_pool: UserPoolSettings
+
+
+class PostgresSettings(_Settings):
+    enabled: bool = True
+    version: Literal["14", "15", "16", "17"] = "16"
+    tier: Literal["Burstable", "GeneralPurpose", "MemoryOptimized"]
+    sku_name: str = Field(pattern=r"^Standard_[A-Za-z0-9_]+$")
+    storage_gb: Literal[32, 64, 128, 256, 512, 1024, 2048, 4096]
+    backup_retention_days: int = Field(ge=7, le=35)
+    geo_redundant_backup: bool = False
+    high_availability: bool = False
+    databases: list[DnsLabel] = Field(default_factory=list)
+
+    def _rules(self) -> Iterator[tuple[str, object, str]]:
+        if self.high_availability and self.tier == "Burstable":
+            yield "highAvailability", True, "false on the Burstable tier (choose GeneralPurpose for zone-redundant HA)"
+
+
+class RedisSettings(_Settings):
+    enabled: bool = True
+    sku: Literal[
+        "Balanced_B0",
+        "Balanced_B1",
+        "Balanced_B3",
+        "Balanced_B5",
+        "Balanced_B10",
+        "MemoryOptimized_M10",
+        "MemoryOptimized_M20",
+        "ComputeOptimized_X3",
+        "ComputeOptimized_X5",
+    ]
+    """Azure Managed Redis SKU (classic Azure Cache for Redis is being retired)."""
+    high_availability: bool
+
+
+class EventHubSettings(_Settings):
+    partitions: int = Field(ge=1, le=100)
+    retention_hours: int = Field(ge=1, le=2160)
+    consumer_groups: list[DnsLabel] = Field(default_factory=list)
+
+
+class EventHubsSettings(_Settings):
+    enabled: bool = True
+    sku: Literal["Basic", "Standard", "Premium"]
+    capacity: int = Field(ge=1, le=40)
+    zone_redundant: bool = False
+    hubs: dict[DnsLabel, EventHubSettings] = Field(default_factory=dict)
+
+
+class ProtectionSettings(_Settings):
+    lock_stateful: bool
+    """CanNotDelete locks on stateful resources (databases, vaults, caches, namespaces)."""
+    protect_stateful: bool
+    """Pulumi `protect` on stateful resources: `pulumi destroy` refuses to delete them."""
+
+
+class BudgetSettings(_Settings):
+    amount_usd_per_month: int = Field(gt=0, le=1_000_000)
+    start_date: dt.date
+    """First day of a month; Azure refuses to change it after creation."""
+    contact_emails: list[Email] = Field(min_length=1)
+
+    def _rules(self) -> Iterator[tuple[str, object, str]]:
+        if self.start_date.day != 1:
+            yield "startDate", self.start_date.isoformat(), "the first day of a month, e.g. 2026-12-01"
+
+
+class AlertSettings(_Settings):
+    emails: list[Email] = Field(min_length=1)
+
+
+class ChartPin(_Settings):
+    repository: HttpsUrl
+    version: SemVer
+
+
+class ChartSettings(_Settings):
+    istio_base: ChartPin
+    istiod: ChartPin
+    istio_gateway: ChartPin
+    argo_cd: ChartPin
+    argo_rollouts: ChartPin
+    kube_prometheus_stack: ChartPin | None = None
+    """Only for stacks that choose in-cluster monitoring."""
+
+
+class RoutingSettings(_Settings):
+    canary_steps: list[int] = Field(min_length=1, max_length=20)
+    """Percent of traffic on the canary at each step; increasing, ending at 100 (seed 002)."""
+    mtls_mode: Literal["PERMISSIVE", "STRICT"]
+    error_budget_critical_percent: int = Field(ge=1, le=100)
+    error_budget_rollback_percent: int = Field(ge=1, le=100)
+
+    def _rules(self) -> Iterator[tuple[str, object, str]]:
+        steps = self.canary_steps
+        if any(not 0 < s <= 100 for s in steps) or any(b <= a for a, b in zip(steps, steps[1:])) or steps[-1] != 100:
+            yield "canarySteps", steps, "strictly increasing percentages from 1 to 100 that end at 100, e.g. [10, 25, 50, 75, 100]"
+        if self.error_budget_critical_percent >= self.error_budget_rollback_percent:
+            yield (
+                "errorBudgetCriticalPercent",
+                self.error_budget_critical_percent,
+                f"less than errorBudgetRollbackPercent ({self.error_budget_rollback_percent})",
+            )
+
+
+class ApplicationSettings(_Settings):
+    cpu_quota: str = Field(pattern=r"^\d+m?$")
+    memory_quota: str = Field(pattern=r"^\d+(Mi|Gi)$")
+    canary: bool = False
+
+
+class MonitoringSettings(_Settings):
+    log_retention_days: int = Field(ge=30, le=730)
+    prometheus: Literal["managed", "in-cluster"] = "managed"
+
+
+class PlatformSettings(_Settings):
+    """Every top-level key of `sentimark-platform:` in a stack file."""
+
+    environment: EnvironmentName
+    owner: Email
+    cost_center: str = Field(pattern=r"^CC-\d{4,6}$")
+    regions: list[RegionSettings] = Field(min_length=1, max_length=2)
+    network: NetworkSettings
+    aks: AksSettings
+    postgres: PostgresSettings
+    redis: RedisSettings
+    event_hubs: EventHubsSettings
+    monitoring: MonitoringSettings
+    protection: ProtectionSettings
+    budget: BudgetSettings
+    alerts: AlertSettings
+    charts: ChartSettings
+    routing: RoutingSettings
+    applications: dict[DnsLabel, ApplicationSettings] = Field(min_length=1)
+    deployment_approval: Literal["automatic", "manual"]
+    tags: dict[str, str] = Field(default_factory=dict)
+    """Extra tags on every taggable resource; the FinOps tags win over these."""
+    drop_versioned_aliases: bool = True
+    """Drop azure-native's aliases to old API-version types before the SDK computes them (4-6x faster
+    previews). Turn off only for a stack that still holds resources created through explicit API-version
+    types of the v1/v2 SDKs."""
+
+    def _rules(self) -> Iterator[tuple[str, object, str]]:
+        locations = [r.location for r in self.regions]
+        if len(set(locations)) != len(locations):
+            yield "regions", locations, "distinct regions"
+        spaces = [ipaddress.ip_network(r.address_space) for r in self.regions]
+        for i, a in enumerate(spaces):
+            for b in spaces[i + 1 :]:
+                if a.overlaps(b):
+                    yield "regions", [str(a), str(b)], "address spaces that do not overlap"
+        if self.aks.private_cluster and self.network.data_plane_access == "public":
+            yield (
+                "network.dataPlaneAccess",
+                "public",
+                "private when aks.privateCluster is true (a private cluster behind public data services defeats it)",
+            )
+        if not self.aks.private_cluster and not self.network.authorized_ip_ranges:
+            yield (
+                "network.authorizedIpRanges",
+                [],
+                "at least one CIDR when aks.privateCluster is false (the API server would be open to the internet)",
+            )
+        if self.monitoring.prometheus == "in-cluster" and self.charts.kube_prometheus_stack is None:
+            yield "charts.kubePrometheusStack", None, "a chart pin when monitoring.prometheus is in-cluster"
+        overlaps = {"environment", "owner", "cost-center", "service", "managed-by"} & set(self.tags)
+        if overlaps:
+            yield "tags", sorted(overlaps), "no FinOps tag names (they are set from environment, owner and costCenter)"

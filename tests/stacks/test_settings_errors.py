@@ -1,0 +1,158 @@
+"""Every invalid setting is reported precisely (file, key path, value, allowed) before any registration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from offline import run_preview
+from stacks import SettingsError
+
+NS = "sentimark-platform"
+
+
+def _uat() -> dict[str, Any]:
+    data = yaml.safe_load((Path(__file__).resolve().parents[2] / "Pulumi.uat.yaml").read_text())["config"]
+    return {k.split(":", 1)[1]: v for k, v in data.items()}
+
+
+def _with(section: str, **changes: Any) -> dict[str, Any]:
+    value = _uat()[section]
+    for dotted, new in changes.items():
+        target = value
+        *parents, leaf = dotted.split(".")
+        for p in parents:
+            target = target[p]
+        target[leaf] = new
+    return {section: value}
+
+
+# (what is wrong, config overrides, expected problem line)
+CASES = [
+    (
+        "an AKS tier Azure does not offer",
+        _with("aks", tier="Gold"),
+        f"Pulumi.uat.yaml: {NS}:aks.tier: got \"Gold\"; allowed: one of 'Free' or 'Standard'",
+    ),
+    (
+        "a user pool whose minimum exceeds its maximum",
+        _with("aks", **{"userPool.minCount": 8}),
+        f"Pulumi.uat.yaml: {NS}:aks.userPool.minCount: got 8; allowed: no more than maxCount (6)",
+    ),
+    (
+        "backup retention below Azure's 7 days",
+        _with("postgres", backupRetentionDays=3),
+        f"Pulumi.uat.yaml: {NS}:postgres.backupRetentionDays: got 3; allowed: a number >= 7",
+    ),
+    (
+        "high availability on the Burstable tier",
+        _with("postgres", tier="Burstable", skuName="Standard_B2s"),
+        f"Pulumi.uat.yaml: {NS}:postgres.highAvailability: got true; allowed: false on the Burstable tier "
+        "(choose GeneralPurpose for zone-redundant HA)",
+    ),
+    (
+        "an authorized range that is not a CIDR",
+        {"network": {"dataPlaneAccess": "private", "authorizedIpRanges": ["10.0.0.300/24"]}},
+        f"Pulumi.uat.yaml: {NS}:network.authorizedIpRanges[0]: got \"10.0.0.300/24\"; allowed: an IPv4 CIDR block "
+        "with no host bits set, e.g. 203.0.113.0/24",
+    ),
+    (
+        "canary steps that do not end at 100",
+        _with("routing", canarySteps=[10, 25, 50]),
+        f"Pulumi.uat.yaml: {NS}:routing.canarySteps: got [10, 25, 50]; allowed: strictly increasing percentages "
+        "from 1 to 100 that end at 100, e.g. [10, 25, 50, 75, 100]",
+    ),
+    (
+        "a misspelled key",
+        _with("aks", **{"systemPool.zone": ["1"]}),
+        f"Pulumi.uat.yaml: {NS}:aks.systemPool.zone: got [\"1\"]; allowed: no such key; known keys here: "
+        "nodeCount, vmSize, zones",
+    ),
+    (
+        "an unknown top-level key",
+        {"colour": "blue"},
+        f"Pulumi.uat.yaml: {NS}:colour: got \"blue\"; allowed: no such key; known keys here: aks, alerts, "
+        "applications, budget, charts, costCenter, deploymentApproval, dropVersionedAliases, environment, "
+        "eventHubs, monitoring, network, owner, postgres, protection, redis, regions, routing, tags",
+    ),
+    (
+        "a missing required section",
+        {"budget": None},
+        f"Pulumi.uat.yaml: {NS}:budget: got (not set); allowed: a value (this key is required)",
+    ),
+    (
+        "a budget start date that is not the first of a month",
+        _with("budget", startDate="2026-12-15"),
+        f"Pulumi.uat.yaml: {NS}:budget.startDate: got \"2026-12-15\"; allowed: the first day of a month, e.g. 2026-12-01",
+    ),
+    (
+        "a Kubernetes version written as a YAML number",
+        _with("aks", kubernetesVersion=1.33),
+        f"Pulumi.uat.yaml: {NS}:aks.kubernetesVersion: got 1.33; allowed: text (quote it in YAML: \"1.33\", not 1.33)",
+    ),
+    (
+        "a region outside the allowed list",
+        {"regions": [{"location": "mars-north", "addressSpace": "10.30.0.0/16"}]},
+        f"Pulumi.uat.yaml: {NS}:regions[0].location: got \"mars-north\"; allowed: one of 'westeurope', "
+        "'northeurope', 'swedencentral', 'germanywestcentral', 'francecentral', 'uksouth', 'eastus', 'eastus2' or 'westus3'",
+    ),
+    (
+        "two regions with overlapping address spaces",
+        {
+            "regions": [
+                {"location": "westeurope", "addressSpace": "10.30.0.0/16"},
+                {"location": "northeurope", "addressSpace": "10.30.128.0/17"},
+            ]
+        },
+        f"Pulumi.uat.yaml: {NS}:regions: got [\"10.30.0.0/16\", \"10.30.128.0/17\"]; allowed: address spaces that do not overlap",
+    ),
+    (
+        "a private cluster behind a public data plane",
+        {"network": {"dataPlaneAccess": "public", "authorizedIpRanges": ["203.0.113.0/24"]}},
+        f"Pulumi.uat.yaml: {NS}:network.dataPlaneAccess: got \"public\"; allowed: private when aks.privateCluster is true "
+        "(a private cluster behind public data services defeats it)",
+    ),
+    (
+        "an environment that does not match the stack",
+        {"environment": "prod"},
+        f"Pulumi.uat.yaml: {NS}:environment: got \"prod\"; allowed: \"uat\", the name of the stack this file configures",
+    ),
+    (
+        "a user pool size that is not a number",
+        _with("aks", **{"userPool.maxCount": "lots"}),
+        f"Pulumi.uat.yaml: {NS}:aks.userPool.maxCount: got \"lots\"; allowed: a whole number",
+    ),
+    (
+        "an error-budget threshold above the rollback threshold",
+        _with("routing", errorBudgetCriticalPercent=97),
+        f"Pulumi.uat.yaml: {NS}:routing.errorBudgetCriticalPercent: got 97; allowed: less than errorBudgetRollbackPercent (95)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("overrides", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_invalid_setting_is_reported_precisely_and_registers_nothing(overrides: dict[str, Any], expected: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        run_preview(Path(__file__).resolve().parents[2], "uat", config=overrides)
+    assert [str(p) for p in caught.value.problems] == [expected]
+    assert caught.value.offline_registered == []  # type: ignore[attr-defined]
+
+
+def test_all_problems_are_reported_at_once() -> None:
+    overrides = {**_with("aks", tier="Gold"), **_with("postgres", backupRetentionDays=99), "colour": "blue"}
+    with pytest.raises(SettingsError) as caught:
+        run_preview(Path(__file__).resolve().parents[2], "uat", config=overrides)
+    paths = sorted(p.path for p in caught.value.problems)
+    assert paths == [f"{NS}:aks.tier", f"{NS}:colour", f"{NS}:postgres.backupRetentionDays"]
+
+
+def test_a_secret_key_in_plaintext_is_refused_without_echoing_it() -> None:
+    with pytest.raises(SettingsError) as caught:
+        run_preview(Path(__file__).resolve().parents[2], "uat", config={"alertWebhookUrl": "https://hooks.example/T0/XYZ-TOKEN"})
+    (problem,) = caught.value.problems
+    assert problem.path == f"{NS}:alertWebhookUrl"
+    assert "pulumi config set --secret alertWebhookUrl" in problem.allowed
+    assert "XYZ-TOKEN" not in str(caught.value)
