@@ -17,7 +17,7 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	touch $@
 
 preview: $(VENV)/.runtime
-	$(PY) -m stacks preview --stack $(STACK)
+	$(PY) -m stacks preview --stack $(STACK) --validate
 
 test: $(VENV)/.dev
 	$(PY) -m pytest -q

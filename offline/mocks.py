@@ -17,7 +17,7 @@ from typing import Any
 
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 
-__all__ = ["OfflineMocks", "UnknownInvokeError", "SUBSCRIPTION_ID", "TENANT_ID"]
+__all__ = ["SUBSCRIPTION_ID", "TENANT_ID", "OfflineMocks", "UnknownInvokeError"]
 
 SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000"
 TENANT_ID = "11111111-1111-1111-1111-111111111111"

@@ -14,7 +14,7 @@ from typing import Any
 
 from google.protobuf import json_format, struct_pb2
 
-__all__ = ["SECRET", "UNKNOWN", "Plan", "PlannedResource", "plain_value", "load_plan"]
+__all__ = ["SECRET", "UNKNOWN", "Plan", "PlannedResource", "load_plan", "plain_value"]
 
 SECRET = "[secret]"
 UNKNOWN = "[unknown]"

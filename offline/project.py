@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["ProjectError", "Project", "StackConfig", "load_project", "load_stack_config"]
+__all__ = ["Project", "ProjectError", "StackConfig", "load_project", "load_stack_config"]
 
 
 class ProjectError(Exception):

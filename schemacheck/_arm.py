@@ -47,6 +47,12 @@ def _type_matches(value: Any, expected: str) -> bool:
     return actual == expected or (expected == "number" and actual == "integer")
 
 
+# azure-native renames a few nested ARM properties in its SDK (the provider maps them back on the wire):
+# Key Vault secret attributes `exp`/`nbf` are `expires`/`notBefore`. Applied only where the schema has the
+# ARM name and not the SDK one.
+_NESTED_RENAMES = {"expires": "exp", "notBefore": "nbf"}
+
+
 class ArmChecker:
     """Validates against one rules.json `arm` section; resolved schemas are cached per definition key."""
 
@@ -165,6 +171,8 @@ class ArmChecker:
     def _check_object(self, value: dict[str, Any], schema: dict[str, Any], path: str) -> list[Issue]:
         known: dict[str, Any] = schema.get("properties", {})
         value = self._unflatten(value, known)
+        value = {_NESTED_RENAMES.get(k, k) if k not in known and _NESTED_RENAMES.get(k) in known else k: v
+                 for k, v in value.items()}
         extra = schema.get("additionalProperties")
         issues: list[Issue] = []
         for key, sub in value.items():

@@ -1,9 +1,11 @@
 """`python -m stacks`: the offline preview from the command line.
 
-    python -m stacks preview --stack uat [--project-dir DIR] [--json FILE] [--markdown FILE]
+    python -m stacks preview --stack uat [--project-dir DIR] [--json FILE] [--markdown FILE] [--validate]
+    python -m stacks validate --stack uat [--project-dir DIR]
 
-Exit status: 0 on success, 2 on a configuration or usage error (the messages, no traceback), 1 when the
-program itself fails (with its traceback: that is a bug to fix, not a setting to change).
+Exit status: 0 on success; 1 when schema validation finds a problem (or the program itself fails, with its
+traceback: a bug to fix, not a setting to change); 2 on a configuration or usage error (the messages, no
+traceback).
 """
 
 from __future__ import annotations
@@ -40,7 +42,40 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME=PLAN.json",
         help="outputs of a stack this program references (its plan JSON); repeatable",
     )
+    validate = commands.add_parser("validate", help="check every resource of the plan against its upstream schema")
+    for command in (preview, validate):
+        if command is validate:
+            command.add_argument("--stack", required=True, help="stack name: dev, sit, uat or prod")
+            command.add_argument("--project-dir", default=".", help="directory holding Pulumi.yaml (default: .)")
+            command.add_argument("--stack-outputs", action="append", default=[], metavar="NAME=PLAN.json")
+        command.add_argument(
+            "--kubernetes-version",
+            help="Kubernetes version for core-object schemas (default: the plan's AKS version, else 1.33)",
+        )
+    preview.add_argument("--validate", action="store_true", help="also validate the plan (as `validate` does)")
     return parser
+
+
+def _kubernetes_version(plan: Plan, requested: str | None) -> str:
+    if requested:
+        return requested
+    versions = sorted(
+        str(r.inputs["kubernetesVersion"])
+        for r in plan.of_type("azure-native:containerservice:ManagedCluster")
+        if isinstance(r.inputs.get("kubernetesVersion"), str)
+    )
+    return ".".join(versions[0].split(".")[:2]) if versions else "1.33"
+
+
+def validate(plan: Plan, requested_version: str | None, console: Console) -> bool:
+    """Print one line per problem and a summary; True when there is no problem."""
+    from schemacheck import validate_plan  # imported here: it loads the rule file only when asked
+
+    report = validate_plan(plan.to_json(), kubernetes_version=_kubernetes_version(plan, requested_version))
+    console.print("Schema validation:")
+    for line in report.format_lines():
+        console.print(f"  {line}", markup=False, soft_wrap=True)
+    return not report.problems
 
 
 def _stack_outputs(pairs: list[str]) -> dict[str, dict[str, Any]]:
@@ -56,6 +91,8 @@ def _stack_outputs(pairs: list[str]) -> dict[str, dict[str, Any]]:
 def preview(args: argparse.Namespace, console: Console) -> Plan:
     plan = run_preview(args.project_dir, args.stack, stack_outputs=_stack_outputs(args.stack_outputs))
     print_tree(plan, console)
+    if args.validate:
+        args.valid = validate(plan, args.kubernetes_version, console)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(plan.dumps(), encoding="utf-8")
@@ -73,6 +110,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "preview":
             preview(args, console)
+            if not getattr(args, "valid", True):
+                return EXIT_FAILED
+        elif args.command == "validate":
+            plan = run_preview(args.project_dir, args.stack, stack_outputs=_stack_outputs(args.stack_outputs))
+            if not validate(plan, args.kubernetes_version, console):
+                return EXIT_FAILED
     except (pulumi.RunError, ProjectError) as error:
         # A user's mistake in settings or arguments: the message says what and how to fix it.
         print(f"error: {error}", file=sys.stderr)

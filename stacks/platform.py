@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pulumi
 from pulumi_azure_native import resources
 
 from components import ActionGroup, finops_tags, register_versioned_alias_pruning

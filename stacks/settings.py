@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import itertools
 from collections.abc import Iterator
 from typing import Annotated, Literal
 
@@ -258,7 +259,7 @@ class RoutingSettings(_Settings):
 
     def _rules(self) -> Iterator[tuple[str, object, str]]:
         steps = self.canary_steps
-        if any(not 0 < s <= 100 for s in steps) or any(b <= a for a, b in zip(steps, steps[1:])) or steps[-1] != 100:
+        if any(not 0 < s <= 100 for s in steps) or any(b <= a for a, b in itertools.pairwise(steps)) or steps[-1] != 100:
             yield "canarySteps", steps, "strictly increasing percentages from 1 to 100 that end at 100, e.g. [10, 25, 50, 75, 100]"
         if self.error_budget_critical_percent >= self.error_budget_rollback_percent:
             yield (
