@@ -70,6 +70,11 @@ class RecordingMonitor(MockMonitor):
             transforms=_resolve_callbacks(request.transforms),
         )
         resource_id, state = self.offline_mocks.new_resource_at(urn, args)
+        # The real engine marks these outputs secret (e.g. RandomPassword.result); so must we, or a
+        # generated password would travel on as plain text.
+        for key in request.additionalSecretOutputs:
+            if key in state:
+                state[key] = rpc.wrap_rpc_secret(state[key])
         record = PlannedResource(
             urn=urn,
             type=request.type,

@@ -9,7 +9,7 @@ from typing import Any
 
 from pulumi_azure_native import resources
 
-from components import ActionGroup, finops_tags, register_versioned_alias_pruning
+from components import ActionGroup, Monitoring, finops_tags, register_versioned_alias_pruning
 from stacks.config import StackSecrets
 from stacks.settings import PlatformSettings
 
@@ -57,6 +57,19 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
         )
     primary = groups[settings.regions[0].location]
 
+    monitoring = Monitoring(
+        "monitoring",
+        {
+            "resource_group_name": primary.name,
+            "location": settings.regions[0].location,
+            "retention_days": settings.monitoring.log_retention_days,
+            "workspace_name": f"log-sentimark-{env}-{REGION_CODES[settings.regions[0].location]}",
+            "application_insights_name": f"appi-sentimark-{env}-{REGION_CODES[settings.regions[0].location]}",
+            "lock": {"kind": "CanNotDelete"} if settings.protection.lock_stateful else None,
+            "tags": tags,
+        },
+    )
+
     alerts = ActionGroup(
         "alerts",
         {
@@ -73,4 +86,5 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
         "regions": [r.location for r in settings.regions],
         "resourceGroups": {location: g.name for location, g in groups.items()},
         "actionGroupId": alerts.resource_id,
+        "logAnalyticsWorkspaceId": monitoring.workspace_id,
     }

@@ -150,3 +150,17 @@ def test_cli_unknown_stack_exits_2_listing_stacks() -> None:
     )
     assert result.returncode == 2
     assert "Pulumi.qa.yaml: no such stack file; stacks here: dev, prod, sit, uat" in result.stderr
+
+
+def test_additional_secret_outputs_stay_secret_downstream(tmp_path: Path) -> None:
+    program = (
+        "import pulumi, pulumi_random as random\n"
+        "from pulumi_azure_native import resources\n"
+        "pw = random.RandomPassword('pw', length=32)\n"
+        "resources.ResourceGroup('rg', resource_group_name=pw.result)\n"
+        "pulumi.export('pw', pw.result)\n"
+    )
+    plan = run_preview(_tiny_project(tmp_path, program), "dev")
+    (group,) = plan.of_type("azure-native:resources:ResourceGroup")
+    assert group.inputs["resourceGroupName"] == SECRET
+    assert plan.outputs["pw"] == SECRET
