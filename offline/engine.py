@@ -157,7 +157,7 @@ def _run(directory: Path, main: Path, project: str, stack_config: Any, stack_out
     asyncio.set_event_loop(loop)
     try:
         with _inside(directory):
-            loop.run_until_complete(run_in_stack(lambda: runpy.run_path(str(main), run_name="__main__")))
+            loop.run_until_complete(run_in_stack(lambda: _run_program(main)))
     except BaseException as error:
         # Lets callers (and tests) tell a clean refusal from a half-built stack.
         error.offline_registered = sorted(monitor.records)  # type: ignore[attr-defined]
@@ -180,6 +180,10 @@ def _run(directory: Path, main: Path, project: str, stack_config: Any, stack_out
         warnings=tuple(engine.warnings),
         substituted_secrets=stack_config.substituted,
     )
+
+
+def _run_program(main: Path) -> None:
+    runpy.run_path(str(main), run_name="__main__")
 
 
 @contextlib.contextmanager
