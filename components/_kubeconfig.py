@@ -61,7 +61,9 @@ def convert_kubeconfig(text: str, login_mode: str = "azurecli") -> str:
     converted = 0
     for entry in users:
         user = entry.get("user") if isinstance(entry, dict) else None
-        exec_config = user.get("exec") if isinstance(user, dict) else None
+        if not isinstance(user, dict):
+            continue
+        exec_config = user.get("exec")
         if not isinstance(exec_config, dict) or "kubelogin" not in str(exec_config.get("command", "")).lower():
             continue
         user["exec"] = _converted_exec(str(entry.get("name", "?")), exec_config, login_mode)

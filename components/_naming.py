@@ -155,10 +155,7 @@ def resource_name(
         raise InvalidArgumentError(_COMPONENT, "suffix", suffix, "use 1 to 8 lower-case letters and digits")
 
     pieces = [rule.abbreviation, *parts.values(), *([suffix] if suffix is not None else [])]
-    if rule.hyphens:
-        name = "-".join(pieces)
-    else:
-        name = "".join(piece.replace("-", "") for piece in pieces)
+    name = "-".join(pieces) if rule.hyphens else "".join(piece.replace("-", "") for piece in pieces)
 
     if len(name) > rule.max_length:
         spare = rule.max_length - (len(name) - len(workload.replace("-", "") if not rule.hyphens else workload))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Mapping
-from typing import Any, Literal, NotRequired, TypedDict
+from collections.abc import Mapping
+from typing import Any, Literal, NotRequired, TypedDict, cast
 
 import pulumi
 import pulumi_random as random
@@ -162,6 +162,11 @@ class PostgresServer(pulumi.ComponentResource):
             )
 
         # Azure swaps primary and standby zones on failover; without this every preview after one shows drift.
+        # Marked secret here too: the engine honours RandomPassword's additional_secret_outputs, the offline
+        # engine does not, and the plan must never hold the value.
+        admin_password: pulumi.Output[str] | None = (
+            pulumi.Output.secret(cast(Any, password.result)) if password is not None else None
+        )
         ignore = ["availabilityZone", "highAvailability.standbyAvailabilityZone"] if ha else []
         server = pg.Server(
             f"{name}-psql",
@@ -188,7 +193,7 @@ class PostgresServer(pulumi.ComponentResource):
                     tenant_id=args["tenant_id"],
                 ),
                 administrator_login=login,
-                administrator_login_password=password.result if password is not None else None,
+                administrator_login_password=admin_password,
                 maintenance_window=_maintenance(args.get("maintenance_window")),
                 tags=tags,
             ),
@@ -200,13 +205,13 @@ class PostgresServer(pulumi.ComponentResource):
             ),
         )
 
-        if password is not None and secret_name is not None:
+        if admin_password is not None and secret_name is not None:
             write_vault_secret(
                 f"{name}-admin",
                 vault_name=args["key_vault_name"],
                 resource_group_name=args.get("key_vault_resource_group_name", rg),
                 secret_name=secret_name,
-                value=password.result,
+                value=admin_password,
                 content_type="text/plain",
                 tags=tags,
                 parent=self,
@@ -216,40 +221,39 @@ class PostgresServer(pulumi.ComponentResource):
         # Azure/ResourceModules #3324), so every child waits for the previous one.
         previous: pulumi.Resource = server
 
-        def after(make: Callable[[pulumi.ResourceOptions], pulumi.CustomResource]) -> None:
-            nonlocal previous
-            previous = make(pulumi.ResourceOptions(parent=self, depends_on=[previous]))
+        def next_in_line() -> pulumi.ResourceOptions:
+            return pulumi.ResourceOptions(parent=self, depends_on=[previous])
 
         entra = args["entra_admin"]
-        after(lambda o: pg.Administrator(
+        previous = pg.Administrator(
             f"{name}-entra-admin",
             pg.AdministratorArgs(
                 resource_group_name=rg, server_name=server.name, object_id=entra["object_id"],
                 principal_name=entra["principal_name"], principal_type="Group", tenant_id=args["tenant_id"],
             ),
-            opts=o,
-        ))
+            opts=next_in_line(),
+        )
         for parameter, value in _parameters(args).items():
-            after(lambda o, p=parameter, v=value: pg.Configuration(
-                f"{name}-cfg-{p}",
-                pg.ConfigurationArgs(resource_group_name=rg, server_name=server.name, configuration_name=p,
-                                     source="user-override", value=v),
-                opts=o,
-            ))
+            previous = pg.Configuration(
+                f"{name}-cfg-{parameter}",
+                pg.ConfigurationArgs(resource_group_name=rg, server_name=server.name, configuration_name=parameter,
+                                     source="user-override", value=value),
+                opts=next_in_line(),
+            )
         for rule, (start, end) in _firewall_ranges(args.get("firewall_rules") or {}).items():
-            after(lambda o, r=rule, s=start, e=end: pg.FirewallRule(
-                f"{name}-fw-{r}",
-                pg.FirewallRuleArgs(resource_group_name=rg, server_name=server.name, firewall_rule_name=r,
-                                    start_ip_address=s, end_ip_address=e),
-                opts=o,
-            ))
+            previous = pg.FirewallRule(
+                f"{name}-fw-{rule}",
+                pg.FirewallRuleArgs(resource_group_name=rg, server_name=server.name, firewall_rule_name=rule,
+                                    start_ip_address=start, end_ip_address=end),
+                opts=next_in_line(),
+            )
         for db, db_args in (args.get("databases") or {}).items():
-            after(lambda o, d=db, a=db_args: pg.Database(
-                f"{name}-db-{d}",
-                pg.DatabaseArgs(resource_group_name=rg, server_name=server.name, database_name=d,
-                                charset="UTF8", collation=a.get("collation", "en_US.utf8")),
-                opts=o,
-            ))
+            previous = pg.Database(
+                f"{name}-db-{db}",
+                pg.DatabaseArgs(resource_group_name=rg, server_name=server.name, database_name=db,
+                                charset="UTF8", collation=db_args.get("collation", "en_US.utf8")),
+                opts=next_in_line(),
+            )
 
         apply_diagnostic_settings(name, resource_id=server.id,
                                   settings=args.get("diagnostic_settings"), parent=self)

@@ -97,6 +97,27 @@ def _list_credentials(args: MockCallArgs) -> dict[str, Any]:
     return {"kubeconfigs": [{"name": "clusterUser", "value": value}]}
 
 
+def _event_hub_keys(args: MockCallArgs) -> dict[str, Any]:
+    namespace = str(args.args.get("namespaceName", "ns"))
+    rule = str(args.args.get("authorizationRuleName", "rule"))
+    hub = args.args.get("eventHubName")
+    seed = f"{namespace}/{hub}/{rule}"
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+    keys = {which: _stable_text(f"{seed}/{which}", 43, alphabet) + "=" for which in ("primary", "secondary")}
+    entity = f";EntityPath={hub}" if hub else ""
+
+    def connection(key: str) -> str:
+        return f"Endpoint=sb://{namespace}.servicebus.windows.net/;SharedAccessKeyName={rule};SharedAccessKey={key}{entity}"
+
+    return {
+        "keyName": rule,
+        "primaryKey": keys["primary"],
+        "secondaryKey": keys["secondary"],
+        "primaryConnectionString": connection(keys["primary"]),
+        "secondaryConnectionString": connection(keys["secondary"]),
+    }
+
+
 INVOKES: dict[str, Callable[[MockCallArgs], dict[str, Any]]] = {
     "azure-native:authorization:getClientConfig": lambda _: {
         "clientId": stable_uuid("client"),
@@ -106,6 +127,8 @@ INVOKES: dict[str, Callable[[MockCallArgs], dict[str, Any]]] = {
     },
     "azure-native:containerservice:listManagedClusterUserCredentials": _list_credentials,
     "azure-native:containerservice:listManagedClusterAdminCredentials": _list_credentials,
+    "azure-native:eventhub:listEventHubKeys": _event_hub_keys,
+    "azure-native:eventhub:listNamespaceKeys": _event_hub_keys,
 }
 """Every invoke the project's programs make. Add one here, with a realistic answer, when a program needs it."""
 
@@ -191,6 +214,14 @@ def _azure_outputs(typ: str, urn: str, inputs: Mapping[str, Any], cloud_name: st
                 "tenantId": TENANT_ID,
             }
         )
+    elif typ == "azure-native:redisenterprise:RedisEnterprise":
+        outputs["hostName"] = f"{cloud_name}.{inputs.get('location', 'westeurope')}.redis.azure.net"
+    elif typ == "azure-native:dbforpostgresql:Server":
+        outputs["fullyQualifiedDomainName"] = f"{cloud_name}.postgres.database.azure.com"
+    elif typ == "azure-native:eventhub:Namespace":
+        outputs["serviceBusEndpoint"] = f"https://{cloud_name}.servicebus.windows.net:443/"
+    elif typ == "azure-native:containerregistry:Registry":
+        outputs["loginServer"] = f"{cloud_name}.azurecr.io"
     elif typ == "azure-native:keyvault:Vault":
         properties = dict(inputs.get("properties") or {})
         properties["vaultUri"] = f"https://{cloud_name}.vault.azure.net/"

@@ -32,6 +32,7 @@ __all__ = [
     "EventHubSettings",
     "EventHubsSettings",
     "NetworkSettings",
+    "PlatformAdminsSettings",
     "PlatformSettings",
     "PostgresSettings",
     "ProtectionSettings",
@@ -280,6 +281,12 @@ class MonitoringSettings(_Settings):
     prometheus: Literal["managed", "in-cluster"] = "managed"
 
 
+class PlatformAdminsSettings(_Settings):
+    object_id: str = Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+    """Object id of the Entra group that administers the platform (AKS, PostgreSQL, Grafana)."""
+    display_name: str = Field(min_length=1, max_length=120)
+
+
 class PlatformSettings(_Settings):
     """Every top-level key of `sentimark-platform:` in a stack file."""
 
@@ -287,6 +294,7 @@ class PlatformSettings(_Settings):
     owner: Email
     cost_center: str = Field(pattern=r"^CC-\d{4,6}$")
     regions: list[RegionSettings] = Field(min_length=1, max_length=2)
+    platform_admins: PlatformAdminsSettings
     network: NetworkSettings
     aks: AksSettings
     postgres: PostgresSettings

@@ -18,7 +18,6 @@ from components._naming import (
 )
 from components.errors import InvalidArgumentError
 from offline import run_preview
-from schemacheck import validate_resource  # noqa: F401  (imported to fail loudly if the API moves)
 
 
 def test_builds_caf_names_with_hyphens_where_allowed() -> None:

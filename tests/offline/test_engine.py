@@ -54,8 +54,8 @@ def test_two_runs_give_byte_identical_json() -> None:
 def test_apply_callbacks_run_on_resolved_values() -> None:
     # The action group's resource group name comes from the ResourceGroup's output through the SDK.
     (group,) = plan_of("uat").of_type("azure-native:monitor:ActionGroup")
-    assert group.inputs["resourceGroupName"] == "rg-sentimark-uat-weu"
-    assert plan_of("uat").outputs["resourceGroups"] == {"westeurope": "rg-sentimark-uat-weu"}
+    assert group.inputs["resourceGroupName"] == "rg-smk-uat-weu"
+    assert plan_of("uat").outputs["resourceGroups"] == {"westeurope": "rg-smk-uat-weu"}
 
 
 def test_a_secret_value_is_masked_in_json_and_markdown() -> None:

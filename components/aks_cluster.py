@@ -1,0 +1,545 @@
+"""An AKS cluster with Entra ID, workload identity, Azure CNI overlay, and a ready Kubernetes provider.
+
+Only the system pool is inline in `agentPoolProfiles`; user pools are separate `AgentPool` resources, since
+Azure cannot update inline profiles in place. Autoscaled node counts, and Kubernetes versions under an
+auto-upgrade channel, are in `ignore_changes`: Azure changes them, and a preview would otherwise show drift.
+"""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal, NotRequired, TypedDict, cast
+
+import pulumi
+import pulumi_kubernetes as k8s
+from pulumi_azure_native import containerservice as cs
+
+from components._interfaces import (
+    DiagnosticSettingsArgs,
+    LockArgs,
+    ManagedIdentitiesArgs,
+    RoleAssignmentArgs,
+    apply_diagnostic_settings,
+    apply_lock,
+    apply_role_assignments,
+)
+from components._kubeconfig import LoginMode, convert_kubeconfig
+from components._tags import merge_tags
+from components.errors import InvalidArgumentError
+
+__all__ = ["AksCluster", "AksClusterArgs", "AksMaintenanceWindowArgs", "AksSystemPoolArgs", "AksUserPoolArgs"]
+
+_COMPONENT = "AksCluster"
+_MIN_MAX_PODS = 50
+_POOL_NAME = re.compile(r"^[a-z][a-z0-9]{0,11}$")
+_TAINT = re.compile(r"^[A-Za-z0-9./_-]+=[A-Za-z0-9._-]*:(NoSchedule|PreferNoSchedule|NoExecute)$")
+_HH_MM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+_UTC_OFFSET = re.compile(r"^[+-](0[0-9]|1[0-4]):[0-5][0-9]$")
+_DNS_PREFIX = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,52}[A-Za-z0-9])?$")
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_SPOT_LABEL = ("kubernetes.azure.com/scalesetpriority", "spot")
+_SPOT_TAINT = "kubernetes.azure.com/scalesetpriority=spot:NoSchedule"
+_SYSTEM_TAINT = "CriticalAddonsOnly=true:NoSchedule"
+
+
+class AksSystemPoolArgs(TypedDict):
+    vm_size: str
+    """VM size, e.g. Standard_D2s_v5 (needs a size that supports encryption at host)."""
+    node_count: int
+    """Nodes (fixed, or the autoscaler's minimum when `max_count` is given)."""
+    max_count: NotRequired[int]
+    """Autoscale from `node_count` to this; fixed size unless given (then the count is in ignore_changes)."""
+    name: NotRequired[str]
+    """Pool name; "system" unless given."""
+    zones: NotRequired[Sequence[str]]
+    """Availability zones, e.g. ["1", "2", "3"]; no zone pinning unless given."""
+    max_pods: NotRequired[int]
+    """Pods per node, at least 50; 110 unless given."""
+    os_disk_type: NotRequired[Literal["Ephemeral", "Managed"]]
+    """Managed unless given. Ephemeral is faster and free, but only for VM sizes whose cache or temp disk
+    holds the OS disk (e.g. Standard_D4ds_v5); Azure refuses it on others."""
+    os_disk_size_gb: NotRequired[int]
+    """OS disk size; Azure's default for the VM size unless given."""
+
+
+class AksUserPoolArgs(TypedDict):
+    vm_size: str
+    """VM size, e.g. Standard_D4s_v5."""
+    min_count: int
+    """Autoscaler minimum (0 allowed: the pool can scale to nothing)."""
+    max_count: int
+    """Autoscaler maximum, at least `min_count` and at least 1."""
+    spot: NotRequired[bool]
+    """Spot VMs (eviction Delete, pay up to the on-demand price) with the taint and label Azure adds, so
+    only pods that tolerate `kubernetes.azure.com/scalesetpriority=spot:NoSchedule` land there. Regular VMs
+    unless given."""
+    zones: NotRequired[Sequence[str]]
+    """Availability zones; no zone pinning unless given."""
+    labels: NotRequired[Mapping[str, str]]
+    """Node labels; none beyond Azure's unless given."""
+    taints: NotRequired[Sequence[str]]
+    """Node taints as "key=value:Effect"; none unless given."""
+    max_pods: NotRequired[int]
+    """Pods per node, at least 50; 110 unless given."""
+    os_disk_type: NotRequired[Literal["Ephemeral", "Managed"]]
+    """Managed unless given (see the system pool)."""
+    os_disk_size_gb: NotRequired[int]
+    """OS disk size; Azure's default for the VM size unless given."""
+
+
+class AksMaintenanceWindowArgs(TypedDict):
+    day_of_week: Literal["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+    """Day the window opens."""
+    start_time: str
+    """"HH:mm" in `utc_offset`."""
+    duration_hours: NotRequired[int]
+    """4 to 24 (Azure's minimum is 4); 4 unless given."""
+    utc_offset: NotRequired[str]
+    """"+01:00" style; "+00:00" unless given."""
+
+
+class AksClusterArgs(TypedDict):
+    resource_group_name: pulumi.Input[str]
+    """Resource group of the cluster."""
+    system_pool: AksSystemPoolArgs
+    """The system pool (inline; tainted CriticalAddonsOnly so that applications go to user pools)."""
+    resource_name: NotRequired[str]
+    """Azure name of the cluster; Pulumi auto-names it from the component name unless given."""
+    location: NotRequired[pulumi.Input[str]]
+    """Region; the resource group's unless given."""
+    dns_prefix: NotRequired[str]
+    """DNS prefix of the API server; `resource_name` (or the component name) unless given."""
+    kubernetes_version: NotRequired[str]
+    """"1.33" style; Azure's default version unless given. Ignored after creation under an upgrade channel."""
+    tier: NotRequired[Literal["Free", "Standard", "Premium"]]
+    """Standard (uptime SLA) unless given."""
+    user_pools: NotRequired[Mapping[str, AksUserPoolArgs]]
+    """User pools by Azure pool name (lowercase letters and digits, up to 12); none unless given."""
+    node_subnet_id: NotRequired[pulumi.Input[str]]
+    """Subnet for the nodes; AKS creates its own virtual network unless given (not allowed when private)."""
+    private_cluster: NotRequired[bool]
+    """API server on a private endpoint in the node subnet (system-managed private DNS zone); True unless
+    given. False needs `api_server_authorized_ip_ranges` or `allow_open_api_server`."""
+    api_server_authorized_ip_ranges: NotRequired[Sequence[str]]
+    """IPv4 CIDRs allowed to reach a public API server; none unless given."""
+    allow_open_api_server: NotRequired[bool]
+    """Set True to accept a public API server reachable from anywhere; False unless given."""
+    pod_cidr: NotRequired[str]
+    """Overlay pod CIDR; 10.244.0.0/16 unless given."""
+    service_cidr: NotRequired[str]
+    """Service CIDR; 10.0.0.0/16 (DNS service 10.0.0.10) unless given; then give `dns_service_ip` too."""
+    dns_service_ip: NotRequired[str]
+    """Cluster DNS address inside `service_cidr`; 10.0.0.10 unless given."""
+    network_policy: NotRequired[Literal["cilium", "azure"]]
+    """Network policy engine (cilium also makes Cilium the dataplane); cilium unless given."""
+    outbound_type: NotRequired[Literal["loadBalancer", "userDefinedRouting", "managedNATGateway", "userAssignedNATGateway"]]
+    """Egress; loadBalancer unless given."""
+    admin_group_object_ids: NotRequired[Sequence[pulumi.Input[str]]]
+    """Entra ID groups that are cluster admins; none unless given (grant access with Azure RBAC roles)."""
+    tenant_id: NotRequired[pulumi.Input[str]]
+    """Entra ID tenant; the deployment's tenant unless given."""
+    disable_local_accounts: NotRequired[bool]
+    """True unless given: only Entra ID identities can sign in (no static admin certificate)."""
+    upgrade_channel: NotRequired[Literal["none", "patch", "stable", "rapid", "node-image"]]
+    """Kubernetes auto-upgrade; patch unless given."""
+    node_os_upgrade_channel: NotRequired[Literal["None", "Unmanaged", "NodeImage", "SecurityPatch"]]
+    """Node OS upgrades; NodeImage unless given."""
+    upgrade_window: NotRequired[AksMaintenanceWindowArgs]
+    """Weekly window for Kubernetes upgrades; AKS may upgrade at any time unless given."""
+    node_os_upgrade_window: NotRequired[AksMaintenanceWindowArgs]
+    """Weekly window for node OS upgrades; `upgrade_window` unless given."""
+    log_analytics_workspace_id: NotRequired[pulumi.Input[str]]
+    """Container Insights (omsagent with Entra ID auth) into this workspace; no Container Insights unless given."""
+    defender: NotRequired[bool]
+    """Microsoft Defender for Containers sensor, reporting to `log_analytics_workspace_id`; off unless given."""
+    azure_policy: NotRequired[bool]
+    """Azure Policy add-on (Gatekeeper); on unless given."""
+    key_vault_secrets_provider: NotRequired[bool]
+    """Key Vault CSI driver with secret rotation every 2 minutes; on unless given."""
+    encryption_at_host: NotRequired[bool]
+    """Encrypt temp and cache disks on the hosts (needs the subscription feature EncryptionAtHost); on unless given."""
+    managed_identities: NotRequired[ManagedIdentitiesArgs]
+    """Control-plane identity: one user-assigned id, or system-assigned unless given."""
+    kubelogin_mode: NotRequired[LoginMode]
+    """How the Kubernetes provider signs in: "azurecli" (az login on the deploying machine) unless given,
+    or "workloadidentity" (a CI runner with AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_FEDERATED_TOKEN_FILE)."""
+    tags: NotRequired[Mapping[str, str]]
+    """Tags on the cluster and its pools."""
+    lock: NotRequired[LockArgs]
+    """Management lock on the cluster; none unless given."""
+    diagnostic_settings: NotRequired[DiagnosticSettingsArgs]
+    """Control-plane logs (API server, audit, ...) to a workspace; none unless given."""
+    role_assignments: NotRequired[Mapping[str, RoleAssignmentArgs]]
+    """Role assignments on the cluster (e.g. Azure Kubernetes Service RBAC Reader); none unless given."""
+
+
+class AksCluster(pulumi.ComponentResource):
+    """An AKS cluster, its user pools, maintenance windows and a Kubernetes provider for it."""
+
+    name: pulumi.Output[str]
+    resource_id: pulumi.Output[str]
+    principal_id: pulumi.Output[str | None]
+    """Principal of the system-assigned control-plane identity (None with a user-assigned one)."""
+    oidc_issuer_url: pulumi.Output[str]
+    kubelet_identity_object_id: pulumi.Output[str]
+    kubelet_identity_client_id: pulumi.Output[str]
+    kubeconfig: pulumi.Output[str]
+    """A secret: the user kubeconfig, converted for non-interactive kubelogin."""
+    kubernetes_provider: k8s.Provider
+
+    def __init__(self, name: str, args: AksClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        _validate(args)
+        super().__init__("sentimark:index:AksCluster", name, None, opts)
+        tags = merge_tags(args.get("tags") or {}, None)
+        channel = args.get("upgrade_channel", "patch")
+        versioned = channel != "none"
+        system = args["system_pool"]
+        cluster_ignores = (["agentPoolProfiles[0].count"] if "max_count" in system else []) + (
+            ["kubernetesVersion", "agentPoolProfiles[0].orchestratorVersion"] if versioned else []
+        )
+        cluster = _new(
+            cs.ManagedCluster,
+            f"{name}-aks",
+            _cluster_args(name, args, tags),
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=cluster_ignores or None),
+        )
+        rg = args["resource_group_name"]
+        pools: list[cs.AgentPool] = []
+        for key, pool in (args.get("user_pools") or {}).items():
+            pools.append(
+                _new(
+                    cs.AgentPool,
+                    f"{name}-np-{key}",
+                    _user_pool_args(key, pool, rg, cluster.name, args, tags),
+                    # One pool operation at a time: AKS answers 409 to concurrent operations on a cluster.
+                    opts=pulumi.ResourceOptions(
+                        parent=self,
+                        depends_on=pools[-1:],
+                        ignore_changes=["count", *(["orchestratorVersion"] if versioned else [])],
+                    ),
+                )
+            )
+        windows = {
+            "aksManagedAutoUpgradeSchedule": (args.get("upgrade_window") if versioned else None, "mw-upgrade"),
+            "aksManagedNodeOSUpgradeSchedule": (
+                args.get("node_os_upgrade_window", args.get("upgrade_window"))
+                if args.get("node_os_upgrade_channel", "NodeImage") not in ("None", "Unmanaged")
+                else None,
+                "mw-nodeos",
+            ),
+        }
+        for config_name, (window, abbr) in windows.items():
+            if window is not None:
+                _new(
+                    cs.MaintenanceConfiguration,
+                    f"{name}-{abbr}",
+                    cs.MaintenanceConfigurationArgs(
+                        resource_group_name=rg,
+                        resource_name=cluster.name,
+                        config_name=config_name,
+                        maintenance_window=_window(window),
+                    ),
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=pools[-1:]),
+                )
+        apply_diagnostic_settings(name, resource_id=cluster.id, settings=args.get("diagnostic_settings"), parent=self)
+        apply_lock(name, scope_id=cluster.id, lock=args.get("lock"), parent=self)
+        apply_role_assignments(name, scope_id=cluster.id, assignments=args.get("role_assignments"), parent=self)
+
+        mode = args.get("kubelogin_mode", "azurecli")
+        credentials = cs.list_managed_cluster_user_credentials_output(
+            resource_group_name=rg, resource_name=cluster.name, opts=pulumi.InvokeOutputOptions(parent=self)
+        )
+        # Entra ID clusters return an exec/devicecode user kubeconfig, whether or not local accounts are
+        # disabled; we never fetch admin credentials.
+        self.kubeconfig = pulumi.Output.secret(
+            credentials.apply(lambda c: convert_kubeconfig(base64.b64decode(c.kubeconfigs[0].value).decode(), mode))
+        )
+        self.kubernetes_provider = k8s.Provider(
+            f"{name}-k8s",
+            kubeconfig=self.kubeconfig,
+            # Replace the provider (and so every Kubernetes resource) only if the cluster itself changes,
+            # not when a credential rotation changes the kubeconfig text.
+            cluster_identifier=cluster.id,
+            enable_server_side_apply=True,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=pools),
+        )
+        self.name = cluster.name
+        self.resource_id = cluster.id
+        user_assigned = (args.get("managed_identities") or {}).get("user_assigned_resource_ids")
+        self.principal_id = (
+            pulumi.Output.from_input(None)
+            if user_assigned
+            else cluster.identity.apply(lambda i: i.principal_id if i else None)
+        )
+        subnet = args.get("node_subnet_id")
+        if subnet is not None and not user_assigned:
+            # In a caller's subnet the control plane manages load balancer IPs and the private endpoint; the
+            # Azure CLI grants this role itself, ARM does not. (A user-assigned identity: the caller grants it.)
+            apply_role_assignments(
+                f"{name}-subnet",
+                scope_id=subnet,
+                assignments={"network": {"role": "Network Contributor", "principal_id": cast("pulumi.Output[str]", self.principal_id),
+                                         "principal_type": "ServicePrincipal"}},
+                parent=self,
+            )
+        self.oidc_issuer_url = cluster.oidc_issuer_profile.apply(lambda p: p.issuer_url)
+        kubelet = cluster.identity_profile.apply(lambda p: (p or {})["kubeletidentity"])
+        self.kubelet_identity_object_id = kubelet.apply(lambda k: k.object_id)
+        self.kubelet_identity_client_id = kubelet.apply(lambda k: k.client_id)
+        self.register_outputs(
+            {
+                "name": self.name,
+                "resource_id": self.resource_id,
+                "principal_id": self.principal_id,
+                "oidc_issuer_url": self.oidc_issuer_url,
+                "kubelet_identity_object_id": self.kubelet_identity_object_id,
+                "kubelet_identity_client_id": self.kubelet_identity_client_id,
+            }
+        )
+
+
+def _new(cls: Any, name: str, args: Any, opts: pulumi.ResourceOptions) -> Any:
+    """`cls(name, args, opts)` for a resource with a `resource_name` input: the SDK's typed-args path
+    passes it twice (pulumi-azure-native#921, #1638), its keyword form spells it `resource_name_`. The typed
+    Args class still checks the keywords first."""
+    kwargs = dict(vars(args))
+    if "resource_name" in kwargs:
+        kwargs["resource_name_"] = kwargs.pop("resource_name")
+    return cls(name, opts=opts, **kwargs)
+
+
+def _cluster_args(name: str, args: AksClusterArgs, tags: dict[str, str]) -> cs.ManagedClusterArgs:
+    system = args["system_pool"]
+    private = args.get("private_cluster", True)
+    policy = args.get("network_policy", "cilium")
+    workspace = args.get("log_analytics_workspace_id")
+    addons: dict[str, cs.ManagedClusterAddonProfileArgs] = {
+        "kubeDashboard": cs.ManagedClusterAddonProfileArgs(enabled=False),
+        "azurepolicy": cs.ManagedClusterAddonProfileArgs(enabled=args.get("azure_policy", True)),
+        "azureKeyvaultSecretsProvider": cs.ManagedClusterAddonProfileArgs(
+            enabled=args.get("key_vault_secrets_provider", True),
+            config={"enableSecretRotation": "true", "rotationPollInterval": "2m"},
+        ),
+    }
+    if workspace is not None:
+        addons["omsagent"] = cs.ManagedClusterAddonProfileArgs(
+            enabled=True, config={"logAnalyticsWorkspaceResourceID": workspace, "useAADAuth": "true"}
+        )
+    user_assigned = list((args.get("managed_identities") or {}).get("user_assigned_resource_ids") or [])
+    identity = (
+        cs.ManagedClusterIdentityArgs(type=cs.ResourceIdentityType.USER_ASSIGNED, user_assigned_identities=user_assigned)
+        if user_assigned
+        else cs.ManagedClusterIdentityArgs(type=cs.ResourceIdentityType.SYSTEM_ASSIGNED)
+    )
+    autoscale = "max_count" in system
+    return cs.ManagedClusterArgs(
+        resource_group_name=args["resource_group_name"],
+        resource_name=args.get("resource_name"),
+        location=args.get("location"),
+        dns_prefix=args.get("dns_prefix", args.get("resource_name", name)),
+        kubernetes_version=args.get("kubernetes_version"),
+        sku=cs.ManagedClusterSKUArgs(name="Base", tier=args.get("tier", "Standard")),
+        identity=identity,
+        enable_rbac=True,
+        disable_local_accounts=args.get("disable_local_accounts", True),
+        aad_profile=cs.ManagedClusterAADProfileArgs(
+            managed=True,
+            enable_azure_rbac=True,
+            admin_group_object_ids=list(args.get("admin_group_object_ids") or []) or None,
+            tenant_id=args.get("tenant_id"),
+        ),
+        oidc_issuer_profile=cs.ManagedClusterOIDCIssuerProfileArgs(enabled=True),
+        security_profile=cs.ManagedClusterSecurityProfileArgs(
+            workload_identity=cs.ManagedClusterSecurityProfileWorkloadIdentityArgs(enabled=True),
+            image_cleaner=cs.ManagedClusterSecurityProfileImageCleanerArgs(enabled=True, interval_hours=168),
+            defender=(
+                cs.ManagedClusterSecurityProfileDefenderArgs(
+                    log_analytics_workspace_resource_id=workspace,
+                    security_monitoring=cs.ManagedClusterSecurityProfileDefenderSecurityMonitoringArgs(enabled=True),
+                )
+                if args.get("defender", False)
+                else None
+            ),
+        ),
+        api_server_access_profile=cs.ManagedClusterAPIServerAccessProfileArgs(
+            enable_private_cluster=private,
+            private_dns_zone="system" if private else None,
+            enable_private_cluster_public_fqdn=False if private else None,
+            authorized_ip_ranges=list(args.get("api_server_authorized_ip_ranges") or []) or None,
+        ),
+        network_profile=cs.ContainerServiceNetworkProfileArgs(
+            network_plugin="azure",
+            network_plugin_mode="overlay",
+            network_dataplane="cilium" if policy == "cilium" else "azure",
+            network_policy=policy,
+            pod_cidr=args.get("pod_cidr", "10.244.0.0/16"),
+            service_cidr=args.get("service_cidr", "10.0.0.0/16"),
+            dns_service_ip=args.get("dns_service_ip", "10.0.0.10"),
+            load_balancer_sku="standard",
+            outbound_type=args.get("outbound_type", "loadBalancer"),
+        ),
+        auto_upgrade_profile=cs.ManagedClusterAutoUpgradeProfileArgs(
+            upgrade_channel=args.get("upgrade_channel", "patch"),
+            node_os_upgrade_channel=args.get("node_os_upgrade_channel", "NodeImage"),
+        ),
+        addon_profiles=addons,
+        agent_pool_profiles=[
+            cs.ManagedClusterAgentPoolProfileArgs(
+                name=system.get("name", "system"),
+                mode="System",
+                vm_size=system["vm_size"],
+                count=system["node_count"],
+                enable_auto_scaling=autoscale,
+                min_count=system["node_count"] if autoscale else None,
+                max_count=system.get("max_count"),
+                availability_zones=list(system.get("zones") or []) or None,
+                max_pods=system.get("max_pods", 110),
+                node_taints=[_SYSTEM_TAINT],
+                os_type="Linux",
+                os_sku="AzureLinux",
+                os_disk_type=system.get("os_disk_type", "Managed"),
+                os_disk_size_gb=system.get("os_disk_size_gb"),
+                enable_encryption_at_host=args.get("encryption_at_host", True),
+                enable_node_public_ip=False,
+                type="VirtualMachineScaleSets",
+                vnet_subnet_id=args.get("node_subnet_id"),
+                orchestrator_version=args.get("kubernetes_version"),
+                tags=tags or None,
+            )
+        ],
+        tags=tags or None,
+    )
+
+
+def _user_pool_args(
+    key: str, pool: AksUserPoolArgs, rg: pulumi.Input[str], cluster_name: pulumi.Input[str],
+    args: AksClusterArgs, tags: dict[str, str],
+) -> cs.AgentPoolArgs:
+    spot = pool.get("spot", False)
+    labels = dict(pool.get("labels") or {})
+    taints = list(pool.get("taints") or [])
+    if spot:
+        # Azure adds these to spot nodes itself; declaring them keeps previews free of drift.
+        labels.setdefault(*_SPOT_LABEL)
+        taints += [] if _SPOT_TAINT in taints else [_SPOT_TAINT]
+    return cs.AgentPoolArgs(
+        resource_group_name=rg,
+        resource_name=cluster_name,
+        agent_pool_name=key,
+        mode="User",
+        vm_size=pool["vm_size"],
+        count=pool["min_count"],
+        enable_auto_scaling=True,
+        min_count=pool["min_count"],
+        max_count=pool["max_count"],
+        availability_zones=list(pool.get("zones") or []) or None,
+        max_pods=pool.get("max_pods", 110),
+        node_labels=labels or None,
+        node_taints=taints or None,
+        os_type="Linux",
+        os_sku="AzureLinux",
+        os_disk_type=pool.get("os_disk_type", "Managed"),
+        os_disk_size_gb=pool.get("os_disk_size_gb"),
+        enable_encryption_at_host=args.get("encryption_at_host", True),
+        enable_node_public_ip=False,
+        type="VirtualMachineScaleSets",
+        vnet_subnet_id=args.get("node_subnet_id"),
+        orchestrator_version=args.get("kubernetes_version"),
+        scale_set_priority="Spot" if spot else None,
+        scale_set_eviction_policy="Delete" if spot else None,
+        spot_max_price=-1 if spot else None,
+        tags=tags or None,
+    )
+
+
+def _window(window: AksMaintenanceWindowArgs) -> cs.MaintenanceWindowArgs:
+    return cs.MaintenanceWindowArgs(
+        schedule=cs.ScheduleArgs(weekly=cs.WeeklyScheduleArgs(day_of_week=window["day_of_week"], interval_weeks=1)),
+        start_time=window["start_time"],
+        duration_hours=window.get("duration_hours", 4),
+        utc_offset=window.get("utc_offset", "+00:00"),
+    )
+
+
+def _is_cidr(value: str) -> bool:
+    try:
+        ipaddress.IPv4Network(value, strict=True)
+    except ValueError:
+        return False
+    return "/" in value
+
+
+def _rules(args: AksClusterArgs) -> list[tuple[str, Any, Callable[[Any], bool], str]]:
+    """(argument, value, is_bad, fix) rows; the first bad row is the error."""
+    system = args["system_pool"]
+    private = args.get("private_cluster", True)
+    ranges = list(args.get("api_server_authorized_ip_ranges") or [])
+    rows: list[tuple[str, Any, Callable[[Any], bool], str]] = [
+        ("system_pool.name", system.get("name", "system"), lambda v: not _POOL_NAME.match(v),
+         "use 1-12 lowercase letters and digits, starting with a letter"),
+        ("system_pool.node_count", system["node_count"], lambda v: v < 1, "give at least 1 system node (3 for production)"),
+        ("system_pool.max_count", system.get("max_count"), lambda v: v is not None and v < system["node_count"],
+         "give a maximum of at least system_pool.node_count, or leave it out for a fixed size"),
+        ("system_pool.max_pods", system.get("max_pods", 110), lambda v: v < _MIN_MAX_PODS,
+         f"give at least {_MIN_MAX_PODS} (system add-ons alone need dozens of pods per node)"),
+        ("node_subnet_id", args.get("node_subnet_id"), lambda v: private and v is None,
+         "a private cluster needs the node subnet id (its API server endpoint goes there); give node_subnet_id "
+         "or set private_cluster False with api_server_authorized_ip_ranges"),
+        ("api_server_authorized_ip_ranges", ranges, lambda v: private and bool(v) and not args.get("allow_open_api_server"),
+         "a private cluster's API server has no public endpoint to restrict; leave the ranges out"),
+        ("api_server_authorized_ip_ranges", ranges, lambda v: not private and not v and not args.get("allow_open_api_server"),
+         "a public API server needs authorized IPv4 ranges such as ['203.0.113.0/24'], "
+         "or set allow_open_api_server True to accept an API server open to the internet"),
+        *(("api_server_authorized_ip_ranges", r, lambda v: not _is_cidr(v),
+           "give IPv4 CIDRs in network form, such as '203.0.113.0/24' or '198.51.100.7/32'") for r in ranges),
+        *((a, args.get(a), lambda v: v is not None and not _is_cidr(v), "give an IPv4 CIDR such as '10.244.0.0/16'")
+          for a in ("pod_cidr", "service_cidr")),
+        ("dns_service_ip", args.get("dns_service_ip"), lambda v: "service_cidr" in args and v is None,
+         "give the cluster DNS address inside service_cidr (e.g. its .10) when setting service_cidr"),
+        ("dns_prefix", args.get("dns_prefix"), lambda v: v is not None and not _DNS_PREFIX.match(v),
+         "use 1-54 letters, digits and hyphens, starting and ending with a letter or digit"),
+        ("defender", args.get("defender", False), lambda v: v and args.get("log_analytics_workspace_id") is None,
+         "Defender reports to a Log Analytics workspace: give log_analytics_workspace_id"),
+        ("managed_identities.user_assigned_resource_ids",
+         (args.get("managed_identities") or {}).get("user_assigned_resource_ids"), lambda v: v is not None and len(v) > 1,
+         "AKS takes exactly one user-assigned control-plane identity"),
+    ]
+    windows = (("upgrade_window", args.get("upgrade_window")), ("node_os_upgrade_window", args.get("node_os_upgrade_window")))
+    for window_arg, window in windows:
+        if window is not None:
+            rows += [
+                (f"{window_arg}.day_of_week", window["day_of_week"], lambda v: v not in _DAYS, f"use one of {', '.join(_DAYS)}"),
+                (f"{window_arg}.start_time", window["start_time"], lambda v: not _HH_MM.match(v), 'use "HH:mm", e.g. "02:00"'),
+                (f"{window_arg}.duration_hours", window.get("duration_hours", 4), lambda v: not 4 <= v <= 24,
+                 "give 4 to 24 hours (Azure's limits)"),
+                (f"{window_arg}.utc_offset", window.get("utc_offset", "+00:00"), lambda v: not _UTC_OFFSET.match(v),
+                 'use "+HH:mm" or "-HH:mm", e.g. "+01:00"'),
+            ]
+    for key, pool in (args.get("user_pools") or {}).items():
+        where = f"user_pools[{key!r}]"
+        rows += [
+            (where, key, lambda v: not _POOL_NAME.match(v) or v == system.get("name", "system"),
+             "name user pools with 1-12 lowercase letters and digits, starting with a letter, unlike the system pool"),
+            (f"{where}.min_count", pool["min_count"], lambda v: v < 0, "give 0 or more"),
+            (f"{where}.max_count", pool["max_count"], _below(max(pool["min_count"], 1)),
+             f"give a maximum of at least min_count ({pool['min_count']}) and at least 1"),
+            (f"{where}.max_pods", pool.get("max_pods", 110), lambda v: v < _MIN_MAX_PODS, f"give at least {_MIN_MAX_PODS}"),
+            *((f"{where}.taints", t, lambda v: not _TAINT.match(v), 'use "key=value:NoSchedule|PreferNoSchedule|NoExecute"')
+              for t in pool.get("taints") or []),
+        ]
+    return rows
+
+
+def _below(minimum: int) -> Callable[[Any], bool]:
+    return lambda v: v < minimum
+
+
+def _validate(args: AksClusterArgs) -> None:
+    for argument, value, is_bad, fix in _rules(args):
+        if isinstance(value, pulumi.Output):
+            continue
+        if is_bad(value):
+            raise InvalidArgumentError(_COMPONENT, argument, value, fix)

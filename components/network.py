@@ -1,0 +1,280 @@
+"""A virtual network with its subnets (one NSG each) and the privatelink DNS zones the platform resolves.
+
+Subnets are declared INLINE on the VirtualNetwork, never as separate `network.Subnet` resources. Azure
+treats a VNet PUT as the full list of subnets: mixing the two styles makes each `pulumi up` or refresh
+delete or re-add the other's subnets (pulumi/pulumi-azure-native#611, #2368, #74), and separate Subnet
+resources on one VNet are PUT in parallel, which Azure serialises with "AnotherOperationInProgress"
+retries. Inline subnets are one atomic PUT and one source of truth. The cost: every subnet change is an
+update of the VNet resource, and nobody may add subnets to this VNet outside this component.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Mapping, Sequence
+from typing import Literal, NotRequired, TypedDict
+
+import pulumi
+from pulumi_azure_native import network, privatedns
+
+from components._interfaces import DiagnosticSettingsArgs, LockArgs, apply_diagnostic_settings, apply_lock
+from components._tags import merge_tags
+from components.errors import InvalidArgumentError
+
+__all__ = ["DEFAULT_PRIVATE_DNS_ZONES", "Network", "NetworkArgs", "NetworkSubnetArgs"]
+
+DEFAULT_PRIVATE_DNS_ZONES: tuple[str, ...] = (
+    "privatelink.vaultcore.azure.net",  # Key Vault
+    "privatelink.postgres.database.azure.com",  # PostgreSQL Flexible Server (private endpoint)
+    "privatelink.redis.azure.net",  # Azure Managed Redis (Microsoft.Cache/redisEnterprise)
+    "privatelink.servicebus.windows.net",  # Event Hubs
+    "privatelink.azurecr.io",  # Container Registry
+)
+"""The privatelink zones the platform's data services use."""
+
+_SUBNET_NAME = re.compile(r"^[a-zA-Z0-9]([a-zA-Z0-9_.-]{0,78}[a-zA-Z0-9_])?$")
+_DELEGATION = re.compile(r"^[A-Za-z]+\.[A-Za-z]+/[A-Za-z]+$")
+_ZONE = re.compile(r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_SMALLEST_SUBNET_PREFIX = 29  # Azure's smallest IPv4 subnet
+
+
+class NetworkSubnetArgs(TypedDict):
+    address_prefix: str
+    """IPv4 CIDR inside the VNet's address space, /29 or larger, not overlapping another subnet."""
+    delegation: NotRequired[str]
+    """Service the subnet is delegated to, e.g. "Microsoft.DBforPostgreSQL/flexibleServers". Not delegated
+    unless given."""
+    private_endpoint_network_policies: NotRequired[
+        Literal["Enabled", "Disabled", "NetworkSecurityGroupEnabled", "RouteTableEnabled"]
+    ]
+    """Whether the subnet's NSG (and route table) apply to private endpoints in it. "Enabled" unless given,
+    so private endpoints are filtered by the NSG like everything else."""
+    service_endpoints: NotRequired[Sequence[str]]
+    """Service endpoints (e.g. "Microsoft.Storage"); none unless given (private endpoints are preferred)."""
+    default_outbound_access: NotRequired[bool]
+    """Azure's implicit outbound internet access; off unless given (a private subnet: AKS's load balancer or a
+    NAT gateway provides egress, and Azure retires default outbound access for new VNets)."""
+
+
+class NetworkArgs(TypedDict):
+    resource_group_name: pulumi.Input[str]
+    """Resource group of the VNet, its NSGs and its private DNS zones."""
+    address_space: Sequence[str]
+    """IPv4 CIDRs of the VNet, e.g. ["10.20.0.0/16"]."""
+    subnets: Mapping[str, NetworkSubnetArgs]
+    """Subnets by their Azure name (e.g. "snet-aks", "snet-pe", "snet-psql"); each gets its own NSG."""
+    location: NotRequired[pulumi.Input[str]]
+    """Azure region; the resource group's unless given."""
+    resource_name: NotRequired[str]
+    """Azure name of the VNet; NSGs are named "nsg-<vnet name without vnet->-<subnet name without snet->".
+    Pulumi auto-names the VNet and NSGs unless given."""
+    private_dns_zones: NotRequired[Sequence[str]]
+    """privatelink zones to create and link to this VNet (registration off); DEFAULT_PRIVATE_DNS_ZONES unless
+    given. Pass [] when the data plane is public and no private endpoint needs them."""
+    dns_servers: NotRequired[Sequence[str]]
+    """Custom DNS servers; Azure-provided DNS (which resolves the linked private zones) unless given."""
+    tags: NotRequired[Mapping[str, str]]
+    """Tags for every resource; the stack's FinOps tags."""
+    lock: NotRequired[LockArgs]
+    """A management lock on the VNet; none unless given."""
+    diagnostic_settings: NotRequired[DiagnosticSettingsArgs]
+    """Logs and metrics of the VNet and the NSGs' logs to a workspace (NSGs have no metrics); none unless given."""
+
+
+class Network(pulumi.ComponentResource):
+    """A VNet with inline subnets, one NSG per subnet, and linked privatelink DNS zones."""
+
+    name: pulumi.Output[str]
+    resource_id: pulumi.Output[str]
+    subnet_ids: dict[str, pulumi.Output[str]]
+    """Subnet resource ids by subnet name."""
+    nsg_ids: dict[str, pulumi.Output[str]]
+    """NSG resource ids by subnet name."""
+    private_dns_zone_ids: dict[str, pulumi.Output[str]]
+    """Private DNS zone resource ids by zone name (empty when no zones were asked for)."""
+
+    def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        _validate(args)
+        super().__init__("sentimark:index:Network", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        tags = merge_tags(args.get("tags") or {}, None)
+        rg = args["resource_group_name"]
+        location = args.get("location")
+        vnet_name = args.get("resource_name")
+        diagnostics = args.get("diagnostic_settings")
+
+        nsgs: dict[str, network.NetworkSecurityGroup] = {}
+        for key in args["subnets"]:
+            nsgs[key] = network.NetworkSecurityGroup(
+                f"{name}-nsg-{key}",
+                network.NetworkSecurityGroupInitArgs(
+                    resource_group_name=rg,
+                    location=location,
+                    network_security_group_name=_nsg_name(vnet_name, key),
+                    tags=tags,
+                ),
+                opts=child,
+            )
+            if diagnostics is not None:
+                apply_diagnostic_settings(
+                    f"{name}-nsg-{key}",
+                    resource_id=nsgs[key].id,
+                    settings={**diagnostics, "metrics": False},
+                    parent=self,
+                )
+
+        vnet = network.VirtualNetwork(
+            f"{name}-vnet",
+            network.VirtualNetworkInitArgs(
+                resource_group_name=rg,
+                location=location,
+                virtual_network_name=vnet_name,
+                address_space=network.AddressSpaceArgs(address_prefixes=list(args["address_space"])),
+                dhcp_options=(
+                    network.DhcpOptionsArgs(dns_servers=list(args["dns_servers"])) if args.get("dns_servers") else None
+                ),
+                subnets=[_subnet(key, spec, nsgs[key]) for key, spec in args["subnets"].items()],
+                tags=tags,
+            ),
+            opts=child,
+        )
+
+        zones: dict[str, pulumi.Output[str]] = {}
+        for zone_name in args.get("private_dns_zones", DEFAULT_PRIVATE_DNS_ZONES):
+            zone = privatedns.PrivateZone(
+                f"{name}-pdz-{zone_name}",
+                privatedns.PrivateZoneArgs(
+                    resource_group_name=rg, private_zone_name=zone_name, location="global", tags=tags
+                ),
+                opts=child,
+            )
+            privatedns.VirtualNetworkLink(
+                f"{name}-pdz-{zone_name}-link",
+                privatedns.VirtualNetworkLinkArgs(
+                    resource_group_name=rg,
+                    private_zone_name=zone.name,
+                    virtual_network_link_name=vnet.name.apply(lambda n: f"link-{n}"),
+                    location="global",
+                    # Private endpoints register their records through zone groups; VMs must not.
+                    registration_enabled=False,
+                    virtual_network=privatedns.SubResourceArgs(id=vnet.id),
+                    tags=tags,
+                ),
+                opts=pulumi.ResourceOptions(parent=zone),
+            )
+            zones[zone_name] = zone.id
+
+        apply_lock(name, scope_id=vnet.id, lock=args.get("lock"), parent=self)
+        apply_diagnostic_settings(name, resource_id=vnet.id, settings=diagnostics, parent=self)
+
+        self.name = vnet.name
+        self.resource_id = vnet.id
+        # Inline subnets exist once the VNet does, so their ids follow from the VNet's id.
+        self.subnet_ids = {key: _subnet_id(vnet.id, key) for key in args["subnets"]}
+        self.nsg_ids = {key: nsg.id for key, nsg in nsgs.items()}
+        self.private_dns_zone_ids = zones
+        self.register_outputs(
+            {
+                "name": self.name,
+                "resource_id": self.resource_id,
+                "subnet_ids": self.subnet_ids,
+                "nsg_ids": self.nsg_ids,
+                "private_dns_zone_ids": self.private_dns_zone_ids,
+            }
+        )
+
+
+def _subnet_id(vnet_id: pulumi.Output[str], key: str) -> pulumi.Output[str]:
+    return vnet_id.apply(lambda i: f"{i}/subnets/{key}")
+
+
+def _nsg_name(vnet_name: str | None, key: str) -> str | None:
+    if vnet_name is None:
+        return None
+    return f"nsg-{vnet_name.removeprefix('vnet-')}-{key.removeprefix('snet-')}"
+
+
+def _subnet(key: str, spec: NetworkSubnetArgs, nsg: network.NetworkSecurityGroup) -> network.SubnetArgs:
+    delegation = spec.get("delegation")
+    return network.SubnetArgs(
+        name=key,
+        address_prefix=spec["address_prefix"],
+        network_security_group=network.NetworkSecurityGroupArgs(id=nsg.id),
+        private_endpoint_network_policies=spec.get("private_endpoint_network_policies", "Enabled"),
+        default_outbound_access=spec.get("default_outbound_access", False),
+        delegations=(
+            [network.DelegationArgs(name=delegation.replace("/", "."), service_name=delegation)] if delegation else None
+        ),
+        service_endpoints=(
+            [network.ServiceEndpointPropertiesFormatArgs(service=s) for s in spec["service_endpoints"]]
+            if spec.get("service_endpoints")
+            else None
+        ),
+    )
+
+
+def _cidr(argument: str, value: str) -> ipaddress.IPv4Network:
+    try:
+        if "/" not in value:
+            raise ValueError(value)  # ip_network would read a bare address as a /32
+        net = ipaddress.ip_network(value, strict=True)
+    except (ValueError, TypeError):
+        raise InvalidArgumentError(
+            "Network", argument, value, "give an IPv4 CIDR with its network address, such as 10.20.0.0/16"
+        ) from None
+    if not isinstance(net, ipaddress.IPv4Network):
+        raise InvalidArgumentError("Network", argument, value, "give an IPv4 CIDR (IPv6 is not supported here)")
+    return net
+
+
+def _validate(args: NetworkArgs) -> None:
+    spaces = [_cidr("address_space", v) for v in args["address_space"]]
+    if not spaces:
+        raise InvalidArgumentError("Network", "address_space", [], "give at least one CIDR, such as ['10.20.0.0/16']")
+    for i, a in enumerate(spaces):
+        for b in spaces[i + 1 :]:
+            if a.overlaps(b):
+                raise InvalidArgumentError("Network", "address_space", [str(a), str(b)], "use non-overlapping CIDRs")
+
+    seen: dict[str, ipaddress.IPv4Network] = {}
+    for key, spec in args["subnets"].items():
+        argument = f"subnets[{key!r}]"
+        if not _SUBNET_NAME.match(key):
+            raise InvalidArgumentError(
+                "Network", "subnets", key, "name subnets with 1-80 letters, digits, '_', '.', '-', e.g. 'snet-aks'"
+            )
+        prefix = _cidr(f"{argument}.address_prefix", spec["address_prefix"])
+        if prefix.prefixlen > _SMALLEST_SUBNET_PREFIX:
+            raise InvalidArgumentError(
+                "Network", f"{argument}.address_prefix", str(prefix), "use /29 or larger (Azure's smallest subnet)"
+            )
+        if not any(prefix.subnet_of(space) for space in spaces):
+            raise InvalidArgumentError(
+                "Network",
+                f"{argument}.address_prefix",
+                str(prefix),
+                f"choose a prefix inside the address space {[str(s) for s in spaces]}",
+            )
+        for other, other_prefix in seen.items():
+            if prefix.overlaps(other_prefix):
+                raise InvalidArgumentError(
+                    "Network", f"{argument}.address_prefix", str(prefix), f"it overlaps subnet {other!r} ({other_prefix})"
+                )
+        seen[key] = prefix
+        delegation = spec.get("delegation")
+        if delegation is not None and not _DELEGATION.match(delegation):
+            raise InvalidArgumentError(
+                "Network", f"{argument}.delegation", delegation, "give a service name such as 'Microsoft.DBforPostgreSQL/flexibleServers'"
+            )
+        if args.get("resource_name") is not None:
+            nsg = _nsg_name(args["resource_name"], key) or ""
+            if len(nsg) > 80:
+                raise InvalidArgumentError("Network", "subnets", key, f"the NSG name {nsg!r} exceeds 80 characters; shorten the subnet or VNet name")
+
+    zones = list(args.get("private_dns_zones", DEFAULT_PRIVATE_DNS_ZONES))
+    for zone in zones:
+        if not isinstance(zone, str) or not _ZONE.match(zone):
+            raise InvalidArgumentError("Network", "private_dns_zones", zone, "give DNS zone names such as 'privatelink.vaultcore.azure.net'")
+    if len(set(zones)) != len(zones):
+        raise InvalidArgumentError("Network", "private_dns_zones", zones, "list each zone once")

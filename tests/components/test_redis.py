@@ -1,0 +1,153 @@
+"""Redis: Azure Managed Redis by default (TLS, Entra, private), classic only with an acknowledged retirement."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import schemacheck
+from offline import SECRET, Plan, run_preview
+from offline.report import to_markdown
+
+CLUSTER = "azure-native:redisenterprise:RedisEnterprise"
+DATABASE = "azure-native:redisenterprise:Database"
+PE_SUBNET = "/subscriptions/s/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/snet-pe"
+ZONE = "/subscriptions/s/resourceGroups/rg-net/providers/Microsoft.Network/privateDnsZones/privatelink.redis.azure.net"
+BASE: dict[str, Any] = {"resource_group_name": "rg-data", "key_vault_name": "kv-smk"}
+DEV: dict[str, Any] = {**BASE, "resource_name": "redis-smk-dev", "sku_name": "Balanced_B0"}
+PROD: dict[str, Any] = {
+    **BASE,
+    "resource_name": "redis-smk-prod",
+    "sku_name": "Balanced_B5",
+    "high_availability": True,
+    "zones": ["1", "2", "3"],
+    "private_endpoints": {"aks": {"subnet_id": PE_SUBNET, "private_dns_zone_ids": [ZONE]}},
+    "lock": {"kind": "CanNotDelete"},
+    "diagnostic_settings": {"workspace_id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/log"},
+}
+CLASSIC: dict[str, Any] = {
+    **BASE, "resource_name": "redis-smk-legacy",
+    "classic": {"acknowledge_retirement": True, "sku_name": "Standard", "family": "C", "capacity": 1},
+}
+
+
+def _preview(tmp_path: Path, args: dict[str, Any]) -> Plan:
+    (tmp_path / "Pulumi.yaml").write_text("name: t\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
+    (tmp_path / "__main__.py").write_text(
+        "import json, pulumi\n"
+        "from components.redis import Redis\n"
+        f"r = Redis('cache', json.loads({json.dumps(json.dumps(args))}))\n"
+        "pulumi.export('secret_name', r.connection_secret_name)\n"
+        "pulumi.export('id', r.resource_id)\n"
+        "pulumi.export('port', r.port)\n"
+    )
+    return run_preview(tmp_path, "dev")
+
+
+@pytest.fixture(scope="module")
+def dev(tmp_path_factory: pytest.TempPathFactory) -> Plan:
+    return _preview(tmp_path_factory.mktemp("dev"), DEV)
+
+
+@pytest.fixture(scope="module")
+def prod(tmp_path_factory: pytest.TempPathFactory) -> Plan:
+    return _preview(tmp_path_factory.mktemp("prod"), PROD)
+
+
+@pytest.fixture(scope="module")
+def classic(tmp_path_factory: pytest.TempPathFactory) -> Plan:
+    return _preview(tmp_path_factory.mktemp("classic"), CLASSIC)
+
+
+@pytest.mark.parametrize(("plan_name", "sku", "ha"), [("dev", "Balanced_B0", "Disabled"), ("prod", "Balanced_B5", "Enabled")])
+def test_managed_redis_is_tls_only_entra_only_and_never_public(plan_name: str, sku: str, ha: str,
+                                                               request: pytest.FixtureRequest) -> None:
+    plan: Plan = request.getfixturevalue(plan_name)
+    (cluster,) = plan.of_type(CLUSTER)
+    assert cluster.inputs["sku"] == {"name": sku}
+    assert cluster.inputs["highAvailability"] == ha
+    assert cluster.inputs["minimumTlsVersion"] == "1.2"
+    assert cluster.inputs["publicNetworkAccess"] == "Disabled"
+    (db,) = plan.of_type(DATABASE)
+    assert db.inputs["databaseName"] == "default"
+    assert db.inputs["clientProtocol"] == "Encrypted"
+    assert db.inputs["accessKeysAuthentication"] == "Disabled"
+    assert db.inputs["port"] == 10000
+    assert (db.inputs["clusteringPolicy"], db.inputs["evictionPolicy"]) == ("OSSCluster", "VolatileLRU")
+    assert not plan.of_type("azure-native:redis:Redis")
+    assert plan.outputs["port"] == 10000
+
+
+def test_development_cache_has_no_endpoint_lock_or_diagnostics(dev: Plan) -> None:
+    assert not dev.of_type("azure-native:network:PrivateEndpoint")
+    assert not dev.of_type("azure-native:authorization:ManagementLockByScope")
+    assert not dev.of_type("azure-native:monitor:DiagnosticSetting")
+
+
+def test_production_cache_is_reached_through_its_private_endpoint(prod: Plan) -> None:
+    (cluster,) = prod.of_type(CLUSTER)
+    assert cluster.inputs["zones"] == ["1", "2", "3"]
+    (pe,) = prod.of_type("azure-native:network:PrivateEndpoint")
+    (conn,) = pe.inputs["privateLinkServiceConnections"]
+    assert conn["groupIds"] == ["redisEnterprise"]
+    assert conn["privateLinkServiceId"].endswith("/redis-smk-prod")
+    assert pe.inputs["subnet"]["id"] == PE_SUBNET
+    (lock,) = prod.of_type("azure-native:authorization:ManagementLockByScope")
+    assert lock.inputs["level"] == "CanNotDelete"
+
+
+@pytest.mark.parametrize("plan_name", ["dev", "prod", "classic"])
+def test_connection_info_goes_to_the_vault_as_a_secret_and_only_its_name_is_output(
+    plan_name: str, request: pytest.FixtureRequest
+) -> None:
+    plan: Plan = request.getfixturevalue(plan_name)
+    (secret,) = plan.of_type("azure-native:keyvault:Secret")
+    assert secret.inputs["secretName"] == "cache-redis-connection"
+    assert secret.inputs["vaultName"] == "kv-smk"
+    props = secret.inputs["properties"]
+    assert props == SECRET or (props["value"] == SECRET and props["contentType"] == "application/json")
+    assert plan.outputs["secret_name"] == "cache-redis-connection"
+    for text in (plan.dumps(), to_markdown(plan), json.dumps(plan.outputs)):
+        assert "Entra ID (Microsoft Entra token" not in text  # the secret's content never shows
+
+
+def test_classic_cache_needs_the_flag_warns_and_is_locked_down(classic: Plan) -> None:
+    (cache,) = classic.of_type("azure-native:redis:Redis")
+    assert cache.inputs["enableNonSslPort"] is False
+    assert cache.inputs["minimumTlsVersion"] == "1.2"
+    assert cache.inputs["publicNetworkAccess"] == "Disabled"
+    assert cache.inputs["disableAccessKeyAuthentication"] is True
+    assert cache.inputs["redisConfiguration"]["aadEnabled"] == "true"
+    assert not classic.of_type(CLUSTER)
+    assert any("being retired" in w for w in classic.warnings)
+    assert classic.outputs["port"] == 6380
+
+
+def test_plans_pass_the_arm_schema_check(dev: Plan, prod: Plan, classic: Plan) -> None:
+    for plan in (dev, prod, classic):
+        report = schemacheck.validate_plan(plan.to_json())
+        assert report.problems == [], report.format_lines()
+        assert report.checked >= 2
+
+
+BAD = [
+    ({**BASE, "classic": {"sku_name": "Standard", "family": "C", "capacity": 1}},
+     "Redis: argument 'classic' got {'sku_name': 'Standard', 'family': 'C', 'capacity': 1}; classic Azure Cache for "
+     "Redis is being retired: use Azure Managed Redis (drop 'classic'), or set classic.acknowledge_retirement True to "
+     "build one anyway"),
+    ({**BASE, "sku_name": "Enterprise_E10"},
+     "Redis: argument 'sku_name' got 'Enterprise_E10'; give an Azure Managed Redis SKU such as Balanced_B0, "
+     "Balanced_B5, MemoryOptimized_M10 or ComputeOptimized_X5"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), BAD, ids=["classic-without-flag", "enterprise-sku"])
+def test_bad_input_is_refused_before_anything_is_registered(tmp_path: Path, args: dict[str, Any], message: str) -> None:
+    with pytest.raises(Exception) as excinfo:
+        _preview(tmp_path, args)
+    assert str(excinfo.value) == message
+    assert excinfo.value.offline_registered == []
