@@ -55,7 +55,7 @@ def test_apply_callbacks_run_on_resolved_values() -> None:
     # The action group's resource group name comes from the ResourceGroup's output through the SDK.
     (group,) = plan_of("uat").of_type("azure-native:monitor:ActionGroup")
     assert group.inputs["resourceGroupName"] == "rg-smk-uat-weu"
-    assert plan_of("uat").outputs["resourceGroups"] == {"westeurope": "rg-smk-uat-weu"}
+    assert plan_of("uat").outputs["resourceGroups"] == {"weu": "rg-smk-uat-weu"}
 
 
 def test_a_secret_value_is_masked_in_json_and_markdown() -> None:
