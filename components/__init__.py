@@ -4,6 +4,7 @@ from components._aliases import is_versioned_type_alias, register_versioned_alia
 from components._naming import NAMING_RULES, REGION_CODES, region_code, resource_name, stable_suffix, unique_resource_name
 from components._tags import FINOPS_TAG_NAMES, finops_tags, merge_tags
 from components.action_group import ActionGroup, ActionGroupArgs
+from components.aks_cluster import AksCluster, AksClusterArgs, AksMaintenanceWindowArgs, AksSystemPoolArgs, AksUserPoolArgs
 from components.container_registry import ContainerRegistry, ContainerRegistryArgs
 from components.errors import InvalidArgumentError
 from components.event_hubs import EventHubArgs, EventHubCaptureArgs, EventHubs, EventHubsArgs
@@ -18,6 +19,15 @@ from components.postgres_server import (
     PostgresServerArgs,
 )
 from components.redis import ClassicRedisArgs, Redis, RedisArgs
+from components.workload_identity import (
+    FederatedCredentialArgs,
+    RoleGrantArgs,
+    SecretProviderClassArgs,
+    SyncedSecretArgs,
+    VaultObjectArgs,
+    WorkloadIdentity,
+    WorkloadIdentityArgs,
+)
 
 __all__ = [
     "DEFAULT_PRIVATE_DNS_ZONES",
@@ -27,6 +37,11 @@ __all__ = [
     "REGION_CODES",
     "ActionGroup",
     "ActionGroupArgs",
+    "AksCluster",
+    "AksClusterArgs",
+    "AksMaintenanceWindowArgs",
+    "AksSystemPoolArgs",
+    "AksUserPoolArgs",
     "ClassicRedisArgs",
     "ContainerRegistry",
     "ContainerRegistryArgs",
@@ -34,6 +49,7 @@ __all__ = [
     "EventHubCaptureArgs",
     "EventHubs",
     "EventHubsArgs",
+    "FederatedCredentialArgs",
     "InvalidArgumentError",
     "KeyVault",
     "KeyVaultArgs",
@@ -50,6 +66,12 @@ __all__ = [
     "PostgresServerArgs",
     "Redis",
     "RedisArgs",
+    "RoleGrantArgs",
+    "SecretProviderClassArgs",
+    "SyncedSecretArgs",
+    "VaultObjectArgs",
+    "WorkloadIdentity",
+    "WorkloadIdentityArgs",
     "finops_tags",
     "is_versioned_type_alias",
     "merge_tags",

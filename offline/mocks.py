@@ -179,12 +179,17 @@ def _azure_outputs(typ: str, urn: str, inputs: Mapping[str, Any], cloud_name: st
     """Outputs that Azure computes and programs read, by type."""
     outputs: dict[str, Any] = {}
     identity = inputs.get("identity")
-    if isinstance(identity, Mapping) and "SystemAssigned" in str(identity.get("type", "")):
-        outputs["identity"] = {
-            **identity,
-            "principalId": stable_uuid(urn, "principal"),
-            "tenantId": TENANT_ID,
-        }
+    if isinstance(identity, Mapping):
+        answer = dict(identity)
+        if "SystemAssigned" in str(identity.get("type", "")):
+            answer.update({"principalId": stable_uuid(urn, "principal"), "tenantId": TENANT_ID})
+        assigned = identity.get("userAssignedIdentities")
+        if isinstance(assigned, list):
+            # Inputs list the identities' ids; Azure answers with a map keyed by id.
+            answer["userAssignedIdentities"] = {
+                i: {"clientId": stable_uuid(i, "client"), "principalId": stable_uuid(i, "principal")} for i in assigned
+            }
+        outputs["identity"] = answer
     if typ == "azure-native:containerservice:ManagedCluster":
         location = inputs.get("location", "westeurope")
         outputs.update(
@@ -194,7 +199,7 @@ def _azure_outputs(typ: str, urn: str, inputs: Mapping[str, Any], cloud_name: st
                 "nodeResourceGroup": inputs.get("nodeResourceGroup", f"MC_{cloud_name}"),
                 "oidcIssuerProfile": {
                     **(inputs.get("oidcIssuerProfile") or {}),
-                    "issuerUrl": f"https://{location}.oic.prod-aks.azure.com/{TENANT_ID}/{stable_uuid(urn, 'oidc')}/",
+                    "issuerURL": f"https://{location}.oic.prod-aks.azure.com/{TENANT_ID}/{stable_uuid(urn, 'oidc')}/",
                 },
                 "identityProfile": {
                     "kubeletidentity": {

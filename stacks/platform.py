@@ -16,6 +16,8 @@ from pulumi_azure_native import authorization, resources
 from components import (
     DEFAULT_PRIVATE_DNS_ZONES,
     ActionGroup,
+    AksCluster,
+    ContainerRegistry,
     EventHubs,
     KeyVault,
     Monitoring,
@@ -125,6 +127,66 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
             "short_name": f"smk-{env}",
             "emails": settings.alerts.emails,
             "webhook_url": secrets.alert_webhook_url,
+            "tags": tags,
+        },
+    )
+
+    # --- one cluster per region ---------------------------------------------------------------------------
+    aks = settings.aks
+    clusters: dict[str, AksCluster] = {}
+    for region in settings.regions:
+        rcode = region_code(region.location)
+        clusters[rcode] = AksCluster(
+            f"aks-{rcode}",
+            {
+                "resource_group_name": groups[rcode].name,
+                "location": region.location,
+                "resource_name": name("kubernetes_cluster", rcode),
+                "tier": aks.tier,
+                "kubernetes_version": aks.kubernetes_version,
+                "private_cluster": aks.private_cluster,
+                "node_subnet_id": networks[rcode].subnet_ids["snet-aks"],
+                **({} if aks.private_cluster else {"api_server_authorized_ip_ranges": settings.network.authorized_ip_ranges}),
+                "admin_group_object_ids": [settings.platform_admins.object_id],
+                "tenant_id": client.tenant_id,
+                "network_policy": aks.network_policy,
+                "upgrade_channel": aks.upgrade_channel,
+                "node_os_upgrade_channel": aks.node_os_upgrade_channel,
+                "upgrade_window": {"day_of_week": "Sunday", "start_time": "01:00"},
+                "node_os_upgrade_window": {"day_of_week": "Saturday", "start_time": "01:00"},
+                "system_pool": {
+                    "vm_size": aks.system_pool.vm_size,
+                    "node_count": aks.system_pool.node_count,
+                    "zones": aks.system_pool.zones,
+                    "max_pods": aks.max_pods_per_node,
+                },
+                "user_pools": {
+                    "apps": {
+                        "vm_size": aks.user_pool.vm_size,
+                        "min_count": aks.user_pool.min_count,
+                        "max_count": aks.user_pool.max_count,
+                        "zones": aks.user_pool.zones,
+                        "spot": aks.user_pool.spot,
+                        "max_pods": aks.max_pods_per_node,
+                    }
+                },
+                "log_analytics_workspace_id": monitoring.workspace_id,
+                "defender": aks.defender,
+                "diagnostic_settings": {**diagnostics, "category_groups": ["audit"]},
+                "tags": tags,
+            },
+        )
+
+    registry = ContainerRegistry(
+        "registry",
+        {
+            "resource_group_name": rg.name,
+            "location": primary.location,
+            "resource_name": name("container_registry", code, unique=True),
+            "sku": "Premium" if private else "Standard",
+            "pull_principal_ids": {f"aks-{c}": cl.kubelet_identity_object_id for c, cl in clusters.items()},
+            **({"private_endpoints": endpoint("privatelink.azurecr.io") or {}} if private else {}),
+            "diagnostic_settings": diagnostics,
             "tags": tags,
         },
     )
@@ -260,5 +322,8 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
         "actionGroupId": alerts.resource_id,
         "logAnalyticsWorkspaceId": monitoring.workspace_id,
         "keyVaultUri": vault.vault_uri,
+        "registryLoginServer": registry.login_server,
+        "clusters": {c: cl.name for c, cl in clusters.items()},
+        "oidcIssuerUrls": {c: cl.oidc_issuer_url for c, cl in clusters.items()},
         **outputs,
     }

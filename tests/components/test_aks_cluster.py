@@ -231,15 +231,10 @@ def test_identity_outputs_are_resolved(tmp_path: Path) -> None:
     assert outputs["kubeletObjectId"] != outputs["kubeletClientId"]
 
 
-@pytest.mark.xfail(strict=True, reason="offline/mocks.py answers oidcIssuerProfile.issuerUrl; Azure and the SDK "
-                   "use issuerURL (getter name), so the mock value never reaches the output. Remove when fixed.")
 def test_oidc_issuer_url_is_resolved(tmp_path: Path) -> None:
     assert _preview(tmp_path, DEV).outputs["oidcIssuerUrl"].startswith("https://westeurope.oic.prod-aks.azure.com/")
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="offline/mocks.py echoes identity.userAssignedIdentities as "
-                   "the input list; Azure answers a map keyed by id, and the SDK refuses the list while resolving "
-                   "outputs. Remove when the mock answers a map.")
 def test_user_assigned_control_plane_identity(tmp_path: Path) -> None:
     uami = f"{SUB}/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-aks"
     plan = _preview(tmp_path, _with(DEV, managed_identities={"user_assigned_resource_ids": [uami]}))
