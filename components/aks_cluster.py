@@ -8,15 +8,17 @@ auto-upgrade channel, are in `ignore_changes`: Azure changes them, and a preview
 from __future__ import annotations
 
 import base64
-import ipaddress
-import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal, NotRequired, TypedDict, cast
 
 import pulumi
 import pulumi_kubernetes as k8s
 from pulumi_azure_native import containerservice as cs
 
+from components._aks_profiles import cluster_args as _cluster_args
+from components._aks_profiles import maintenance_window as _window
+from components._aks_profiles import user_pool_args as _user_pool_args
+from components._aks_rules import validate as _validate
 from components._interfaces import (
     DiagnosticSettingsArgs,
     LockArgs,
@@ -28,21 +30,9 @@ from components._interfaces import (
 )
 from components._kubeconfig import LoginMode, convert_kubeconfig
 from components._tags import merge_tags
-from components.errors import InvalidArgumentError
 
 __all__ = ["AksCluster", "AksClusterArgs", "AksMaintenanceWindowArgs", "AksSystemPoolArgs", "AksUserPoolArgs"]
 
-_COMPONENT = "AksCluster"
-_MIN_MAX_PODS = 50
-_POOL_NAME = re.compile(r"^[a-z][a-z0-9]{0,11}$")
-_TAINT = re.compile(r"^[A-Za-z0-9./_-]+=[A-Za-z0-9._-]*:(NoSchedule|PreferNoSchedule|NoExecute)$")
-_HH_MM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
-_UTC_OFFSET = re.compile(r"^[+-](0[0-9]|1[0-4]):[0-5][0-9]$")
-_DNS_PREFIX = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,52}[A-Za-z0-9])?$")
-_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_SPOT_LABEL = ("kubernetes.azure.com/scalesetpriority", "spot")
-_SPOT_TAINT = "kubernetes.azure.com/scalesetpriority=spot:NoSchedule"
-_SYSTEM_TAINT = "CriticalAddonsOnly=true:NoSchedule"
 
 
 class AksSystemPoolArgs(TypedDict):
@@ -309,237 +299,3 @@ def _new(cls: Any, name: str, args: Any, opts: pulumi.ResourceOptions) -> Any:
     if "resource_name" in kwargs:
         kwargs["resource_name_"] = kwargs.pop("resource_name")
     return cls(name, opts=opts, **kwargs)
-
-
-def _cluster_args(name: str, args: AksClusterArgs, tags: dict[str, str]) -> cs.ManagedClusterArgs:
-    system = args["system_pool"]
-    private = args.get("private_cluster", True)
-    policy = args.get("network_policy", "cilium")
-    workspace = args.get("log_analytics_workspace_id")
-    addons: dict[str, cs.ManagedClusterAddonProfileArgs] = {
-        "kubeDashboard": cs.ManagedClusterAddonProfileArgs(enabled=False),
-        "azurepolicy": cs.ManagedClusterAddonProfileArgs(enabled=args.get("azure_policy", True)),
-        "azureKeyvaultSecretsProvider": cs.ManagedClusterAddonProfileArgs(
-            enabled=args.get("key_vault_secrets_provider", True),
-            config={"enableSecretRotation": "true", "rotationPollInterval": "2m"},
-        ),
-    }
-    if workspace is not None:
-        addons["omsagent"] = cs.ManagedClusterAddonProfileArgs(
-            enabled=True, config={"logAnalyticsWorkspaceResourceID": workspace, "useAADAuth": "true"}
-        )
-    user_assigned = list((args.get("managed_identities") or {}).get("user_assigned_resource_ids") or [])
-    identity = (
-        cs.ManagedClusterIdentityArgs(type=cs.ResourceIdentityType.USER_ASSIGNED, user_assigned_identities=user_assigned)
-        if user_assigned
-        else cs.ManagedClusterIdentityArgs(type=cs.ResourceIdentityType.SYSTEM_ASSIGNED)
-    )
-    autoscale = "max_count" in system
-    return cs.ManagedClusterArgs(
-        resource_group_name=args["resource_group_name"],
-        resource_name=args.get("resource_name"),
-        location=args.get("location"),
-        dns_prefix=args.get("dns_prefix", args.get("resource_name", name)),
-        kubernetes_version=args.get("kubernetes_version"),
-        sku=cs.ManagedClusterSKUArgs(name="Base", tier=args.get("tier", "Standard")),
-        identity=identity,
-        enable_rbac=True,
-        disable_local_accounts=args.get("disable_local_accounts", True),
-        aad_profile=cs.ManagedClusterAADProfileArgs(
-            managed=True,
-            enable_azure_rbac=True,
-            admin_group_object_ids=list(args.get("admin_group_object_ids") or []) or None,
-            tenant_id=args.get("tenant_id"),
-        ),
-        oidc_issuer_profile=cs.ManagedClusterOIDCIssuerProfileArgs(enabled=True),
-        security_profile=cs.ManagedClusterSecurityProfileArgs(
-            workload_identity=cs.ManagedClusterSecurityProfileWorkloadIdentityArgs(enabled=True),
-            image_cleaner=cs.ManagedClusterSecurityProfileImageCleanerArgs(enabled=True, interval_hours=168),
-            defender=(
-                cs.ManagedClusterSecurityProfileDefenderArgs(
-                    log_analytics_workspace_resource_id=workspace,
-                    security_monitoring=cs.ManagedClusterSecurityProfileDefenderSecurityMonitoringArgs(enabled=True),
-                )
-                if args.get("defender", False)
-                else None
-            ),
-        ),
-        api_server_access_profile=cs.ManagedClusterAPIServerAccessProfileArgs(
-            enable_private_cluster=private,
-            private_dns_zone="system" if private else None,
-            enable_private_cluster_public_fqdn=False if private else None,
-            authorized_ip_ranges=list(args.get("api_server_authorized_ip_ranges") or []) or None,
-        ),
-        network_profile=cs.ContainerServiceNetworkProfileArgs(
-            network_plugin="azure",
-            network_plugin_mode="overlay",
-            network_dataplane="cilium" if policy == "cilium" else "azure",
-            network_policy=policy,
-            pod_cidr=args.get("pod_cidr", "10.244.0.0/16"),
-            service_cidr=args.get("service_cidr", "10.0.0.0/16"),
-            dns_service_ip=args.get("dns_service_ip", "10.0.0.10"),
-            load_balancer_sku="standard",
-            outbound_type=args.get("outbound_type", "loadBalancer"),
-        ),
-        auto_upgrade_profile=cs.ManagedClusterAutoUpgradeProfileArgs(
-            upgrade_channel=args.get("upgrade_channel", "patch"),
-            node_os_upgrade_channel=args.get("node_os_upgrade_channel", "NodeImage"),
-        ),
-        addon_profiles=addons,
-        agent_pool_profiles=[
-            cs.ManagedClusterAgentPoolProfileArgs(
-                name=system.get("name", "system"),
-                mode="System",
-                vm_size=system["vm_size"],
-                count=system["node_count"],
-                enable_auto_scaling=autoscale,
-                min_count=system["node_count"] if autoscale else None,
-                max_count=system.get("max_count"),
-                availability_zones=list(system.get("zones") or []) or None,
-                max_pods=system.get("max_pods", 110),
-                node_taints=[_SYSTEM_TAINT],
-                os_type="Linux",
-                os_sku="AzureLinux",
-                os_disk_type=system.get("os_disk_type", "Managed"),
-                os_disk_size_gb=system.get("os_disk_size_gb"),
-                enable_encryption_at_host=args.get("encryption_at_host", True),
-                enable_node_public_ip=False,
-                type="VirtualMachineScaleSets",
-                vnet_subnet_id=args.get("node_subnet_id"),
-                orchestrator_version=args.get("kubernetes_version"),
-                tags=tags or None,
-            )
-        ],
-        tags=tags or None,
-    )
-
-
-def _user_pool_args(
-    key: str, pool: AksUserPoolArgs, rg: pulumi.Input[str], cluster_name: pulumi.Input[str],
-    args: AksClusterArgs, tags: dict[str, str],
-) -> cs.AgentPoolArgs:
-    spot = pool.get("spot", False)
-    labels = dict(pool.get("labels") or {})
-    taints = list(pool.get("taints") or [])
-    if spot:
-        # Azure adds these to spot nodes itself; declaring them keeps previews free of drift.
-        labels.setdefault(*_SPOT_LABEL)
-        taints += [] if _SPOT_TAINT in taints else [_SPOT_TAINT]
-    return cs.AgentPoolArgs(
-        resource_group_name=rg,
-        resource_name=cluster_name,
-        agent_pool_name=key,
-        mode="User",
-        vm_size=pool["vm_size"],
-        count=pool["min_count"],
-        enable_auto_scaling=True,
-        min_count=pool["min_count"],
-        max_count=pool["max_count"],
-        availability_zones=list(pool.get("zones") or []) or None,
-        max_pods=pool.get("max_pods", 110),
-        node_labels=labels or None,
-        node_taints=taints or None,
-        os_type="Linux",
-        os_sku="AzureLinux",
-        os_disk_type=pool.get("os_disk_type", "Managed"),
-        os_disk_size_gb=pool.get("os_disk_size_gb"),
-        enable_encryption_at_host=args.get("encryption_at_host", True),
-        enable_node_public_ip=False,
-        type="VirtualMachineScaleSets",
-        vnet_subnet_id=args.get("node_subnet_id"),
-        orchestrator_version=args.get("kubernetes_version"),
-        scale_set_priority="Spot" if spot else None,
-        scale_set_eviction_policy="Delete" if spot else None,
-        spot_max_price=-1 if spot else None,
-        tags=tags or None,
-    )
-
-
-def _window(window: AksMaintenanceWindowArgs) -> cs.MaintenanceWindowArgs:
-    return cs.MaintenanceWindowArgs(
-        schedule=cs.ScheduleArgs(weekly=cs.WeeklyScheduleArgs(day_of_week=window["day_of_week"], interval_weeks=1)),
-        start_time=window["start_time"],
-        duration_hours=window.get("duration_hours", 4),
-        utc_offset=window.get("utc_offset", "+00:00"),
-    )
-
-
-def _is_cidr(value: str) -> bool:
-    try:
-        ipaddress.IPv4Network(value, strict=True)
-    except ValueError:
-        return False
-    return "/" in value
-
-
-def _rules(args: AksClusterArgs) -> list[tuple[str, Any, Callable[[Any], bool], str]]:
-    """(argument, value, is_bad, fix) rows; the first bad row is the error."""
-    system = args["system_pool"]
-    private = args.get("private_cluster", True)
-    ranges = list(args.get("api_server_authorized_ip_ranges") or [])
-    rows: list[tuple[str, Any, Callable[[Any], bool], str]] = [
-        ("system_pool.name", system.get("name", "system"), lambda v: not _POOL_NAME.match(v),
-         "use 1-12 lowercase letters and digits, starting with a letter"),
-        ("system_pool.node_count", system["node_count"], lambda v: v < 1, "give at least 1 system node (3 for production)"),
-        ("system_pool.max_count", system.get("max_count"), lambda v: v is not None and v < system["node_count"],
-         "give a maximum of at least system_pool.node_count, or leave it out for a fixed size"),
-        ("system_pool.max_pods", system.get("max_pods", 110), lambda v: v < _MIN_MAX_PODS,
-         f"give at least {_MIN_MAX_PODS} (system add-ons alone need dozens of pods per node)"),
-        ("node_subnet_id", args.get("node_subnet_id"), lambda v: private and v is None,
-         "a private cluster needs the node subnet id (its API server endpoint goes there); give node_subnet_id "
-         "or set private_cluster False with api_server_authorized_ip_ranges"),
-        ("api_server_authorized_ip_ranges", ranges, lambda v: private and bool(v) and not args.get("allow_open_api_server"),
-         "a private cluster's API server has no public endpoint to restrict; leave the ranges out"),
-        ("api_server_authorized_ip_ranges", ranges, lambda v: not private and not v and not args.get("allow_open_api_server"),
-         "a public API server needs authorized IPv4 ranges such as ['203.0.113.0/24'], "
-         "or set allow_open_api_server True to accept an API server open to the internet"),
-        *(("api_server_authorized_ip_ranges", r, lambda v: not _is_cidr(v),
-           "give IPv4 CIDRs in network form, such as '203.0.113.0/24' or '198.51.100.7/32'") for r in ranges),
-        *((a, args.get(a), lambda v: v is not None and not _is_cidr(v), "give an IPv4 CIDR such as '10.244.0.0/16'")
-          for a in ("pod_cidr", "service_cidr")),
-        ("dns_service_ip", args.get("dns_service_ip"), lambda v: "service_cidr" in args and v is None,
-         "give the cluster DNS address inside service_cidr (e.g. its .10) when setting service_cidr"),
-        ("dns_prefix", args.get("dns_prefix"), lambda v: v is not None and not _DNS_PREFIX.match(v),
-         "use 1-54 letters, digits and hyphens, starting and ending with a letter or digit"),
-        ("defender", args.get("defender", False), lambda v: v and args.get("log_analytics_workspace_id") is None,
-         "Defender reports to a Log Analytics workspace: give log_analytics_workspace_id"),
-        ("managed_identities.user_assigned_resource_ids",
-         (args.get("managed_identities") or {}).get("user_assigned_resource_ids"), lambda v: v is not None and len(v) > 1,
-         "AKS takes exactly one user-assigned control-plane identity"),
-    ]
-    windows = (("upgrade_window", args.get("upgrade_window")), ("node_os_upgrade_window", args.get("node_os_upgrade_window")))
-    for window_arg, window in windows:
-        if window is not None:
-            rows += [
-                (f"{window_arg}.day_of_week", window["day_of_week"], lambda v: v not in _DAYS, f"use one of {', '.join(_DAYS)}"),
-                (f"{window_arg}.start_time", window["start_time"], lambda v: not _HH_MM.match(v), 'use "HH:mm", e.g. "02:00"'),
-                (f"{window_arg}.duration_hours", window.get("duration_hours", 4), lambda v: not 4 <= v <= 24,
-                 "give 4 to 24 hours (Azure's limits)"),
-                (f"{window_arg}.utc_offset", window.get("utc_offset", "+00:00"), lambda v: not _UTC_OFFSET.match(v),
-                 'use "+HH:mm" or "-HH:mm", e.g. "+01:00"'),
-            ]
-    for key, pool in (args.get("user_pools") or {}).items():
-        where = f"user_pools[{key!r}]"
-        rows += [
-            (where, key, lambda v: not _POOL_NAME.match(v) or v == system.get("name", "system"),
-             "name user pools with 1-12 lowercase letters and digits, starting with a letter, unlike the system pool"),
-            (f"{where}.min_count", pool["min_count"], lambda v: v < 0, "give 0 or more"),
-            (f"{where}.max_count", pool["max_count"], _below(max(pool["min_count"], 1)),
-             f"give a maximum of at least min_count ({pool['min_count']}) and at least 1"),
-            (f"{where}.max_pods", pool.get("max_pods", 110), lambda v: v < _MIN_MAX_PODS, f"give at least {_MIN_MAX_PODS}"),
-            *((f"{where}.taints", t, lambda v: not _TAINT.match(v), 'use "key=value:NoSchedule|PreferNoSchedule|NoExecute"')
-              for t in pool.get("taints") or []),
-        ]
-    return rows
-
-
-def _below(minimum: int) -> Callable[[Any], bool]:
-    return lambda v: v < minimum
-
-
-def _validate(args: AksClusterArgs) -> None:
-    for argument, value, is_bad, fix in _rules(args):
-        if isinstance(value, pulumi.Output):
-            continue
-        if is_bad(value):
-            raise InvalidArgumentError(_COMPONENT, argument, value, fix)

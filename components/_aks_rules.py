@@ -1,0 +1,108 @@
+"""AksCluster's argument rules, as a table: each row is (argument, value, is_bad, fix)."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import pulumi
+
+from components.errors import InvalidArgumentError
+
+if TYPE_CHECKING:
+    from components.aks_cluster import AksClusterArgs
+
+__all__ = ["validate"]
+
+_COMPONENT = "AksCluster"
+_MIN_MAX_PODS = 50
+_POOL_NAME = re.compile(r"^[a-z][a-z0-9]{0,11}$")
+_TAINT = re.compile(r"^[A-Za-z0-9./_-]+=[A-Za-z0-9._-]*:(NoSchedule|PreferNoSchedule|NoExecute)$")
+_HH_MM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+_UTC_OFFSET = re.compile(r"^[+-](0[0-9]|1[0-4]):[0-5][0-9]$")
+_DNS_PREFIX = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,52}[A-Za-z0-9])?$")
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _is_cidr(value: str) -> bool:
+    try:
+        ipaddress.IPv4Network(value, strict=True)
+    except ValueError:
+        return False
+    return "/" in value
+
+
+def _rules(args: AksClusterArgs) -> list[tuple[str, Any, Callable[[Any], bool], str]]:
+    """(argument, value, is_bad, fix) rows; the first bad row is the error."""
+    system = args["system_pool"]
+    private = args.get("private_cluster", True)
+    ranges = list(args.get("api_server_authorized_ip_ranges") or [])
+    rows: list[tuple[str, Any, Callable[[Any], bool], str]] = [
+        ("system_pool.name", system.get("name", "system"), lambda v: not _POOL_NAME.match(v),
+         "use 1-12 lowercase letters and digits, starting with a letter"),
+        ("system_pool.node_count", system["node_count"], lambda v: v < 1, "give at least 1 system node (3 for production)"),
+        ("system_pool.max_count", system.get("max_count"), lambda v: v is not None and v < system["node_count"],
+         "give a maximum of at least system_pool.node_count, or leave it out for a fixed size"),
+        ("system_pool.max_pods", system.get("max_pods", 110), lambda v: v < _MIN_MAX_PODS,
+         f"give at least {_MIN_MAX_PODS} (system add-ons alone need dozens of pods per node)"),
+        ("node_subnet_id", args.get("node_subnet_id"), lambda v: private and v is None,
+         "a private cluster needs the node subnet id (its API server endpoint goes there); give node_subnet_id "
+         "or set private_cluster False with api_server_authorized_ip_ranges"),
+        ("api_server_authorized_ip_ranges", ranges, lambda v: private and bool(v) and not args.get("allow_open_api_server"),
+         "a private cluster's API server has no public endpoint to restrict; leave the ranges out"),
+        ("api_server_authorized_ip_ranges", ranges, lambda v: not private and not v and not args.get("allow_open_api_server"),
+         "a public API server needs authorized IPv4 ranges such as ['203.0.113.0/24'], "
+         "or set allow_open_api_server True to accept an API server open to the internet"),
+        *(("api_server_authorized_ip_ranges", r, lambda v: not _is_cidr(v),
+           "give IPv4 CIDRs in network form, such as '203.0.113.0/24' or '198.51.100.7/32'") for r in ranges),
+        *((a, args.get(a), lambda v: v is not None and not _is_cidr(v), "give an IPv4 CIDR such as '10.244.0.0/16'")
+          for a in ("pod_cidr", "service_cidr")),
+        ("dns_service_ip", args.get("dns_service_ip"), lambda v: "service_cidr" in args and v is None,
+         "give the cluster DNS address inside service_cidr (e.g. its .10) when setting service_cidr"),
+        ("dns_prefix", args.get("dns_prefix"), lambda v: v is not None and not _DNS_PREFIX.match(v),
+         "use 1-54 letters, digits and hyphens, starting and ending with a letter or digit"),
+        ("defender", args.get("defender", False), lambda v: v and args.get("log_analytics_workspace_id") is None,
+         "Defender reports to a Log Analytics workspace: give log_analytics_workspace_id"),
+        ("managed_identities.user_assigned_resource_ids",
+         (args.get("managed_identities") or {}).get("user_assigned_resource_ids"), lambda v: v is not None and len(v) > 1,
+         "AKS takes exactly one user-assigned control-plane identity"),
+    ]
+    windows = (("upgrade_window", args.get("upgrade_window")), ("node_os_upgrade_window", args.get("node_os_upgrade_window")))
+    for window_arg, window in windows:
+        if window is not None:
+            rows += [
+                (f"{window_arg}.day_of_week", window["day_of_week"], lambda v: v not in _DAYS, f"use one of {', '.join(_DAYS)}"),
+                (f"{window_arg}.start_time", window["start_time"], lambda v: not _HH_MM.match(v), 'use "HH:mm", e.g. "02:00"'),
+                (f"{window_arg}.duration_hours", window.get("duration_hours", 4), lambda v: not 4 <= v <= 24,
+                 "give 4 to 24 hours (Azure's limits)"),
+                (f"{window_arg}.utc_offset", window.get("utc_offset", "+00:00"), lambda v: not _UTC_OFFSET.match(v),
+                 'use "+HH:mm" or "-HH:mm", e.g. "+01:00"'),
+            ]
+    for key, pool in (args.get("user_pools") or {}).items():
+        where = f"user_pools[{key!r}]"
+        rows += [
+            (where, key, lambda v: not _POOL_NAME.match(v) or v == system.get("name", "system"),
+             "name user pools with 1-12 lowercase letters and digits, starting with a letter, unlike the system pool"),
+            (f"{where}.min_count", pool["min_count"], lambda v: v < 0, "give 0 or more"),
+            (f"{where}.max_count", pool["max_count"], _below(max(pool["min_count"], 1)),
+             f"give a maximum of at least min_count ({pool['min_count']}) and at least 1"),
+            (f"{where}.max_pods", pool.get("max_pods", 110), lambda v: v < _MIN_MAX_PODS, f"give at least {_MIN_MAX_PODS}"),
+            *((f"{where}.taints", t, lambda v: not _TAINT.match(v), 'use "key=value:NoSchedule|PreferNoSchedule|NoExecute"')
+              for t in pool.get("taints") or []),
+        ]
+    return rows
+
+
+def _below(minimum: int) -> Callable[[Any], bool]:
+    return lambda v: v < minimum
+
+
+def validate(args: AksClusterArgs) -> None:
+    """Raise InvalidArgumentError for the first bad row; values still unknown (Outputs) are skipped."""
+    for argument, value, is_bad, fix in _rules(args):
+        if isinstance(value, pulumi.Output):
+            continue
+        if is_bad(value):
+            raise InvalidArgumentError(_COMPONENT, argument, value, fix)
