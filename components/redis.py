@@ -67,6 +67,12 @@ class RedisArgs(TypedDict):
     private_endpoints: NotRequired[Mapping[str, PrivateEndpointArgs]]
     """Private endpoints (group id redisEnterprise, or redisCache for classic). Without any, the cache has no
     reachable data-plane endpoint: public network access is always disabled."""
+    public_network_access: NotRequired[bool]
+    """Reachable from the internet (still TLS-only and Entra-only: Azure Managed Redis has no IP firewall) when
+    True, for stacks without private networking; disabled unless given. Not for classic caches."""
+    data_access: NotRequired[Mapping[str, pulumi.Input[str]]]
+    """Entra principals (key -> object id) given the database's built-in "default" access policy, so they can
+    authenticate with a token (access keys are off); none unless given. Azure Managed Redis only."""
     connection_secret_name: NotRequired[str]
     """Key Vault secret name of the connection info; f"{name}-redis-connection" unless given."""
     key_vault_resource_group_name: NotRequired[pulumi.Input[str]]
@@ -148,13 +154,13 @@ class Redis(pulumi.ComponentResource):
                 sku=redisenterprise.SkuArgs(name=args.get("sku_name", "Balanced_B0")),
                 high_availability="Enabled" if args.get("high_availability", False) else "Disabled",
                 minimum_tls_version="1.2",
-                public_network_access="Disabled",
+                public_network_access="Enabled" if args.get("public_network_access", False) else "Disabled",
                 zones=args.get("zones"),
                 tags=tags,
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        redisenterprise.Database(
+        database = redisenterprise.Database(
             f"{name}-db",
             redisenterprise.DatabaseArgs(
                 resource_group_name=args["resource_group_name"],
@@ -168,6 +174,22 @@ class Redis(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
+        previous: list[pulumi.Resource] = []
+        for key, object_id in (args.get("data_access") or {}).items():
+            assignment = redisenterprise.AccessPolicyAssignment(
+                f"{name}-access-{key}",
+                redisenterprise.AccessPolicyAssignmentArgs(
+                    resource_group_name=args["resource_group_name"],
+                    cluster_name=cluster.name,
+                    database_name=database.name,
+                    access_policy_name="default",
+                    access_policy_assignment_name=key,
+                    user=redisenterprise.AccessPolicyAssignmentPropertiesUserArgs(object_id=object_id),
+                ),
+                # One change at a time: the database answers 409 to concurrent access-policy updates.
+                opts=pulumi.ResourceOptions(parent=self, depends_on=previous),
+            )
+            previous = [assignment]
         return cluster.id, cluster.name, cluster.host_name, _AMR_PORT, "redisEnterprise"
 
     def _classic(self, name: str, args: RedisArgs, classic: ClassicRedisArgs,
@@ -218,6 +240,10 @@ def _validate(args: RedisArgs) -> None:
         ("high_availability", True, classic is not None and bool(args.get("high_availability"))
          and classic["sku_name"] == "Basic",
          "the classic Basic tier has no replica; use Standard or Premium, or Azure Managed Redis"),
+        ("public_network_access", True, classic is not None and bool(args.get("public_network_access")),
+         "a classic cache stays private; use Azure Managed Redis for a public, Entra-only endpoint"),
+        ("data_access", args.get("data_access"), classic is not None and bool(args.get("data_access")),
+         "access-policy assignments are an Azure Managed Redis feature; grant classic access with its own policies"),
         ("connection_secret_name", secret, secret is not None and not all(c.isalnum() or c == "-" for c in secret),
          "use letters, digits and dashes (Key Vault's rule)"),
     ]

@@ -275,7 +275,12 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
                 "key_vault_name": vault.name,
                 "sku_name": settings.redis.sku,
                 "high_availability": settings.redis.high_availability,
-                **({"private_endpoints": endpoint("privatelink.redis.azure.net") or {}} if private else {}),
+                # No IP firewall on Azure Managed Redis: a public data plane means TLS + Entra only.
+                **(
+                    {"private_endpoints": endpoint("privatelink.redis.azure.net") or {}}
+                    if private
+                    else {"public_network_access": True}
+                ),
                 "diagnostic_settings": diagnostics,
                 **({"lock": lock} if lock else {}),
                 "tags": tags,

@@ -26,6 +26,7 @@ PROD: dict[str, Any] = {
     "zones": ["1", "2", "3"],
     "private_endpoints": {"aks": {"subnet_id": PE_SUBNET, "private_dns_zone_ids": [ZONE]}},
     "lock": {"kind": "CanNotDelete"},
+    "data_access": {"api": "44444444-4444-4444-4444-444444444444", "worker": "55555555-5555-5555-5555-555555555555"},
     "diagnostic_settings": {"workspace_id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/log"},
 }
 CLASSIC: dict[str, Any] = {
@@ -134,7 +135,29 @@ def test_plans_pass_the_arm_schema_check(dev: Plan, prod: Plan, classic: Plan) -
         assert report.checked >= 2
 
 
+def test_applications_get_entra_data_access_one_assignment_at_a_time(prod: Plan) -> None:
+    assignments = {a.name: a for a in prod.of_type("azure-native:redisenterprise:AccessPolicyAssignment")}
+    assert set(assignments) == {"cache-access-api", "cache-access-worker"}
+    api, worker = assignments["cache-access-api"], assignments["cache-access-worker"]
+    assert api.inputs["accessPolicyName"] == "default" and api.inputs["databaseName"] == "default"
+    assert api.inputs["user"] == {"objectId": "44444444-4444-4444-4444-444444444444"}
+    assert api.urn in worker.dependencies
+
+
+def test_public_endpoint_only_when_asked(tmp_path: Path, dev: Plan) -> None:
+    (cluster,) = dev.of_type(CLUSTER)
+    assert cluster.inputs["publicNetworkAccess"] == "Disabled"
+    opened = _preview(tmp_path, {**DEV, "public_network_access": True})
+    (cluster,) = opened.of_type(CLUSTER)
+    assert cluster.inputs["publicNetworkAccess"] == "Enabled"
+    (database,) = opened.of_type(DATABASE)
+    assert database.inputs["clientProtocol"] == "Encrypted" and database.inputs["accessKeysAuthentication"] == "Disabled"
+
+
 BAD = [
+    ({**CLASSIC, "public_network_access": True},
+     "Redis: argument 'public_network_access' got True; a classic cache stays private; use Azure Managed Redis for a "
+     "public, Entra-only endpoint"),
     ({**BASE, "classic": {"sku_name": "Standard", "family": "C", "capacity": 1}},
      "Redis: argument 'classic' got {'sku_name': 'Standard', 'family': 'C', 'capacity': 1}; classic Azure Cache for "
      "Redis is being retired: use Azure Managed Redis (drop 'classic'), or set classic.acknowledge_retirement True to "
@@ -145,7 +168,7 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize(("args", "message"), BAD, ids=["classic-without-flag", "enterprise-sku"])
+@pytest.mark.parametrize(("args", "message"), BAD, ids=["classic-public", "classic-without-flag", "enterprise-sku"])
 def test_bad_input_is_refused_before_anything_is_registered(tmp_path: Path, args: dict[str, Any], message: str) -> None:
     with pytest.raises(Exception) as excinfo:
         _preview(tmp_path, args)
