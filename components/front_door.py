@@ -1,0 +1,184 @@
+"""Azure Front Door in front of regional ingress gateways: one endpoint, health-probed origins, HTTPS only.
+
+Each region's origin is the public host name of its Istio ingress gateway. With `mode="active-passive"`
+the primary region takes all traffic and the others take over when its health probe fails (priority 1 vs
+2); with `mode="active-active"` traffic is spread by latency across healthy regions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Literal, NotRequired, TypedDict
+
+import pulumi
+from pulumi_azure_native import cdn
+
+from components._interfaces import DiagnosticSettingsArgs, apply_diagnostic_settings
+from components._tags import merge_tags
+from components.errors import InvalidArgumentError
+
+__all__ = ["FrontDoor", "FrontDoorArgs", "FrontDoorOriginArgs"]
+
+_COMPONENT = "FrontDoor"
+_HOST = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$")
+_KEY = re.compile(r"^[a-z][a-z0-9-]{0,40}$")
+
+
+class FrontDoorOriginArgs(TypedDict):
+    host_name: pulumi.Input[str]
+    """Public host name of the region's ingress gateway (e.g. its public IP's DNS name)."""
+    primary: NotRequired[bool]
+    """Takes the traffic in active-passive mode; exactly one origin must be primary there."""
+
+
+class FrontDoorArgs(TypedDict):
+    resource_group_name: pulumi.Input[str]
+    """Resource group of the profile (Front Door is global)."""
+    origins: Mapping[str, FrontDoorOriginArgs]
+    """Regional origins by key (e.g. the region code); at least one."""
+    mode: NotRequired[Literal["active-passive", "active-active"]]
+    """active-passive unless given: the primary serves, the others stand by for failover."""
+    sku: NotRequired[Literal["Standard_AzureFrontDoor", "Premium_AzureFrontDoor"]]
+    """Standard_AzureFrontDoor unless given (Premium adds private-link origins and managed WAF rules)."""
+    health_probe_path: NotRequired[str]
+    """Path probed on every origin over HTTPS; "/healthz/ready" (Istio's gateway readiness) unless given."""
+    profile_name: NotRequired[str]
+    """Azure name of the profile; Pulumi auto-names it unless given."""
+    endpoint_name: NotRequired[str]
+    """Azure name of the endpoint (part of its *.azurefd.net host); Pulumi auto-names it unless given."""
+    diagnostic_settings: NotRequired[DiagnosticSettingsArgs]
+    """Access and health-probe logs; none unless given."""
+    tags: NotRequired[Mapping[str, str]]
+
+
+class FrontDoor(pulumi.ComponentResource):
+    """A Front Door profile, endpoint, origin group, regional origins and an HTTPS-only route."""
+
+    resource_id: pulumi.Output[str]
+    name: pulumi.Output[str]
+    endpoint_host_name: pulumi.Output[str]
+
+    def __init__(self, name: str, args: FrontDoorArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        _validate(args)
+        super().__init__("sentimark:index:FrontDoor", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        rg = args["resource_group_name"]
+        tags = merge_tags(args.get("tags") or {}, None)
+        active_passive = args.get("mode", "active-passive") == "active-passive"
+        profile = cdn.Profile(
+            f"{name}-afd",
+            cdn.ProfileArgs(
+                resource_group_name=rg,
+                profile_name=args.get("profile_name"),
+                location="global",
+                sku=cdn.SkuArgs(name=args.get("sku", "Standard_AzureFrontDoor")),
+                origin_response_timeout_seconds=60,
+                tags=tags,
+            ),
+            opts=child,
+        )
+        endpoint = cdn.AFDEndpoint(
+            f"{name}-fde",
+            cdn.AFDEndpointArgs(
+                resource_group_name=rg,
+                profile_name=profile.name,
+                endpoint_name=args.get("endpoint_name"),
+                location="global",
+                enabled_state="Enabled",
+                tags=tags,
+            ),
+            opts=child,
+        )
+        group = cdn.AFDOriginGroup(
+            f"{name}-og",
+            cdn.AFDOriginGroupArgs(
+                resource_group_name=rg,
+                profile_name=profile.name,
+                origin_group_name="ingress",
+                health_probe_settings=cdn.HealthProbeParametersArgs(
+                    probe_path=args.get("health_probe_path", "/healthz/ready"),
+                    probe_protocol="Https",
+                    probe_request_type="GET",
+                    probe_interval_in_seconds=30,
+                ),
+                load_balancing_settings=cdn.LoadBalancingSettingsParametersArgs(
+                    sample_size=4, successful_samples_required=3, additional_latency_in_milliseconds=50
+                ),
+                session_affinity_state="Disabled",
+            ),
+            opts=child,
+        )
+        origins = []
+        for key, origin in args["origins"].items():
+            origins.append(
+                cdn.AFDOrigin(
+                    f"{name}-origin-{key}",
+                    cdn.AFDOriginArgs(
+                        resource_group_name=rg,
+                        profile_name=profile.name,
+                        origin_group_name=group.name,
+                        origin_name=key,
+                        host_name=origin["host_name"],
+                        origin_host_header=origin["host_name"],
+                        http_port=80,
+                        https_port=443,
+                        priority=1 if (origin.get("primary") or not active_passive) else 2,
+                        weight=1000,
+                        enabled_state="Enabled",
+                        enforce_certificate_name_check=True,
+                    ),
+                    opts=child,
+                )
+            )
+        cdn.Route(
+            f"{name}-route",
+            cdn.RouteArgs(
+                resource_group_name=rg,
+                profile_name=profile.name,
+                endpoint_name=endpoint.name,
+                route_name="default",
+                origin_group=cdn.ResourceReferenceArgs(id=group.id),
+                supported_protocols=["Https", "Http"],
+                https_redirect="Enabled",
+                forwarding_protocol="HttpsOnly",
+                patterns_to_match=["/*"],
+                link_to_default_domain="Enabled",
+                enabled_state="Enabled",
+            ),
+            # A route needs at least one origin in its group before Azure accepts it.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=origins),
+        )
+        apply_diagnostic_settings(name, resource_id=profile.id, settings=args.get("diagnostic_settings"), parent=self)
+        self.resource_id = profile.id
+        self.name = profile.name
+        self.endpoint_host_name = endpoint.host_name
+        self.register_outputs(
+            {"resource_id": self.resource_id, "name": self.name, "endpoint_host_name": self.endpoint_host_name}
+        )
+
+
+def _validate(args: FrontDoorArgs) -> None:
+    origins = args["origins"]
+    primaries = [k for k, o in origins.items() if o.get("primary")]
+    rules: list[tuple[str, object, bool, str]] = [
+        ("origins", dict(origins), not origins, "give at least one regional origin"),
+        (
+            "origins",
+            primaries,
+            args.get("mode", "active-passive") == "active-passive" and len(primaries) != 1,
+            "mark exactly one origin primary=True in active-passive mode (or use mode='active-active')",
+        ),
+        *(
+            (f"origins[{k!r}]", k, not _KEY.match(k), "use a lowercase key of letters, digits and hyphens")
+            for k in origins
+        ),
+        *(
+            (f"origins[{k!r}].host_name", o["host_name"], isinstance(o["host_name"], str) and not _HOST.match(o["host_name"]),
+             "give a public DNS host name such as smk-prod-weu.westeurope.cloudapp.azure.com")
+            for k, o in origins.items()
+        ),
+    ]
+    for argument, value, bad, fix in rules:
+        if bad:
+            raise InvalidArgumentError(_COMPONENT, argument, value, fix)

@@ -1,0 +1,69 @@
+"""FrontDoor: HTTPS-only routing to health-probed regional ingress gateways, with failover priorities."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import schemacheck
+from components import InvalidArgumentError
+from offline import Plan, run_preview
+
+ORIGINS = {
+    "weu": {"host_name": "smk-prod-weu.westeurope.cloudapp.azure.com", "primary": True},
+    "neu": {"host_name": "smk-prod-neu.northeurope.cloudapp.azure.com"},
+}
+BASE: dict[str, Any] = {"resource_group_name": "rg-x", "origins": ORIGINS, "profile_name": "afd-smk-prod"}
+
+
+def _preview(tmp_path: Path, args: dict[str, Any]) -> Plan:
+    (tmp_path / "Pulumi.yaml").write_text("name: t\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
+    (tmp_path / "__main__.py").write_text(
+        "import json\nfrom components.front_door import FrontDoor\n"
+        f"fd = FrontDoor('edge', json.loads({json.dumps(json.dumps(args))}))\n"
+        "import pulumi\npulumi.export('host', fd.endpoint_host_name)\n"
+    )
+    return run_preview(tmp_path, "dev")
+
+
+def test_active_passive_gives_the_primary_priority_and_probes_https(tmp_path: Path) -> None:
+    plan = _preview(tmp_path, BASE)
+    origins = {o.inputs["originName"]: o.inputs for o in plan.of_type("azure-native:cdn:AFDOrigin")}
+    assert origins["weu"]["priority"] == 1 and origins["neu"]["priority"] == 2
+    assert all(o["enforceCertificateNameCheck"] is True for o in origins.values())
+    (group,) = plan.of_type("azure-native:cdn:AFDOriginGroup")
+    assert group.inputs["healthProbeSettings"]["probeProtocol"] == "Https"
+    (route,) = plan.of_type("azure-native:cdn:Route")
+    assert route.inputs["httpsRedirect"] == "Enabled" and route.inputs["forwardingProtocol"] == "HttpsOnly"
+    origin_urns = {o.urn for o in plan.of_type("azure-native:cdn:AFDOrigin")}
+    assert origin_urns <= set(route.dependencies)
+    assert plan.outputs["host"].endswith(".z01.azurefd.net")
+    assert schemacheck.validate_plan(plan.to_json()).problems == []
+
+
+def test_active_active_spreads_traffic(tmp_path: Path) -> None:
+    plan = _preview(tmp_path, {**BASE, "mode": "active-active"})
+    assert {o.inputs["priority"] for o in plan.of_type("azure-native:cdn:AFDOrigin")} == {1}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({**BASE, "origins": {"weu": {"host_name": "a.example.com"}, "neu": {"host_name": "b.example.com"}}},
+         "FrontDoor: argument 'origins' got []; mark exactly one origin primary=True in active-passive mode "
+         "(or use mode='active-active')"),
+        ({**BASE, "origins": {"weu": {"host_name": "not a host", "primary": True}}},
+         "FrontDoor: argument \"origins['weu'].host_name\" got 'not a host'; give a public DNS host name such as "
+         "smk-prod-weu.westeurope.cloudapp.azure.com"),
+    ],
+    ids=["no-primary", "bad-host"],
+)
+def test_bad_input_is_refused_before_anything_is_registered(tmp_path: Path, args: dict[str, Any], message: str) -> None:
+    with pytest.raises(InvalidArgumentError) as caught:
+        _preview(tmp_path, args)
+    assert str(caught.value) == message
+    assert caught.value.offline_registered == []  # type: ignore[attr-defined]
