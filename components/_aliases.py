@@ -20,7 +20,10 @@ _VERSIONED = re.compile(r"^azure-native:(?P<module>[a-zA-Z0-9]+)/v\d{8}(preview)
 
 
 def is_versioned_type_alias(alias: object, resource_type: str) -> bool:
-    """True for an SDK-generated alias to the same type under an explicit API version, and nothing else."""
+    """True for an SDK-generated alias to the same type under an explicit API version, and nothing else.
+
+    The version may sit under another module when Azure moved the type (`privatedns:PrivateZone` carries
+    `network/v20200601:PrivateZone`); unversioned module-move aliases (`network:PrivateZone`) are kept."""
     if not isinstance(alias, pulumi.Alias):
         return False
     if not isinstance(alias.type_, str) or any(
@@ -31,8 +34,7 @@ def is_versioned_type_alias(alias: object, resource_type: str) -> bool:
     match = _VERSIONED.match(alias.type_)
     if match is None:
         return False
-    _, module, kind = resource_type.split(":", 2)
-    return match["module"] == module and match["kind"] == kind
+    return match["kind"] == resource_type.rsplit(":", 1)[-1]
 
 
 def _prune(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:

@@ -16,6 +16,9 @@ def test_only_same_type_api_version_aliases_are_versioned() -> None:
     assert is_versioned_type_alias(pulumi.Alias(type_="azure-native:network/v20230201:VirtualNetwork"), VNET)
     assert is_versioned_type_alias(pulumi.Alias(type_="azure-native:network/v20150501preview:VirtualNetwork"), VNET)
     assert not is_versioned_type_alias(pulumi.Alias(type_="azure-native:network/v20230201:Subnet"), VNET)
+    zone = "azure-native:privatedns:PrivateZone"
+    assert is_versioned_type_alias(pulumi.Alias(type_="azure-native:network/v20200601:PrivateZone"), zone)
+    assert not is_versioned_type_alias(pulumi.Alias(type_="azure-native:network:PrivateZone"), zone)
     assert not is_versioned_type_alias(pulumi.Alias(name="old-name"), VNET)
     assert not is_versioned_type_alias(
         pulumi.Alias(type_="azure-native:network/v20230201:VirtualNetwork", name="renamed"), VNET
