@@ -92,6 +92,11 @@ def cluster_args(name: str, args: AksClusterArgs, tags: dict[str, str]) -> cs.Ma
             node_os_upgrade_channel=args.get("node_os_upgrade_channel", "NodeImage"),
         ),
         addon_profiles=addons,
+        azure_monitor_profile=(
+            cs.ManagedClusterAzureMonitorProfileArgs(metrics=cs.ManagedClusterAzureMonitorProfileMetricsArgs(enabled=True))
+            if args.get("managed_prometheus", False)
+            else None
+        ),
         agent_pool_profiles=[
             cs.ManagedClusterAgentPoolProfileArgs(
                 name=system.get("name", "system"),

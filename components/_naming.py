@@ -95,6 +95,7 @@ NAMING_RULES: dict[str, NamingRule] = {
     "monitor_workspace": NamingRule("amw", 4, 44, _ALNUM_HYPHEN),
     "managed_grafana": NamingRule("amg", 2, 23, r"[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]"),
     "action_group": NamingRule("ag", 1, 260, _ALNUM_HYPHEN),
+    "front_door": NamingRule("afd", 1, 260, _ALNUM_HYPHEN),
     "application_gateway": NamingRule("agw", 1, 80, _NETWORK),
 }
 """Kind -> rule. Kinds are spelled out; the abbreviation is what appears in the name."""

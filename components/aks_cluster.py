@@ -143,6 +143,9 @@ class AksClusterArgs(TypedDict):
     """Weekly window for node OS upgrades; `upgrade_window` unless given."""
     log_analytics_workspace_id: NotRequired[pulumi.Input[str]]
     """Container Insights (omsagent with Entra ID auth) into this workspace; no Container Insights unless given."""
+    managed_prometheus: NotRequired[bool]
+    """Turn on the AKS metrics add-on (`azureMonitorProfile.metrics`), which scrapes into managed Prometheus
+    through the data collection rule associated with the cluster (see Monitoring); off unless given."""
     defender: NotRequired[bool]
     """Microsoft Defender for Containers sensor, reporting to `log_analytics_workspace_id`; off unless given."""
     azure_policy: NotRequired[bool]

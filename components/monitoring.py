@@ -1,22 +1,61 @@
-"""Monitoring, first part: the Log Analytics workspace every diagnostic setting points at, the platform's
-own event tables (seed 000), and workspace-based Application Insights.
+"""Monitoring: the Log Analytics workspace every diagnostic setting points at, the platform's own event tables
+(seed 000), workspace-based Application Insights, and, when asked for, managed Prometheus, Azure Managed
+Grafana and platform metric alerts.
 
-Managed Prometheus, Grafana and metric alerts are not here yet (issue 5); they will join this component
-and take the same workspace.
+- Managed Prometheus (`prometheus`): an Azure Monitor workspace, a data collection endpoint and rule (a
+  `Microsoft-PrometheusMetrics` stream from the `prometheusForwarder` data source to the workspace), an
+  association per AKS cluster, and AKS's recommended recording and alert rule groups per cluster
+  (`_prometheus_rules.py`). The clusters must have the metrics add-on on (`azureMonitorProfile.metrics`).
+- Grafana (`grafana`): system-assigned identity, API keys and deterministic outbound IPs off, wired to the
+  Azure Monitor workspace; Monitoring Data Reader on that workspace and Monitoring Reader on the scope given
+  for its identity, Grafana Admin for the group given.
+- Alerts: this component does not create the action group it notifies (it takes `action_group_id`, e.g.
+  `ActionGroup(...).resource_id`). With it, every resource in `alert_targets` and Application Insights get the
+  platform metric alerts of `_metric_alerts.py`, and the Prometheus alert rules notify it too.
+
+Clusters and data services are usually created after this component (they take `workspace_id` for their
+diagnostic settings), so their bindings can be added afterwards too: `add_clusters(...)` and
+`add_alert_targets(...)` build exactly what `prometheus.clusters` and `alert_targets` build at construction,
+with the same checks, as children of this component.
+
+Diagnostic settings for resources that other components create are those components' `diagnostic_settings`
+argument (`components._interfaces.apply_diagnostic_settings`); this component sends its own workspace's audit
+logs and Grafana's logs to the workspace (`self_diagnostics`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
-from typing import NotRequired, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict, cast
 
 import pulumi
-from pulumi_azure_native import applicationinsights, operationalinsights
+from pulumi_azure_native import applicationinsights, dashboard, operationalinsights
 
-from components._interfaces import LockArgs, apply_lock
+from components._interfaces import (
+    DiagnosticSettingsArgs,
+    LockArgs,
+    PrivateEndpointArgs,
+    RoleAssignmentArgs,
+    apply_diagnostic_settings,
+    apply_lock,
+    apply_private_endpoints,
+    apply_role_assignments,
+)
+from components._metric_alerts import TargetKind, build_metric_alerts
+from components._naming import NAMING_RULES
+from components._prometheus_rules import RECOMMENDED_RULE_GROUPS, bind_cluster, build_collection
 from components.errors import InvalidArgumentError
 
-__all__ = ["PLATFORM_EVENT_TABLES", "Monitoring", "MonitoringArgs"]
+__all__ = [
+    "PLATFORM_EVENT_TABLES",
+    "AlertTargetsArgs",
+    "GrafanaArgs",
+    "ManagedPrometheusArgs",
+    "Monitoring",
+    "MonitoringArgs",
+    "PrometheusClusterArgs",
+]
 
 # The platform's own events (seed 000): custom tables, name -> columns (besides TimeGenerated).
 PLATFORM_EVENT_TABLES: dict[str, dict[str, str]] = {
@@ -25,6 +64,60 @@ PLATFORM_EVENT_TABLES: dict[str, dict[str, str]] = {
     "IcebergOperations_CL": {"TableName": "string", "Operation": "string", "SnapshotId": "string", "RowsAffected": "long"},
     "Rollbacks_CL": {"Service": "string", "FromVersion": "string", "ToVersion": "string", "Reason": "string", "ErrorBudgetPercent": "real"},
 }
+
+
+class PrometheusClusterArgs(TypedDict):
+    resource_id: pulumi.Input[str]
+    """The AKS cluster's resource id: the data collection rule association's scope and a rule group scope."""
+    name: pulumi.Input[str]
+    """The cluster's Azure name: rule groups filter on it (`clusterName`) and carry it in their names."""
+
+
+class ManagedPrometheusArgs(TypedDict):
+    clusters: NotRequired[Mapping[str, PrometheusClusterArgs]]
+    """AKS clusters whose metrics go to the Azure Monitor workspace, by the caller's key (e.g. region code); none
+    unless given (add them later with `Monitoring.add_clusters`)."""
+    monitor_workspace_name: NotRequired[str]
+    """Azure name of the Azure Monitor workspace (4-44 letters, digits, hyphens); Pulumi auto-names it unless given."""
+    recommended_rules: NotRequired[bool]
+    """AKS's recommended recording and alert rule groups for each cluster; on unless False."""
+    public_network_access: NotRequired[bool]
+    """Public ingestion and query endpoints of the Azure Monitor workspace and the collection endpoint (Entra
+    authenticated; there are no keys). On unless False: off needs Azure Monitor Private Link Scopes, not built here."""
+
+
+class GrafanaArgs(TypedDict):
+    resource_name: str
+    """Azure name, 2-23 letters, digits and hyphens (a Pulumi auto-name with its random suffix would not fit)."""
+    reader_scopes: Mapping[str, pulumi.Input[str]]
+    """Resource group or subscription ids, by the caller's key (e.g. region code), where Grafana's identity gets
+    Monitoring Reader (its Azure Monitor data source: platform metrics and logs). Resource groups keep it least
+    privilege when environments share a subscription."""
+    admin_group_object_id: NotRequired[pulumi.Input[str]]
+    """Entra group that gets Grafana Admin on the instance; nobody unless given (add users by `role_assignments`)."""
+    public_access: NotRequired[bool]
+    """Reachable from the internet (Entra sign-in still required); off unless True: use `private_endpoints`."""
+    sku: NotRequired[Literal["Standard", "Essential"]]
+    """Standard unless given (Essential has no zone redundancy, private endpoints or SLA)."""
+    major_version: NotRequired[str]
+    """Grafana major version; "11" unless given."""
+    zone_redundant: NotRequired[bool]
+    """Spread over availability zones (Standard only); off unless given."""
+    private_endpoints: NotRequired[Mapping[str, PrivateEndpointArgs]]
+    """Private endpoints (group id `grafana`, zone privatelink.grafana.azure.com); none unless given."""
+    role_assignments: NotRequired[Mapping[str, RoleAssignmentArgs]]
+    """More role assignments on the Grafana instance (e.g. Grafana Viewer for a team); none unless given."""
+
+
+class AlertTargetsArgs(TypedDict):
+    aks: NotRequired[Mapping[str, pulumi.Input[str]]]
+    """AKS cluster ids by the caller's key: node CPU, node memory, failed pods."""
+    postgres: NotRequired[Mapping[str, pulumi.Input[str]]]
+    """PostgreSQL flexible server ids: CPU, storage, failed connections."""
+    redis: NotRequired[Mapping[str, pulumi.Input[str]]]
+    """Azure Managed Redis cluster ids: server load, memory."""
+    event_hubs: NotRequired[Mapping[str, pulumi.Input[str]]]
+    """Event Hubs namespace ids: throttled requests, server errors."""
 
 
 class MonitoringArgs(TypedDict):
@@ -42,21 +135,49 @@ class MonitoringArgs(TypedDict):
     """Custom tables (name ending in _CL -> column name -> type); PLATFORM_EVENT_TABLES unless given."""
     local_auth: NotRequired[bool]
     """Allow instrumentation-key ingestion into Application Insights; off unless given (Entra only)."""
+    prometheus: NotRequired[ManagedPrometheusArgs]
+    """Managed Prometheus for the clusters given; none unless given."""
+    grafana: NotRequired[GrafanaArgs]
+    """Azure Managed Grafana (wired to the Azure Monitor workspace when `prometheus` is given); none unless given."""
+    action_group_id: NotRequired[pulumi.Input[str]]
+    """The action group every alert notifies. Without it: no metric alerts, and Prometheus alerts notify nobody."""
+    alert_targets: NotRequired[AlertTargetsArgs]
+    """Resources that get platform metric alerts (needs `action_group_id`); none unless given (add them later
+    with `Monitoring.add_alert_targets`)."""
+    application_insights_alerts: NotRequired[bool]
+    """Availability and failed-request alerts on Application Insights; on when `action_group_id` is given."""
+    self_diagnostics: NotRequired[bool]
+    """Send the workspace's audit logs (who queried what) and Grafana's logs to the workspace; on unless False."""
+    role_assignments: NotRequired[Mapping[str, RoleAssignmentArgs]]
+    """Role assignments on the workspace (e.g. Log Analytics Reader for a team); none unless given."""
     lock: NotRequired[LockArgs | None]
     """A lock on the workspace; none unless given."""
     tags: NotRequired[Mapping[str, str]]
 
 
 _COLUMN_TYPES = ("string", "int", "long", "real", "boolean", "dateTime", "guid", "dynamic")
+_KEY = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
+_ALERT_KINDS: tuple[TargetKind, ...] = ("aks", "postgres", "redis", "event_hubs")
 
 
 class Monitoring(pulumi.ComponentResource):
-    """A Log Analytics workspace with the platform's event tables, and Application Insights on it."""
+    """A Log Analytics workspace with the platform's event tables and Application Insights on it; optionally
+    managed Prometheus, Grafana and metric alerts."""
 
     workspace_id: pulumi.Output[str]
     workspace_name: pulumi.Output[str]
     application_insights_id: pulumi.Output[str]
     application_insights_connection_string: pulumi.Output[str]
+    monitor_workspace_id: pulumi.Output[str] | None
+    """The Azure Monitor workspace (Prometheus metrics); None without `prometheus`."""
+    data_collection_rule_id: pulumi.Output[str] | None
+    grafana_id: pulumi.Output[str] | None
+    grafana_endpoint: pulumi.Output[str | None] | None
+    grafana_principal_id: pulumi.Output[str] | None
+    """Object id of Grafana's system-assigned identity; None without `grafana`."""
+    metric_alert_ids: dict[str, pulumi.Output[str]]
+    """Metric alert ids by `<kind>-<target key>-<signal>` (e.g. `postgres-main-cpu`), including those added by
+    `add_alert_targets` (the registered outputs hold the ones known at construction)."""
 
     def __init__(self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         tables = args.get("event_tables", PLATFORM_EVENT_TABLES)
@@ -64,11 +185,12 @@ class Monitoring(pulumi.ComponentResource):
         super().__init__("sentimark:index:Monitoring", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         tags = dict(args.get("tags") or {})
+        rg, location = args["resource_group_name"], args["location"]
         workspace = operationalinsights.Workspace(
             f"{name}-log",
             operationalinsights.WorkspaceArgs(
-                resource_group_name=args["resource_group_name"],
-                location=args["location"],
+                resource_group_name=rg,
+                location=location,
                 workspace_name=args.get("workspace_name"),
                 sku=operationalinsights.WorkspaceSkuArgs(name="PerGB2018"),
                 retention_in_days=args["retention_days"],
@@ -81,7 +203,7 @@ class Monitoring(pulumi.ComponentResource):
             operationalinsights.Table(
                 f"{name}-{table.removesuffix('_CL').lower()}",
                 operationalinsights.TableArgs(
-                    resource_group_name=args["resource_group_name"],
+                    resource_group_name=rg,
                     workspace_name=workspace.name,
                     table_name=table,
                     plan="Analytics",
@@ -98,8 +220,8 @@ class Monitoring(pulumi.ComponentResource):
         # `resource_name` in `_internal_init` ("got multiple values"); `resource_name_` is the escape hatch.
         insights = applicationinsights.Component(
             f"{name}-appi",
-            resource_group_name=args["resource_group_name"],
-            location=args["location"],
+            resource_group_name=rg,
+            location=location,
             resource_name_=args.get("application_insights_name"),
             kind="web",
             application_type="web",
@@ -109,7 +231,39 @@ class Monitoring(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
+        self_diagnostics = args.get("self_diagnostics", True)
+        if self_diagnostics:
+            audit: DiagnosticSettingsArgs = {"workspace_id": workspace.id, "category_groups": ["audit"]}
+            apply_diagnostic_settings(f"{name}-log", resource_id=workspace.id, settings=audit, parent=self)
+        apply_role_assignments(f"{name}-log", scope_id=workspace.id, assignments=args.get("role_assignments"), parent=self)
         apply_lock(name, scope_id=workspace.id, lock=args.get("lock"), parent=self)
+
+        self._name, self._rg, self._location, self._tags = name, rg, location, tags
+        self._action_group_id = args.get("action_group_id")
+        self._cluster_keys: set[str] = set()
+        self._alert_keys: set[str] = set()
+        self._recommended_rules = True
+        self.monitor_workspace_id = self.data_collection_rule_id = None
+        prometheus = args.get("prometheus")
+        if prometheus is not None:
+            amw, dcr = build_collection(
+                name, resource_group_name=rg, location=location,
+                monitor_workspace_name=prometheus.get("monitor_workspace_name"),
+                public_network_access=prometheus.get("public_network_access", True), tags=tags, parent=self,
+            )
+            self.monitor_workspace_id, self.data_collection_rule_id = amw.id, dcr.id
+            self._recommended_rules = prometheus.get("recommended_rules", True)
+            self._bind_clusters(prometheus.get("clusters") or {})
+        self.grafana_id = self.grafana_endpoint = self.grafana_principal_id = None
+        grafana = args.get("grafana")
+        if grafana is not None:
+            self._grafana(name, args, grafana, tags, workspace.id if self_diagnostics else None)
+
+        self.metric_alert_ids = {}
+        self._add_alerts(cast("Mapping[str, Mapping[str, pulumi.Input[str]]]", args.get("alert_targets") or {}))
+        if self._action_group_id is not None and args.get("application_insights_alerts", True):
+            self._add_alerts({"application_insights": {"appi": insights.id}})
+
         self.workspace_id = workspace.id
         self.workspace_name = workspace.name
         self.application_insights_id = insights.id
@@ -119,19 +273,184 @@ class Monitoring(pulumi.ComponentResource):
                 "workspace_id": self.workspace_id,
                 "workspace_name": self.workspace_name,
                 "application_insights_id": self.application_insights_id,
+                "monitor_workspace_id": self.monitor_workspace_id,
+                "data_collection_rule_id": self.data_collection_rule_id,
+                "grafana_id": self.grafana_id,
+                "grafana_endpoint": self.grafana_endpoint,
+                "grafana_principal_id": self.grafana_principal_id,
+                "metric_alert_ids": self.metric_alert_ids,
             }
         )
 
+    def add_clusters(self, clusters: Mapping[str, PrometheusClusterArgs]) -> None:
+        """Collect Prometheus metrics from more AKS clusters, by the caller's key: the association and (unless
+        `recommended_rules` was False) the rule groups per cluster. Needs `prometheus` at construction."""
+        _check([
+            ("prometheus", None, self.data_collection_rule_id is None,
+             "construct Monitoring with prometheus={...} (it holds the Azure Monitor workspace) to add clusters"),
+            *_cluster_rules(clusters, self._cluster_keys, "clusters"),
+        ])
+        self._bind_clusters(clusters)
+
+    def add_alert_targets(self, targets: AlertTargetsArgs) -> None:
+        """Platform metric alerts for more resources (the same kinds as `alert_targets`). Needs `action_group_id`."""
+        _check(_target_rules(cast("Mapping[str, Any]", targets), self._alert_keys, self._action_group_id is not None, "targets"))
+        self._add_alerts(cast("Mapping[str, Mapping[str, pulumi.Input[str]]]", targets))
+
+    def _bind_clusters(self, clusters: Mapping[str, PrometheusClusterArgs]) -> None:
+        assert self.monitor_workspace_id is not None and self.data_collection_rule_id is not None
+        for key, cluster in clusters.items():
+            self._cluster_keys.add(key)
+            bind_cluster(
+                self._name, cluster_key=key, cluster_id=cluster["resource_id"], cluster_name=cluster["name"],
+                monitor_workspace_id=self.monitor_workspace_id, data_collection_rule_id=self.data_collection_rule_id,
+                resource_group_name=self._rg, location=self._location, action_group_id=self._action_group_id,
+                rule_groups=RECOMMENDED_RULE_GROUPS if self._recommended_rules else (), tags=self._tags, parent=self,
+            )
+
+    def _add_alerts(self, targets: Mapping[str, Mapping[str, pulumi.Input[str]]]) -> None:
+        if self._action_group_id is None:
+            return
+        for kind in (*_ALERT_KINDS, "application_insights"):
+            chosen = targets.get(kind) or {}
+            self._alert_keys.update(f"{kind}/{key}" for key in chosen)
+            alerts = build_metric_alerts(self._name, kind=cast("TargetKind", kind), targets=chosen, resource_group_name=self._rg,
+                                         action_group_id=self._action_group_id, tags=self._tags, parent=self)
+            self.metric_alert_ids.update({key: alert.id for key, alert in alerts.items()})
+
+    def _grafana(self, name: str, args: MonitoringArgs, grafana: GrafanaArgs, tags: dict[str, str],
+                 diagnostics_workspace_id: pulumi.Output[str] | None) -> None:
+        rg, location = args["resource_group_name"], args["location"]
+        integrations = (
+            dashboard.GrafanaIntegrationsArgs(
+                azure_monitor_workspace_integrations=[
+                    dashboard.AzureMonitorWorkspaceIntegrationArgs(azure_monitor_workspace_resource_id=self.monitor_workspace_id)
+                ]
+            )
+            if self.monitor_workspace_id is not None
+            else None
+        )
+        instance = dashboard.Grafana(
+            f"{name}-grafana",
+            dashboard.GrafanaArgs(
+                resource_group_name=rg,
+                location=location,
+                workspace_name=grafana["resource_name"],
+                sku=dashboard.ResourceSkuArgs(name=grafana.get("sku", "Standard")),
+                identity=dashboard.ManagedServiceIdentityArgs(type="SystemAssigned"),
+                properties=dashboard.ManagedGrafanaPropertiesArgs(
+                    api_key="Disabled",
+                    deterministic_outbound_ip="Disabled",
+                    public_network_access="Enabled" if grafana.get("public_access", False) else "Disabled",
+                    zone_redundancy="Enabled" if grafana.get("zone_redundant", False) else "Disabled",
+                    grafana_major_version=grafana.get("major_version", "11"),
+                    grafana_integrations=integrations,
+                ),
+                tags=tags,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        principal = cast("pulumi.Output[str]", instance.identity.apply(lambda i: i.principal_id if i else None))
+
+        def reader(role: str) -> RoleAssignmentArgs:
+            return {"role": role, "principal_id": principal, "principal_type": "ServicePrincipal",
+                    "description": f"Managed Grafana {grafana['resource_name']} reads monitoring data"}
+
+        if self.monitor_workspace_id is not None:
+            apply_role_assignments(f"{name}-amw", scope_id=self.monitor_workspace_id,
+                                   assignments={"grafana": reader("Monitoring Data Reader")}, parent=self)
+        for key, scope in grafana["reader_scopes"].items():
+            apply_role_assignments(f"{name}-grafana-read-{key}", scope_id=scope,
+                                   assignments={"grafana": reader("Monitoring Reader")}, parent=self)
+        assignments: dict[str, RoleAssignmentArgs] = dict(grafana.get("role_assignments") or {})
+        admins = grafana.get("admin_group_object_id")
+        if admins is not None:
+            assignments["grafana-admins"] = {"role": "Grafana Admin", "principal_id": admins, "principal_type": "Group"}
+        apply_role_assignments(f"{name}-grafana", scope_id=instance.id, assignments=assignments, parent=self)
+        apply_private_endpoints(
+            f"{name}-grafana", resource_id=instance.id, endpoints=grafana.get("private_endpoints"), default_group_id="grafana",
+            resource_group_name=rg, location=location, tags=tags, parent=self,
+        )
+        if diagnostics_workspace_id is not None:
+            apply_diagnostic_settings(f"{name}-grafana", resource_id=instance.id,
+                                      settings={"workspace_id": diagnostics_workspace_id}, parent=self)
+        self.grafana_id = instance.id
+        self.grafana_endpoint = instance.properties.apply(lambda p: p.endpoint if p else None)
+        self.grafana_principal_id = principal
+
+
+def _keys_bad(mapping: Mapping[str, Any] | None) -> list[str]:
+    return [key for key in (mapping or {}) if not _KEY.match(key)]
+
+
+def _check(rules: list[tuple[str, Any, bool, str]]) -> None:
+    """Raise for the first bad rule (argument, value, is it bad?, how to fix); unknown Outputs are skipped."""
+    for argument, value, bad, fix in rules:
+        if bad and not isinstance(value, pulumi.Output):
+            raise InvalidArgumentError("Monitoring", argument, value, fix)
+
+
+def _cluster_rules(clusters: Mapping[str, Any] | None, used: set[str], argument: str) -> list[tuple[str, Any, bool, str]]:
+    again = sorted(set(clusters or {}) & used)
+    return [
+        (argument, _keys_bad(clusters), bool(_keys_bad(clusters)),
+         "use keys of lower-case letters, digits and hyphens (they name the child resources)"),
+        (argument, again, bool(again), "use keys not used before: each names the cluster's child resources"),
+    ]
+
+
+def _target_rules(targets: Mapping[str, Any], used: set[str], has_action_group: bool, argument: str) -> list[tuple[str, Any, bool, str]]:
+    unknown = sorted(set(targets) - set(_ALERT_KINDS))
+    again = sorted(f"{kind}/{key}" for kind in _ALERT_KINDS for key in (targets.get(kind) or {}) if f"{kind}/{key}" in used)
+    return [
+        (argument, unknown, bool(unknown), f"use the kinds {', '.join(_ALERT_KINDS)}"),
+        (argument, sorted(targets), bool(targets) and not has_action_group,
+         "give action_group_id too: alerts without an action group notify nobody"),
+        *[(f"{argument}.{kind}", _keys_bad(targets.get(kind)), bool(_keys_bad(targets.get(kind))),
+           "use keys of lower-case letters, digits and hyphens (they name the alert resources)") for kind in _ALERT_KINDS],
+        (argument, again, bool(again), "use keys not used before for the same kind"),
+    ]
+
 
 def _validate(args: MonitoringArgs, tables: Mapping[str, Mapping[str, str]]) -> None:
+    """Rules: (argument, value, is it bad?, how to fix). The first bad one raises."""
     retention = args["retention_days"]
-    if not 30 <= retention <= 730:
-        raise InvalidArgumentError("Monitoring", "retention_days", retention, "use 30 to 730 days (Log Analytics' range)")
+    prometheus = args.get("prometheus")
+    grafana = args.get("grafana")
+    targets = cast("Mapping[str, Any]", args.get("alert_targets") or {})
+    has_action_group = args.get("action_group_id") is not None
+    grafana_name = grafana.get("resource_name") if grafana else None
+    grafana_sku = grafana.get("sku", "Standard") if grafana else None
+    clusters = prometheus.get("clusters") if prometheus is not None else None
+    amw_name = prometheus.get("monitor_workspace_name") if prometheus is not None else None
+    _check([
+        ("retention_days", retention, not 30 <= retention <= 730, "use 30 to 730 days (Log Analytics' range)"),
+        *_table_rules(tables),
+        *_cluster_rules(clusters, set(), "prometheus.clusters"),
+        ("prometheus.monitor_workspace_name", amw_name,
+         amw_name is not None and not NAMING_RULES["monitor_workspace"].check(amw_name),
+         "use 4-44 letters, digits and hyphens, starting and ending with a letter or digit"),
+        ("grafana.resource_name", grafana_name, grafana is not None and not NAMING_RULES["managed_grafana"].check(grafana_name or ""),
+         "use 2-23 letters, digits and hyphens, starting with a letter and ending with a letter or digit"),
+        ("grafana.reader_scopes", _keys_bad(grafana.get("reader_scopes") if grafana else None),
+         bool(_keys_bad(grafana.get("reader_scopes") if grafana else None)),
+         "use keys of lower-case letters, digits and hyphens (they name the role assignments)"),
+        ("grafana.sku", grafana_sku, grafana is not None and grafana_sku not in ("Standard", "Essential"),
+         "use Standard or Essential"),
+        ("grafana.zone_redundant", True, grafana is not None and grafana_sku == "Essential" and grafana.get("zone_redundant") is True,
+         "zone redundancy needs the Standard SKU"),
+        ("grafana.private_endpoints", "Essential", grafana is not None and grafana_sku == "Essential"
+         and bool(grafana.get("private_endpoints")), "private endpoints need the Standard SKU"),
+        *_target_rules(targets, set(), has_action_group, "alert_targets"),
+        ("application_insights_alerts", True, args.get("application_insights_alerts") is True and not has_action_group,
+         "give action_group_id too: alerts without an action group notify nobody"),
+    ])
+
+
+def _table_rules(tables: Mapping[str, Mapping[str, str]]) -> list[tuple[str, Any, bool, str]]:
+    rules: list[tuple[str, Any, bool, str]] = []
     for table, columns in tables.items():
-        if not table.endswith("_CL"):
-            raise InvalidArgumentError("Monitoring", "event_tables", table, "custom table names must end in _CL")
+        rules.append(("event_tables", table, not table.endswith("_CL"), "custom table names must end in _CL"))
         bad: Sequence[str] = [f"{c}: {t}" for c, t in columns.items() if t not in _COLUMN_TYPES]
-        if bad:
-            raise InvalidArgumentError(
-                "Monitoring", f"event_tables[{table!r}]", bad, f"use column types from {', '.join(_COLUMN_TYPES)}"
-            )
+        rules.append((f"event_tables[{table!r}]", bad, bool(bad), f"use column types from {', '.join(_COLUMN_TYPES)}"))
+    return rules

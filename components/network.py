@@ -30,6 +30,7 @@ DEFAULT_PRIVATE_DNS_ZONES: tuple[str, ...] = (
     "privatelink.redis.azure.net",  # Azure Managed Redis (Microsoft.Cache/redisEnterprise)
     "privatelink.servicebus.windows.net",  # Event Hubs
     "privatelink.azurecr.io",  # Container Registry
+    "privatelink.grafana.azure.com",  # Azure Managed Grafana
 )
 """The privatelink zones the platform's data services use."""
 

@@ -192,6 +192,22 @@ def _inline_single_alternative(node: dict[str, Any]) -> dict[str, Any]:
     return node
 
 
+# Values the service accepts that the published schema's enum (generated from an extensible `x-ms-enum`,
+# modelAsString) does not list yet: (definition key, property, values). Each entry says where it is documented.
+EXTENSIBLE_ENUM_VALUES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    # Azure Monitor managed Prometheus: data collection rules route the Microsoft-PrometheusMetrics stream
+    # (learn.microsoft.com "Data collection rule (DCR) for managed Prometheus"); the 2022-06-01 enum predates it.
+    ("2022-06-01/Microsoft.Insights#DataFlow", "streams", ("Microsoft-PrometheusMetrics",)),
+)
+
+
+def _extend_enums(defs: dict[str, Any]) -> None:
+    for key, prop, values in EXTENSIBLE_ENUM_VALUES:
+        items = defs.get(key, {}).get("properties", {}).get(prop, {}).get("items", {})
+        if "enum" in items:
+            items["enum"] = sorted(set(items["enum"]) | set(values))
+
+
 def derive_arm(arm_dir: Path) -> dict[str, Any]:
     index = json.loads((arm_dir / "index.json").read_text(encoding="utf-8"))
     compactor = _ArmCompactor(arm_dir)
@@ -208,6 +224,7 @@ def derive_arm(arm_dir: Path) -> dict[str, Any]:
             "pathInputs": sorted(path_params),
             "renames": renames,
         }
+    _extend_enums(compactor.defs)
     return {"defs": compactor.defs, "types": types, "droppedPatterns": sorted(set(compactor.dropped_patterns))}
 
 

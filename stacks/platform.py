@@ -10,20 +10,18 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-import pulumi
 from pulumi_azure_native import authorization, resources
 
 from components import (
     DEFAULT_PRIVATE_DNS_ZONES,
     ActionGroup,
     AksCluster,
+    Budget,
     ContainerRegistry,
-    EventHubs,
+    FrontDoor,
     KeyVault,
     Monitoring,
     Network,
-    PostgresServer,
-    Redis,
     finops_tags,
     region_code,
     register_versioned_alias_pruning,
@@ -31,6 +29,8 @@ from components import (
     stable_suffix,
 )
 from components._interfaces import LockArgs, PrivateEndpointArgs
+from stacks._cluster_layer import build_cluster_layer
+from stacks._data_services import REDIS_CONNECTION_SECRET, build_data_services
 from stacks.config import StackSecrets
 from stacks.settings import PlatformSettings
 
@@ -107,6 +107,17 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
         return {code: {"subnet_id": net.subnet_ids["snet-pe"], "private_dns_zone_ids": [net.private_dns_zone_ids[zone]]}}
 
     # --- monitoring and alerting -----------------------------------------------------------------------
+    alerts = ActionGroup(
+        "alerts",
+        {
+            "resource_group_name": rg.name,
+            "short_name": f"smk-{env}",
+            "emails": settings.alerts.emails,
+            "webhook_url": secrets.alert_webhook_url,
+            "tags": tags,
+        },
+    )
+    managed_prometheus = settings.monitoring.prometheus == "managed"
     monitoring = Monitoring(
         "monitoring",
         {
@@ -115,18 +126,61 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
             "retention_days": settings.monitoring.log_retention_days,
             "workspace_name": name("log_analytics_workspace", code),
             "application_insights_name": name("application_insights", code),
+            "action_group_id": alerts.resource_id,
+            **({"prometheus": {"monitor_workspace_name": name("monitor_workspace", code)}} if managed_prometheus else {}),
+            **(
+                {
+                    "grafana": {
+                        "resource_name": name("managed_grafana", code),
+                        "reader_scopes": {c: g.id for c, g in groups.items()},
+                        "admin_group_object_id": settings.platform_admins.object_id,
+                        "public_access": not private,
+                        **({"private_endpoints": endpoint("privatelink.grafana.azure.com") or {}} if private else {}),
+                    }
+                }
+                if settings.monitoring.grafana and managed_prometheus
+                else {}
+            ),
             "lock": lock,
             "tags": tags,
         },
     )
     diagnostics = {"workspace_id": monitoring.workspace_id}
-    alerts = ActionGroup(
-        "alerts",
+    Budget(
+        "budget",
+        {
+            "scope_id": client.subscription_id.apply(lambda s: f"/subscriptions/{s}"),
+            "budget_name": f"budget-{WORKLOAD}-{env}",
+            "amount_usd_per_month": settings.budget.amount_usd_per_month,
+            "start_date": settings.budget.start_date,
+            "contact_emails": settings.budget.contact_emails,
+            "resource_group_names": [g.name for g in groups.values()],
+            "action_group_id": alerts.resource_id,
+        },
+    )
+
+    # --- secrets -------------------------------------------------------------------------------------
+    vault = KeyVault(
+        "vault",
         {
             "resource_group_name": rg.name,
-            "short_name": f"smk-{env}",
-            "emails": settings.alerts.emails,
-            "webhook_url": secrets.alert_webhook_url,
+            "location": primary.location,
+            "tenant_id": client.tenant_id,
+            "resource_name": name("key_vault", code, unique=True),
+            **(
+                {"private_endpoints": endpoint("privatelink.vaultcore.azure.net") or {}}
+                if private
+                else {"public_network_access": {"allowed_ip_ranges": settings.network.authorized_ip_ranges}}
+            ),
+            "role_assignments": {
+                "platform-admins": {
+                    "role": "Key Vault Secrets Officer",
+                    "principal_id": settings.platform_admins.object_id,
+                    "principal_type": "Group",
+                }
+            },
+            "diagnostic_settings": {**diagnostics, "category_groups": ["audit"]},
+            **({"lock": lock} if lock else {}),
             "tags": tags,
         },
     )
@@ -172,10 +226,15 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
                 },
                 "log_analytics_workspace_id": monitoring.workspace_id,
                 "defender": aks.defender,
+                "managed_prometheus": managed_prometheus,
                 "diagnostic_settings": {**diagnostics, "category_groups": ["audit"]},
                 "tags": tags,
             },
         )
+
+    if managed_prometheus:
+        monitoring.add_clusters({c: {"resource_id": cl.resource_id, "name": cl.name} for c, cl in clusters.items()})
+    monitoring.add_alert_targets({"aks": {c: cl.resource_id for c, cl in clusters.items()}})
 
     registry = ContainerRegistry(
         "registry",
@@ -191,134 +250,69 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
         },
     )
 
-    # --- secrets -------------------------------------------------------------------------------------
-    vault = KeyVault(
-        "vault",
-        {
-            "resource_group_name": rg.name,
-            "location": primary.location,
-            "tenant_id": client.tenant_id,
-            "resource_name": name("key_vault", code, unique=True),
-            **(
-                {"private_endpoints": endpoint("privatelink.vaultcore.azure.net") or {}}
-                if private
-                else {"public_network_access": {"allowed_ip_ranges": settings.network.authorized_ip_ranges}}
-            ),
-            "role_assignments": {
-                "platform-admins": {
-                    "role": "Key Vault Secrets Officer",
-                    "principal_id": settings.platform_admins.object_id,
-                    "principal_type": "Group",
-                }
-            },
-            "diagnostic_settings": {**diagnostics, "category_groups": ["audit"]},
-            **({"lock": lock} if lock else {}),
-            "tags": tags,
+
+    # --- on each cluster: mesh, application namespaces, canary routing, workload identities -------------
+    vault_objects = [REDIS_CONNECTION_SECRET] if settings.redis.enabled else []
+    layers = {
+        c: build_cluster_layer(
+            c,
+            cluster,
+            settings,
+            resource_group_name=groups[c].name,
+            location=next(r.location for r in settings.regions if region_code(r.location) == c),
+            key_vault_id=vault.resource_id,
+            key_vault_name=vault.name,
+            tenant_id=client.tenant_id,
+            vault_objects=vault_objects,
+            tags=tags,
+        )
+        for c, cluster in clusters.items()
+    }
+
+    # --- data services (primary region) ---------------------------------------------------------------
+    postgres_zone = f"{WORKLOAD}-{env}.private.postgres.database.azure.com"
+    outputs = build_data_services(
+        settings,
+        name=name,
+        code=code,
+        rg=rg,
+        net=net,
+        vault=vault,
+        client=client,
+        endpoint=endpoint,
+        diagnostics=diagnostics,
+        lock=lock,
+        tags=tags,
+        data_readers={
+            f"{app}-{c}": identity.principal_id
+            for c, layer in layers.items()
+            for app, identity in layer.identities.items()
         },
+        postgres_dns_zone=postgres_zone,
+        monitoring=monitoring,
     )
 
-    # --- data services ---------------------------------------------------------------------------------
-    outputs: dict[str, Any] = {}
-    pg = settings.postgres
-    if pg.enabled:
-        postgres = PostgresServer(
-            "postgres",
+    # --- global entry: Front Door across the regional ingress gateways ---------------------------------
+    if settings.ingress.front_door:
+        edge = FrontDoor(
+            "edge",
             {
                 "resource_group_name": rg.name,
-                "location": primary.location,
-                "tenant_id": client.tenant_id,
-                "resource_name": name("postgresql_server", code, unique=True),
-                "entra_admin": {
-                    "object_id": settings.platform_admins.object_id,
-                    "principal_name": settings.platform_admins.display_name,
+                "profile_name": name("front_door", code),
+                "mode": "active-passive",
+                "origins": {
+                    region_code(r.location): {
+                        # The gateway's public IP answers at this name (its azure-dns-label-name annotation).
+                        "host_name": f"smk-{env}-{region_code(r.location)}.{r.location}.cloudapp.azure.com",
+                        "primary": i == 0,
+                    }
+                    for i, r in enumerate(settings.regions)
                 },
-                "key_vault_name": vault.name,
-                "sku_tier": pg.tier,
-                "sku_name": pg.sku_name,
-                "storage_size_gb": pg.storage_gb,
-                "version": pg.version,
-                "high_availability": pg.high_availability,
-                "backup_retention_days": pg.backup_retention_days,
-                "geo_redundant_backup": pg.geo_redundant_backup,
-                **(
-                    {
-                        "delegated_subnet_id": net.subnet_ids["snet-psql"],
-                        "private_dns_zone_id": net.private_dns_zone_ids[
-                            f"{WORKLOAD}-{env}.private.postgres.database.azure.com"
-                        ],
-                    }
-                    if private
-                    else {
-                        "public_access": True,
-                        "firewall_rules": {
-                            f"allow-{i}": cidr for i, cidr in enumerate(settings.network.authorized_ip_ranges)
-                        },
-                    }
-                ),
-                "databases": {db: {} for db in pg.databases},
                 "diagnostic_settings": diagnostics,
-                **({"lock": lock} if lock else {}),
-                "protect": settings.protection.protect_stateful,
-                "tags": tags,
-            },
-            opts=pulumi.ResourceOptions(depends_on=[vault]),
-        )
-        outputs["postgresFqdn"] = postgres.fqdn
-
-    if settings.redis.enabled:
-        redis = Redis(
-            "redis",
-            {
-                "resource_group_name": rg.name,
-                "location": primary.location,
-                "resource_name": name("managed_redis", code, unique=True),
-                "key_vault_name": vault.name,
-                "sku_name": settings.redis.sku,
-                "high_availability": settings.redis.high_availability,
-                # No IP firewall on Azure Managed Redis: a public data plane means TLS + Entra only.
-                **(
-                    {"private_endpoints": endpoint("privatelink.redis.azure.net") or {}}
-                    if private
-                    else {"public_network_access": True}
-                ),
-                "diagnostic_settings": diagnostics,
-                **({"lock": lock} if lock else {}),
-                "tags": tags,
-            },
-            opts=pulumi.ResourceOptions(depends_on=[vault]),
-        )
-        outputs["redisHostName"] = redis.host_name
-
-    eh = settings.event_hubs
-    if eh.enabled:
-        hubs = EventHubs(
-            "events",
-            {
-                "resource_group_name": rg.name,
-                "location": primary.location,
-                "resource_name": name("eventhubs_namespace", code, unique=True),
-                "sku": eh.sku,
-                "capacity": eh.capacity,
-                "zone_redundant": eh.zone_redundant,
-                "event_hubs": {
-                    hub: {
-                        "partition_count": spec.partitions,
-                        "retention_hours": spec.retention_hours,
-                        "consumer_groups": spec.consumer_groups,
-                    }
-                    for hub, spec in eh.hubs.items()
-                },
-                **(
-                    {"private_endpoints": endpoint("privatelink.servicebus.windows.net") or {}}
-                    if private
-                    else {"public_ip_rules": settings.network.authorized_ip_ranges}
-                ),
-                "diagnostic_settings": diagnostics,
-                **({"lock": lock} if lock else {}),
                 "tags": tags,
             },
         )
-        outputs["eventHubsNamespace"] = hubs.name
+        outputs["frontDoorHost"] = edge.endpoint_host_name
 
     return {
         "environment": env,
@@ -327,6 +321,9 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
         "actionGroupId": alerts.resource_id,
         "logAnalyticsWorkspaceId": monitoring.workspace_id,
         "keyVaultUri": vault.vault_uri,
+        "workloadIdentityClientIds": {
+            f"{app}-{c}": identity.client_id for c, layer in layers.items() for app, identity in layer.identities.items()
+        },
         "registryLoginServer": registry.login_server,
         "clusters": {c: cl.name for c, cl in clusters.items()},
         "oidcIssuerUrls": {c: cl.oidc_issuer_url for c, cl in clusters.items()},

@@ -31,6 +31,7 @@ __all__ = [
     "ChartSettings",
     "EventHubSettings",
     "EventHubsSettings",
+    "IngressSettings",
     "NetworkSettings",
     "PlatformAdminsSettings",
     "PlatformSettings",
@@ -255,6 +256,8 @@ class RoutingSettings(_Settings):
     canary_steps: list[int] = Field(min_length=1, max_length=20)
     """Percent of traffic on the canary at each step; increasing, ending at 100 (seed 002)."""
     mtls_mode: Literal["PERMISSIVE", "STRICT"]
+    slo_percent: float = Field(default=99.9, gt=50, lt=100)
+    """Success-rate objective the error budget is measured against (seed 002)."""
     error_budget_critical_percent: int = Field(ge=1, le=100)
     error_budget_rollback_percent: int = Field(ge=1, le=100)
 
@@ -274,11 +277,27 @@ class ApplicationSettings(_Settings):
     cpu_quota: str = Field(pattern=r"^\d+m?$")
     memory_quota: str = Field(pattern=r"^\d+(Mi|Gi)$")
     canary: bool = False
+    port: int = Field(default=8080, ge=1, le=65535)
+    """The service port the mesh routes to."""
+    replicas: int = Field(default=2, ge=1, le=50)
+
+
+class IngressSettings(_Settings):
+    load_balancer: Literal["public", "internal"]
+    """public: the ingress gateway gets a public IP; internal: only the VNet reaches it."""
+    front_door: bool = False
+    """Azure Front Door in front of the regional gateways (health probes, failover between regions)."""
+
+    def _rules(self) -> Iterator[tuple[str, object, str]]:
+        if self.front_door and self.load_balancer != "public":
+            yield "frontDoor", True, "false unless loadBalancer is public (Standard Front Door reaches public origins only)"
 
 
 class MonitoringSettings(_Settings):
     log_retention_days: int = Field(ge=30, le=730)
     prometheus: Literal["managed", "in-cluster"] = "managed"
+    grafana: bool = True
+    """Azure Managed Grafana (Standard, about $80/month) on the Azure Monitor workspace."""
 
 
 class PlatformAdminsSettings(_Settings):
@@ -307,6 +326,7 @@ class PlatformSettings(_Settings):
     charts: ChartSettings
     routing: RoutingSettings
     applications: dict[DnsLabel, ApplicationSettings] = Field(min_length=1)
+    ingress: IngressSettings
     deployment_approval: Literal["automatic", "manual"]
     tags: dict[str, str] = Field(default_factory=dict)
     """Extra tags on every taggable resource; the FinOps tags win over these."""

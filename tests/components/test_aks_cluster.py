@@ -50,6 +50,7 @@ PROD: dict[str, Any] = {
     "node_os_upgrade_window": {"day_of_week": "Saturday", "start_time": "23:00", "duration_hours": 6, "utc_offset": "+01:00"},
     "log_analytics_workspace_id": WORKSPACE,
     "defender": True,
+    "managed_prometheus": True,
     "diagnostic_settings": {"workspace_id": WORKSPACE, "category_groups": ["audit"]},
     "lock": {"kind": "CanNotDelete"},
     "role_assignments": {"readers": {"role": "Azure Kubernetes Service RBAC Reader", "principal_id": ADMINS,
@@ -148,6 +149,7 @@ def test_prod_cluster_is_private_in_the_node_subnet_with_zones_and_monitoring(tm
     assert i["securityProfile"]["defender"] == {"logAnalyticsWorkspaceResourceId": WORKSPACE,
                                                 "securityMonitoring": {"enabled": True}}
     assert i["autoUpgradeProfile"] == {"upgradeChannel": "stable", "nodeOSUpgradeChannel": "SecurityPatch"}
+    assert i["azureMonitorProfile"] == {"metrics": {"enabled": True}}
     assert i["tags"] == {"environment": "prod"}
     (pool,) = plan.of_type(POOL)
     assert (pool.inputs["minCount"], pool.inputs["maxCount"], pool.inputs["count"]) == (3, 10, 3)

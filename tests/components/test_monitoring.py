@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -63,3 +64,397 @@ def test_bad_arguments_are_refused_before_anything_is_registered(tmp_path: Path,
         _preview(tmp_path, **args)
     assert str(caught.value) == message
     assert caught.value.offline_registered == []  # type: ignore[attr-defined]
+
+
+# --- managed Prometheus, Grafana, metric alerts ---------------------------------------------------------
+
+SUB = "/subscriptions/00000000-0000-0000-0000-000000000000"
+RG_ID = f"{SUB}/resourceGroups/rg-mon"
+ACTION_GROUP = f"{RG_ID}/providers/Microsoft.Insights/actionGroups/ag-smk"
+ADMINS = "6f1c2a3b-0d4e-4f5a-9b6c-7d8e9f0a1b2c"
+
+
+def _cluster(name: str) -> str:
+    return f"{SUB}/resourceGroups/rg-{name}/providers/Microsoft.ContainerService/managedClusters/{name}"
+
+
+PSQL = f"{RG_ID}/providers/Microsoft.DBforPostgreSQL/flexibleServers/psql-smk"
+AMR = f"{RG_ID}/providers/Microsoft.Cache/redisEnterprise/amr-smk"
+EVHNS = f"{RG_ID}/providers/Microsoft.EventHub/namespaces/evhns-smk"
+PE_SUBNET = f"{SUB}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/snet-pe"
+GRAFANA_ZONE = f"{SUB}/resourceGroups/rg-net/providers/Microsoft.Network/privateDnsZones/privatelink.grafana.azure.com"
+BASE: dict[str, Any] = {"resource_group_name": "rg-mon", "location": "westeurope", "workspace_name": "log-smk"}
+DEV: dict[str, Any] = {
+    **BASE,
+    "retention_days": 30,
+    "prometheus": {"clusters": {"weu": {"resource_id": _cluster("aks-dev-weu"), "name": "aks-dev-weu"}}},
+    "grafana": {"resource_name": "amg-smk-dev-weu", "reader_scopes": {"weu": RG_ID}, "admin_group_object_id": ADMINS,
+                "public_access": True},
+    "action_group_id": ACTION_GROUP,
+    "alert_targets": {"aks": {"weu": _cluster("aks-dev-weu")}, "postgres": {"main": PSQL}},
+}
+PROD: dict[str, Any] = {
+    **BASE,
+    "retention_days": 180,
+    "prometheus": {
+        "clusters": {
+            "weu": {"resource_id": _cluster("aks-prod-weu"), "name": "aks-prod-weu"},
+            "neu": {"resource_id": _cluster("aks-prod-neu"), "name": "aks-prod-neu"},
+        },
+        "monitor_workspace_name": "amw-smk-prod-weu",
+    },
+    "grafana": {
+        "resource_name": "amg-smk-prod-weu",
+        "reader_scopes": {"weu": f"{SUB}/resourceGroups/rg-smk-prod-weu", "neu": f"{SUB}/resourceGroups/rg-smk-prod-neu"},
+        "admin_group_object_id": ADMINS,
+        "zone_redundant": True,
+        "private_endpoints": {"weu": {"subnet_id": PE_SUBNET, "private_dns_zone_ids": [GRAFANA_ZONE]}},
+    },
+    "action_group_id": ACTION_GROUP,
+    "alert_targets": {
+        "aks": {"weu": _cluster("aks-prod-weu"), "neu": _cluster("aks-prod-neu")},
+        "postgres": {"main": PSQL},
+        "redis": {"cache": AMR},
+        "event_hubs": {"events": EVHNS},
+    },
+    "lock": {"kind": "CanNotDelete"},
+}
+
+# Validator gaps, not component defects (reported to the lead): azure-native's SDK spells ARM's `odata.type`
+# as `odataType` and the provider maps it back, which schemacheck only knows for Key Vault's exp/nbf; and the
+# 2022-06-01 deployment schema lists five dataFlows streams while the API's list is open (the same rule's
+# prometheusForwarder data source declares Microsoft-PrometheusMetrics; AKS's own onboarding sends it).
+KNOWN_FALSE_POSITIVES = {
+    ("azure-native:monitor:MetricAlert", "properties.criteria.odataType",
+     'expected object, got string "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria"'),
+    ("azure-native:monitor:MetricAlert", "properties.criteria.odata.type", "required property is missing"),
+    ("azure-native:monitor:DataCollectionRule", "properties.dataFlows[0].streams[0]",
+     '"Microsoft-PrometheusMetrics" is not an allowed value'),
+}
+
+
+def _schema_problems(plan: Plan) -> list[str]:
+    report = validate_plan(plan.to_json())
+    assert report.checked == len(plan.custom_resources) and report.not_checked == []
+    return [str(p) for p in report.problems if (p.type, p.path, p.message) not in KNOWN_FALSE_POSITIVES]
+
+
+def _run(tmp_path: Path, args: dict[str, Any]) -> Plan:
+    (tmp_path / "Pulumi.yaml").write_text("name: t\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
+    (tmp_path / "__main__.py").write_text(
+        "import json, pulumi\n"
+        "from components.monitoring import Monitoring\n"
+        f"m = Monitoring('mon', json.loads({json.dumps(json.dumps(args))}))\n"
+        "pulumi.export('amw', m.monitor_workspace_id)\n"
+        "pulumi.export('grafana_principal', m.grafana_principal_id)\n"
+        "pulumi.export('alerts', sorted(m.metric_alert_ids))\n"
+    )
+    return run_preview(tmp_path, "dev")
+
+
+@pytest.fixture(scope="module")
+def dev(tmp_path_factory: pytest.TempPathFactory) -> Plan:
+    return _run(tmp_path_factory.mktemp("dev"), DEV)
+
+
+@pytest.fixture(scope="module")
+def prod(tmp_path_factory: pytest.TempPathFactory) -> Plan:
+    return _run(tmp_path_factory.mktemp("prod"), PROD)
+
+
+def _by_name(plan: Plan, type_token: str) -> dict[str, Any]:
+    return {r.name: r for r in plan.of_type(type_token)}
+
+
+def test_prometheus_streams_the_forwarder_to_the_monitor_workspace_and_associates_the_cluster(dev: Plan) -> None:
+    (amw,) = plan_amw = dev.of_type("azure-native:monitor:AzureMonitorWorkspace")
+    assert plan_amw and amw.inputs["publicNetworkAccess"] == "Enabled"
+    amw_id = dev.outputs["amw"]
+    assert amw_id.endswith("/mon-amw")
+    (dce,) = dev.of_type("azure-native:monitor:DataCollectionEndpoint")
+    (dcr,) = dev.of_type("azure-native:monitor:DataCollectionRule")
+    assert dcr.inputs["dataSources"] == {
+        "prometheusForwarder": [{"name": "PrometheusDataSource", "streams": ["Microsoft-PrometheusMetrics"]}]
+    }
+    assert dcr.inputs["destinations"] == {"monitoringAccounts": [{"accountResourceId": amw_id, "name": "MonitoringAccount1"}]}
+    assert dcr.inputs["dataFlows"] == [{"streams": ["Microsoft-PrometheusMetrics"], "destinations": ["MonitoringAccount1"]}]
+    assert dcr.inputs["dataCollectionEndpointId"].endswith("/mon-dce")
+    assert dce.inputs["location"] == dcr.inputs["location"] == "westeurope"
+    (association,) = dev.of_type("azure-native:monitor:DataCollectionRuleAssociation")
+    assert association.name == "mon-dcra-weu"
+    assert association.inputs["resourceUri"] == _cluster("aks-dev-weu")
+    assert association.inputs["dataCollectionRuleId"].endswith("/mon-dcr")
+
+
+def test_recommended_rule_groups_are_bound_to_the_cluster_and_alert_the_action_group(dev: Plan) -> None:
+    groups = {g.inputs["ruleGroupName"]: g for g in dev.of_type("azure-native:alertsmanagement:PrometheusRuleGroup")}
+    assert set(groups) == {
+        "NodeRecordingRulesRuleGroup-aks-dev-weu",
+        "KubernetesRecordingRulesRuleGroup-aks-dev-weu",
+        "KubernetesAlert-RecommendedMetricAlertsaks-dev-weu-Cluster-level",
+        "KubernetesAlert-RecommendedMetricAlertsaks-dev-weu-Node-level",
+        "KubernetesAlert-RecommendedMetricAlertsaks-dev-weu-Pod-level",
+    }
+    for group in groups.values():
+        assert group.inputs["clusterName"] == "aks-dev-weu"
+        assert group.inputs["scopes"] == [dev.outputs["amw"], _cluster("aks-dev-weu")]
+        assert group.inputs["enabled"] is True and group.inputs["interval"] == "PT1M"
+    recording = groups["NodeRecordingRulesRuleGroup-aks-dev-weu"].inputs["rules"]
+    assert all("record" in r and "actions" not in r for r in recording)
+    pod = {r["alert"]: r for r in groups["KubernetesAlert-RecommendedMetricAlertsaks-dev-weu-Pod-level"].inputs["rules"]}
+    crash = pod["KubePodCrashLooping"]
+    assert crash["expression"] == (
+        'max_over_time(kube_pod_container_status_waiting_reason{reason="CrashLoopBackOff", job="kube-state-metrics"}[5m]) >= 1'
+    )
+    assert crash["for"] == "PT15M" and crash["severity"] == 4
+    assert crash["actions"] == [{"actionGroupId": ACTION_GROUP}]
+    assert crash["resolveConfiguration"] == {"autoResolved": True, "timeToResolve": "PT10M"}
+    node = {r["alert"] for r in groups["KubernetesAlert-RecommendedMetricAlertsaks-dev-weu-Node-level"].inputs["rules"]}
+    assert {"KubeNodeNotReady", "KubeNodeUnreachable"} <= node
+    cluster = {r["alert"] for r in groups["KubernetesAlert-RecommendedMetricAlertsaks-dev-weu-Cluster-level"].inputs["rules"]}
+    assert "KubeContainerOOMKilledCount" in cluster
+
+
+def test_grafana_uses_its_identity_with_keys_off_and_reads_the_monitor_workspace(dev: Plan) -> None:
+    (grafana,) = dev.of_type("azure-native:dashboard:Grafana")
+    props = grafana.inputs["properties"]
+    assert grafana.inputs["identity"] == {"type": "SystemAssigned"}
+    assert grafana.inputs["workspaceName"] == "amg-smk-dev-weu"
+    assert props["apiKey"] == "Disabled"
+    assert props["deterministicOutboundIP"] == "Disabled"
+    assert props["publicNetworkAccess"] == "Enabled"
+    assert props["grafanaIntegrations"] == {"azureMonitorWorkspaceIntegrations": [{"azureMonitorWorkspaceResourceId": dev.outputs["amw"]}]}
+    principal = dev.outputs["grafana_principal"]
+    roles = {r.name: r.inputs for r in dev.of_type("azure-native:authorization:RoleAssignment")}
+    data_reader = roles["mon-amw-ra-grafana"]
+    assert data_reader["scope"] == dev.outputs["amw"]
+    assert data_reader["roleDefinitionId"].endswith("/b0d8363b-8ddd-447d-831f-62ca05bff136")  # Monitoring Data Reader
+    assert (data_reader["principalId"], data_reader["principalType"]) == (principal, "ServicePrincipal")
+    reader = roles["mon-grafana-read-weu-ra-grafana"]
+    assert reader["scope"] == RG_ID
+    assert reader["roleDefinitionId"].endswith("/43d0d8ad-25c7-4714-9337-8ba259a9fe05")  # Monitoring Reader
+    assert reader["principalId"] == principal
+    admins = roles["mon-grafana-ra-grafana-admins"]
+    assert admins["roleDefinitionId"].endswith("/22926164-76b3-42b3-bc55-97df8dab3e41")  # Grafana Admin
+    assert (admins["principalId"], admins["principalType"]) == (ADMINS, "Group")
+    assert admins["scope"].endswith("/grafanas/amg-smk-dev-weu")
+
+
+def test_workspace_audit_logs_and_grafana_logs_go_to_the_workspace(dev: Plan) -> None:
+    settings = _by_name(dev, "azure-native:monitor:DiagnosticSetting")
+    workspace = settings["mon-log-diag"].inputs
+    assert workspace["resourceUri"] == workspace["workspaceId"]
+    assert workspace["logs"] == [{"categoryGroup": "audit", "enabled": True}]
+    assert settings["mon-grafana-diag"].inputs["resourceUri"].endswith("/grafanas/amg-smk-dev-weu")
+
+
+def test_development_like_monitoring_passes_the_arm_schemas(dev: Plan) -> None:
+    assert _schema_problems(dev) == []
+
+
+def test_metric_alerts_are_global_single_resource_criteria_with_the_action_group(dev: Plan) -> None:
+    alerts = _by_name(dev, "azure-native:monitor:MetricAlert")
+    cpu = alerts["mon-ma-postgres-main-cpu"].inputs
+    assert cpu["location"] == "global"
+    assert cpu["scopes"] == [PSQL]
+    assert cpu["criteria"]["odataType"] == "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria"
+    (criterion,) = cpu["criteria"]["allOf"]
+    assert criterion == {
+        "criterionType": "StaticThresholdCriterion", "name": "cpu", "metricNamespace": "Microsoft.DBforPostgreSQL/flexibleServers",
+        "metricName": "cpu_percent", "operator": "GreaterThan", "threshold": 90, "timeAggregation": "Average",
+    }
+    assert (cpu["severity"], cpu["windowSize"], cpu["evaluationFrequency"]) == (2, "PT5M", "PT1M")
+    assert cpu["actions"] == [{"actionGroupId": ACTION_GROUP}]
+    assert cpu["autoMitigate"] is True and cpu["enabled"] is True
+    failed_pods = alerts["mon-ma-aks-weu-pods-failed"].inputs["criteria"]["allOf"][0]
+    assert failed_pods["dimensions"] == [{"name": "phase", "operator": "Include", "values": ["Failed"]}]
+    assert dev.outputs["alerts"] == sorted(
+        [f"aks-weu-{k}" for k in ("node-cpu", "node-memory", "pods-failed")]
+        + [f"postgres-main-{k}" for k in ("cpu", "storage", "connections-failed")]
+        + [f"application_insights-appi-{k}" for k in ("availability", "failed-requests")]
+    )
+
+
+def test_production_like_every_data_service_and_cluster_has_its_alerts(prod: Plan) -> None:
+    expected = {
+        _cluster("aks-prod-weu"): {"node_cpu_usage_percentage", "node_memory_working_set_percentage", "kube_pod_status_phase"},
+        _cluster("aks-prod-neu"): {"node_cpu_usage_percentage", "node_memory_working_set_percentage", "kube_pod_status_phase"},
+        PSQL: {"cpu_percent", "storage_percent", "connections_failed"},
+        AMR: {"serverLoad", "usedmemorypercentage"},
+        EVHNS: {"ThrottledRequests", "ServerErrors"},
+    }
+    seen: dict[str, set[str]] = {}
+    for alert in prod.of_type("azure-native:monitor:MetricAlert"):
+        (scope,) = alert.inputs["scopes"]
+        assert alert.inputs["actions"] == [{"actionGroupId": ACTION_GROUP}]
+        assert alert.inputs["severity"] in range(5)
+        seen.setdefault(scope, set()).update(c["metricName"] for c in alert.inputs["criteria"]["allOf"])
+    insights = [scope for scope in seen if scope.endswith("/components/mon-appi")]
+    assert len(insights) == 1
+    assert seen.pop(insights[0]) == {"availabilityResults/availabilityPercentage", "requests/failed"}
+    assert seen == expected
+
+
+def test_production_like_prometheus_covers_both_clusters(prod: Plan) -> None:
+    associations = {a.name: a.inputs["resourceUri"] for a in prod.of_type("azure-native:monitor:DataCollectionRuleAssociation")}
+    assert associations == {"mon-dcra-weu": _cluster("aks-prod-weu"), "mon-dcra-neu": _cluster("aks-prod-neu")}
+    clusters = [g.inputs["clusterName"] for g in prod.of_type("azure-native:alertsmanagement:PrometheusRuleGroup")]
+    assert sorted(clusters) == ["aks-prod-neu"] * 5 + ["aks-prod-weu"] * 5
+    (amw,) = prod.of_type("azure-native:monitor:AzureMonitorWorkspace")
+    assert amw.inputs["azureMonitorWorkspaceName"] == "amw-smk-prod-weu"
+
+
+def test_production_like_grafana_is_private_zone_redundant_and_reads_both_regions(prod: Plan) -> None:
+    (grafana,) = prod.of_type("azure-native:dashboard:Grafana")
+    assert grafana.inputs["properties"]["publicNetworkAccess"] == "Disabled"
+    assert grafana.inputs["properties"]["zoneRedundancy"] == "Enabled"
+    (endpoint,) = prod.of_type("azure-native:network:PrivateEndpoint")
+    (connection,) = endpoint.inputs["privateLinkServiceConnections"]
+    assert connection["groupIds"] == ["grafana"]
+    assert connection["privateLinkServiceId"].endswith("/grafanas/amg-smk-prod-weu")
+    roles = _by_name(prod, "azure-native:authorization:RoleAssignment")
+    assert roles["mon-grafana-read-weu-ra-grafana"].inputs["scope"] == f"{SUB}/resourceGroups/rg-smk-prod-weu"
+    assert roles["mon-grafana-read-neu-ra-grafana"].inputs["scope"] == f"{SUB}/resourceGroups/rg-smk-prod-neu"
+    (lock,) = prod.of_type("azure-native:authorization:ManagementLockByScope")
+    assert lock.inputs["scope"].endswith("/workspaces/log-smk")
+
+
+def test_production_like_monitoring_passes_the_arm_schemas(prod: Plan) -> None:
+    assert _schema_problems(prod) == []
+
+
+def test_without_an_action_group_prometheus_alerts_notify_nobody_and_no_metric_alerts_exist(tmp_path: Path) -> None:
+    args = {**DEV, "grafana": None}
+    del args["action_group_id"], args["alert_targets"], args["grafana"]
+    plan = _run(tmp_path, args)
+    assert plan.of_type("azure-native:monitor:MetricAlert") == []
+    rules = [r for g in plan.of_type("azure-native:alertsmanagement:PrometheusRuleGroup") for r in g.inputs["rules"]]
+    assert rules and all("actions" not in r for r in rules)
+    assert plan.of_type("azure-native:dashboard:Grafana") == []
+    assert plan.outputs.get("grafana_principal") is None and plan.outputs["alerts"] == []
+
+
+def test_opting_out_of_rules_and_self_diagnostics_leaves_them_out(tmp_path: Path) -> None:
+    args = {**DEV, "prometheus": {**DEV["prometheus"], "recommended_rules": False}, "self_diagnostics": False}
+    plan = _run(tmp_path, args)
+    assert plan.of_type("azure-native:alertsmanagement:PrometheusRuleGroup") == []
+    assert len(plan.of_type("azure-native:monitor:DataCollectionRuleAssociation")) == 1
+    assert plan.of_type("azure-native:monitor:DiagnosticSetting") == []
+
+
+def test_the_first_part_alone_creates_no_prometheus_grafana_or_alerts(tmp_path: Path) -> None:
+    plan = _preview(tmp_path)
+    types = {r.type for r in plan.resources}
+    assert not types & {
+        "azure-native:monitor:AzureMonitorWorkspace", "azure-native:dashboard:Grafana", "azure-native:monitor:MetricAlert",
+        "azure-native:alertsmanagement:PrometheusRuleGroup",
+    }
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"action_group_id": None},
+         "Monitoring: argument 'alert_targets' got ['aks', 'postgres']; give action_group_id too: alerts without an action group notify nobody"),
+        ({"alert_targets": {"cosmos": {"a": PSQL}}},
+         "Monitoring: argument 'alert_targets' got ['cosmos']; use the kinds aks, postgres, redis, event_hubs"),
+        ({"alert_targets": {"postgres": {"Main DB": PSQL}}},
+         "Monitoring: argument 'alert_targets.postgres' got ['Main DB']; use keys of lower-case letters, digits and hyphens (they name the alert resources)"),
+        ({"prometheus": {"clusters": {"West EU": {"resource_id": _cluster("a"), "name": "a"}}}},
+         "Monitoring: argument 'prometheus.clusters' got ['West EU']; use keys of lower-case letters, digits and hyphens (they name the child resources)"),
+        ({"grafana": {"resource_name": "amg-sentimark-platform-prod", "reader_scopes": {"weu": RG_ID}}},
+         "Monitoring: argument 'grafana.resource_name' got 'amg-sentimark-platform-prod'; use 2-23 letters, digits and hyphens, starting with a letter and ending with a letter or digit"),
+        ({"grafana": {"resource_name": "amg-x", "reader_scopes": {"weu": RG_ID}, "sku": "Essential", "zone_redundant": True}},
+         "Monitoring: argument 'grafana.zone_redundant' got True; zone redundancy needs the Standard SKU"),
+        ({"prometheus": {"clusters": {"weu": {"resource_id": _cluster("a"), "name": "a"}}, "monitor_workspace_name": "amw"}},
+         "Monitoring: argument 'prometheus.monitor_workspace_name' got 'amw'; use 4-44 letters, digits and hyphens, starting and ending with a letter or digit"),
+    ],
+)
+def test_bad_monitoring_arguments_are_refused_before_anything_is_registered(
+    tmp_path: Path, change: dict[str, Any], message: str
+) -> None:
+    args = {**DEV, **change}
+    args = {k: v for k, v in args.items() if v is not None}
+    with pytest.raises(InvalidArgumentError) as caught:
+        _run(tmp_path, args)
+    assert str(caught.value) == message
+    assert caught.value.offline_registered == []  # type: ignore[attr-defined]
+
+
+def test_application_insights_alerts_without_an_action_group_are_refused(tmp_path: Path) -> None:
+    args = {k: v for k, v in DEV.items() if k not in ("action_group_id", "alert_targets")}
+    with pytest.raises(InvalidArgumentError, match="'application_insights_alerts' got True; give action_group_id too"):
+        _run(tmp_path, {**args, "application_insights_alerts": True})
+
+
+def test_recommended_rule_groups_keep_upstreams_shape() -> None:
+    from components._prometheus_rules import RECOMMENDED_RULE_GROUPS, AlertRule, RecordingRule
+
+    sizes = {g.key: len(g.rules) for g in RECOMMENDED_RULE_GROUPS}
+    # Upstream: 11 node and 19 Kubernetes recording rules; 11 cluster, 3 (+ KubeNodeNotReady) node, 16 pod alerts.
+    assert sizes == {"node-recording": 11, "kubernetes-recording": 19, "cluster-alerts": 11, "node-alerts": 4, "pod-alerts": 16}
+    for group in RECOMMENDED_RULE_GROUPS:
+        if group.is_alerting:
+            alerts = [r for r in group.rules if isinstance(r, AlertRule)]
+            assert len({a.alert for a in alerts}) == len(alerts)
+            assert all(0 <= a.severity <= 4 and a.for_.startswith("PT") and a.time_to_resolve.startswith("PT") for a in alerts)
+        else:
+            assert all(isinstance(r, RecordingRule) and r.expression.count("(") == r.expression.count(")") for r in group.rules)
+    relabel = [r for r in RECOMMENDED_RULE_GROUPS[1].rules if isinstance(r, RecordingRule) and r.record.endswith(":relabel")]
+    assert [r.labels["workload_type"] for r in relabel] == ["deployment", "daemonset", "statefulset", "job"]
+
+
+def _run_later(tmp_path: Path, args: dict[str, Any], clusters: dict[str, Any], targets: dict[str, Any]) -> Plan:
+    """Construct first, bind clusters and alert targets afterwards (the stacks' order: they need workspace_id)."""
+    (tmp_path / "Pulumi.yaml").write_text("name: t\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
+    (tmp_path / "__main__.py").write_text(
+        "import json, pulumi\n"
+        "from components.monitoring import Monitoring\n"
+        f"m = Monitoring('mon', json.loads({json.dumps(json.dumps(args))}))\n"
+        f"m.add_clusters(json.loads({json.dumps(json.dumps(clusters))}))\n"
+        f"m.add_alert_targets(json.loads({json.dumps(json.dumps(targets))}))\n"
+        "pulumi.export('alerts', sorted(m.metric_alert_ids))\n"
+    )
+    return run_preview(tmp_path, "dev")
+
+
+LATER: dict[str, Any] = {**{k: v for k, v in PROD.items() if k != "alert_targets"}, "prometheus": {"monitor_workspace_name": "amw-smk-prod-weu"}}
+
+
+def test_clusters_and_alert_targets_can_be_added_after_construction(tmp_path: Path, prod: Plan) -> None:
+    plan = _run_later(tmp_path, LATER, PROD["prometheus"]["clusters"], PROD["alert_targets"])
+    component = next(r.urn for r in plan.resources if r.type == "sentimark:index:Monitoring")
+    added = [r for r in plan.resources if r.type in (
+        "azure-native:monitor:DataCollectionRuleAssociation", "azure-native:alertsmanagement:PrometheusRuleGroup",
+        "azure-native:monitor:MetricAlert")]
+    assert len(added) == 2 + 10 + 15 and all(r.parent == component for r in added)  # 13 target + 2 App Insights alerts
+    # The same resources, names and inputs as passing them at construction.
+    assert {r.urn: r.inputs for r in plan.resources} == {r.urn: r.inputs for r in prod.resources}
+    assert plan.outputs["alerts"] == prod.outputs["alerts"]
+
+
+@pytest.mark.parametrize(
+    ("args", "clusters", "targets", "message"),
+    [
+        ({k: v for k, v in LATER.items() if k != "prometheus"}, {"weu": {"resource_id": _cluster("a"), "name": "a"}}, {},
+         "Monitoring: argument 'prometheus' got None; construct Monitoring with prometheus={...} (it holds the Azure Monitor workspace) to add clusters"),
+        ({**LATER, "prometheus": {"clusters": {"weu": {"resource_id": _cluster("a"), "name": "a"}}}},
+         {"weu": {"resource_id": _cluster("b"), "name": "b"}}, {},
+         "Monitoring: argument 'clusters' got ['weu']; use keys not used before: each names the cluster's child resources"),
+        ({k: v for k, v in LATER.items() if k != "action_group_id"}, {}, {"postgres": {"main": PSQL}},
+         "Monitoring: argument 'targets' got ['postgres']; give action_group_id too: alerts without an action group notify nobody"),
+    ],
+)
+def test_bad_later_additions_are_refused_before_they_register_anything(
+    tmp_path: Path, args: dict[str, Any], clusters: dict[str, Any], targets: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(InvalidArgumentError) as caught:
+        _run_later(tmp_path, args, clusters, targets)
+    assert str(caught.value) == message
+    registered = caught.value.offline_registered  # type: ignore[attr-defined]
+    from_construction = len((args.get("prometheus") or {}).get("clusters") or {})
+    assert registered  # the construction went through; the addition did not
+    assert sum("DataCollectionRuleAssociation" in urn for urn in registered) == from_construction
+    assert not any("MetricAlert::mon-ma-postgres" in urn for urn in registered)

@@ -82,10 +82,11 @@ def test_prod_like_creates_the_default_privatelink_zones_linked_without_registra
         "privatelink.redis.azure.net",
         "privatelink.servicebus.windows.net",
         "privatelink.azurecr.io",
+        "privatelink.grafana.azure.com",
     }
     assert all(z.inputs["location"] == "global" for z in zones.values())
     links = plan.of_type(LINK)
-    assert len(links) == 5
+    assert len(links) == len(zones)
     assert all(link.inputs["registrationEnabled"] is False and link.inputs["location"] == "global" for link in links)
     assert all(link.inputs["virtualNetworkLinkName"] == "link-vnet-smk-prod-weu" for link in links)
     assert set(plan.outputs["zones"]) == set(zones)

@@ -1,0 +1,373 @@
+"""The cluster's delivery layer: Istio (base, istiod, ingress gateway), Argo CD, Argo Rollouts and, when chosen,
+an in-cluster kube-prometheus-stack, each a pinned Helm release in a namespace declared here.
+
+Order matters: the Istio base chart installs the CRDs, istiod serves the validation and injection webhooks,
+and the gateway is injected by istiod, so base -> istiod -> gateway, each with an explicit `depends_on`.
+Custom resources elsewhere (VirtualService, PeerAuthentication, Rollout, ...) depend on `crds_ready`.
+
+Argo CD: the Application and AppProject CRD schemas are not among the schemas this project validates
+against, so no Application is rendered here. The GitOps repository holds the Applications (seed 002:
+"GitOps Repository: ArgoCD Apps"); `gitops_sync_policy` is the `syncPolicy` they must carry for this
+cluster (automated, prune and self-heal when `gitops.auto_sync`; manual sync otherwise).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, NotRequired, TypedDict, cast
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components._helm import ChartPinArgs, Rule, chart_pin_rules, check_rules, kubernetes_namespace, pinned_release
+
+__all__ = [
+    "INGRESS_NAMESPACE",
+    "ISTIO_NAMESPACE",
+    "GitOpsArgs",
+    "InClusterPrometheusArgs",
+    "IngressGatewayArgs",
+    "ServiceMesh",
+    "ServiceMeshArgs",
+    "ServiceMeshChartsArgs",
+    "gitops_sync_policy",
+]
+
+_COMPONENT = "ServiceMesh"
+ISTIO_NAMESPACE = "istio-system"
+INGRESS_NAMESPACE = "istio-ingress"
+ARGOCD_NAMESPACE = "argocd"
+ROLLOUTS_NAMESPACE = "argo-rollouts"
+MONITORING_NAMESPACE = "monitoring"
+MANAGED_PROMETHEUS_NAMESPACE = "kube-system"  # Azure Monitor managed Prometheus runs its ama-metrics agents here
+_PROMETHEUS_FULLNAME = "kube-prometheus-stack"
+_HOST = re.compile(r"^(\*\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_SECRET_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
+
+
+class ServiceMeshChartsArgs(TypedDict):
+    istio_base: ChartPinArgs
+    """Chart `base` (Istio CRDs and cluster roles)."""
+    istiod: ChartPinArgs
+    """Chart `istiod` (control plane); keep it at the same version as `istio_base`."""
+    istio_gateway: ChartPinArgs
+    """Chart `gateway` (the ingress gateway Deployment and Service)."""
+    argo_cd: ChartPinArgs
+    """Chart `argo-cd`."""
+    argo_rollouts: ChartPinArgs
+    """Chart `argo-rollouts` (installs the Rollout and AnalysisTemplate CRDs)."""
+    kube_prometheus_stack: NotRequired[ChartPinArgs]
+    """Chart `kube-prometheus-stack`; needed only with `in_cluster_prometheus`."""
+
+
+class GitOpsArgs(TypedDict):
+    auto_sync: bool
+    """True: Applications sync automatically with prune and self-heal (environments that auto-deploy);
+    False: a person starts every sync (manual approval)."""
+
+
+class IngressGatewayArgs(TypedDict):
+    load_balancer: NotRequired[Literal["internal", "public"]]
+    """internal (an Azure internal load balancer in the cluster's VNet, reached through a front door or
+    application gateway) unless given; public gives the gateway a public IP."""
+    dns_label: NotRequired[str]
+    """DNS label of a public gateway's IP: it answers at `<label>.<region>.cloudapp.azure.com` (what a Front
+    Door origin points at); no DNS name unless given."""
+    allowed_service_tags: NotRequired[Sequence[str]]
+    """Only these Azure service tags may reach a public gateway (e.g. ["AzureFrontDoor.Backend"]); any source
+    unless given."""
+    min_replicas: NotRequired[int]
+    """Fewest gateway pods (autoscaled); 1 unless given, 2 with `high_availability`."""
+    max_replicas: NotRequired[int]
+    """Most gateway pods; 5 unless given."""
+    hosts: NotRequired[Sequence[str]]
+    """Host names the shared Gateway `istio-ingress/public` serves (VirtualServices in any namespace bind to
+    it by that name); no shared Gateway unless given."""
+    tls_credential_name: NotRequired[str]
+    """Kubernetes TLS Secret in istio-ingress: the shared Gateway serves HTTPS on 443 with it and redirects
+    HTTP; plain HTTP on 80 unless given (TLS terminated in front of the load balancer)."""
+
+
+class InClusterPrometheusArgs(TypedDict):
+    retention_days: NotRequired[int]
+    """Days Prometheus keeps samples; 30 unless given (seed 002)."""
+
+
+class ServiceMeshArgs(TypedDict):
+    provider: pulumi.ProviderResource
+    """Kubernetes provider of the cluster (AksCluster.kubernetes_provider)."""
+    charts: ServiceMeshChartsArgs
+    """Pinned chart repository and version of each release."""
+    gitops: GitOpsArgs
+    """How Argo CD syncs this cluster's Applications (see `gitops_sync_policy`)."""
+    high_availability: NotRequired[bool]
+    """Two replicas of istiod, the gateway, Argo CD's server and repo server (with Redis HA) and the Rollouts
+    controller; single replicas unless given."""
+    ingress_gateway: NotRequired[IngressGatewayArgs]
+    """Ingress gateway options; an internal load balancer and no shared Gateway unless given."""
+    in_cluster_prometheus: NotRequired[InClusterPrometheusArgs]
+    """Install kube-prometheus-stack (Grafana off) in namespace monitoring; none unless given (Azure Monitor
+    managed Prometheus, whose agents run in kube-system)."""
+    timeout_seconds: NotRequired[int]
+    """How long each release may take to become ready before Helm rolls it back; 600 unless given."""
+
+
+def gitops_sync_policy(auto_sync: bool) -> dict[str, Any]:
+    """The Argo CD Application `syncPolicy` for a cluster that does (or does not) deploy automatically."""
+    options = ["CreateNamespace=false", "PruneLast=true"]
+    if auto_sync:
+        return {"automated": {"prune": True, "selfHeal": True}, "syncOptions": options}
+    return {"syncOptions": options}
+
+
+class ServiceMesh(pulumi.ComponentResource):
+    """Istio, Argo CD and Argo Rollouts (and optionally Prometheus) as pinned Helm releases."""
+
+    releases: dict[str, k8s.helm.v3.Release]
+    """Releases by Helm release name (istio-base, istiod, istio-ingress, argo-cd, argo-rollouts[, kube-prometheus-stack])."""
+    crds_ready: list[pulumi.Resource]
+    """What custom resources must depend on: the releases that install the Istio, Argo Rollouts (and
+    Prometheus operator) CRDs, and istiod, whose webhook validates Istio resources."""
+    namespaces: dict[str, str]
+    """Kubernetes namespace of each release, by release name."""
+    ingress_gateway_namespace: str
+    monitoring_namespace: str
+    """Where Prometheus scrapes from: monitoring (in-cluster) or kube-system (managed Prometheus)."""
+    prometheus_address: str | None
+    """In-cluster Prometheus query URL; None with managed Prometheus."""
+    shared_gateway: str | None
+    """`istio-ingress/public` when `ingress_gateway.hosts` is given, for VirtualServices' `gateways`."""
+    gitops_sync_policy: dict[str, Any]
+
+    def __init__(self, name: str, args: ServiceMeshArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        check_rules(_COMPONENT, _rules(args))
+        super().__init__("sentimark:index:ServiceMesh", name, None, opts)
+        provider = args["provider"]
+        charts = args["charts"]
+        ha = args.get("high_availability", False)
+        gateway = args.get("ingress_gateway") or {}
+        timeout = args.get("timeout_seconds", 600)
+        k8s_opts = pulumi.ResourceOptions(parent=self, provider=provider)
+
+        def namespace(ns: str, injection: Literal["enabled", "disabled"] | None) -> k8s.core.v1.Namespace:
+            labels = {"app.kubernetes.io/managed-by": "pulumi"}
+            if injection is not None:
+                labels["istio-injection"] = injection
+            return kubernetes_namespace(f"{name}-ns-{ns}", name=ns, labels=labels, opts=k8s_opts)
+
+        def release(release_name: str, chart: str, pin: ChartPinArgs, ns: k8s.core.v1.Namespace,
+                    values: Mapping[str, Any], after: Sequence[pulumi.Resource] = ()) -> k8s.helm.v3.Release:
+            return pinned_release(f"{name}-{release_name}", release_name=release_name, chart=chart, pin=pin,
+                                  namespace=ns, values=values, timeout_seconds=timeout, parent=self,
+                                  provider=provider, depends_on=after)
+
+        # The control plane is never injected; the gateway namespace is left unlabelled so that the gateway
+        # chart's own pod label (sidecar.istio.io/inject) selects the gateway injection template.
+        istio_ns = namespace(ISTIO_NAMESPACE, "disabled")
+        ingress_ns = namespace(INGRESS_NAMESPACE, None)
+        base = release("istio-base", "base", charts["istio_base"], istio_ns, {"defaultRevision": "default"})
+        istiod = release("istiod", "istiod", charts["istiod"], istio_ns, _istiod_values(ha), after=[base])
+        ingress = release("istio-ingress", "gateway", charts["istio_gateway"], ingress_ns,
+                          _gateway_values(gateway, ha), after=[istiod])
+        argocd = release("argo-cd", "argo-cd", charts["argo_cd"], namespace(ARGOCD_NAMESPACE, "disabled"),
+                         _argocd_values(ha))
+        rollouts = release("argo-rollouts", "argo-rollouts", charts["argo_rollouts"],
+                           namespace(ROLLOUTS_NAMESPACE, "disabled"), _rollouts_values(ha))
+        self.releases = {"istio-base": base, "istiod": istiod, "istio-ingress": ingress,
+                         "argo-cd": argocd, "argo-rollouts": rollouts}
+        self.namespaces = {"istio-base": ISTIO_NAMESPACE, "istiod": ISTIO_NAMESPACE,
+                           "istio-ingress": INGRESS_NAMESPACE, "argo-cd": ARGOCD_NAMESPACE,
+                           "argo-rollouts": ROLLOUTS_NAMESPACE}
+        self.crds_ready = [base, istiod, rollouts]
+
+        prometheus = args.get("in_cluster_prometheus")
+        self.monitoring_namespace = MANAGED_PROMETHEUS_NAMESPACE
+        self.prometheus_address = None
+        if prometheus is not None:
+            kps = release("kube-prometheus-stack", "kube-prometheus-stack", charts["kube_prometheus_stack"],
+                          namespace(MONITORING_NAMESPACE, "disabled"), _prometheus_values(prometheus))
+            self.releases["kube-prometheus-stack"] = kps
+            self.namespaces["kube-prometheus-stack"] = MONITORING_NAMESPACE
+            self.crds_ready.append(kps)
+            self.monitoring_namespace = MONITORING_NAMESPACE
+            self.prometheus_address = (
+                f"http://{_PROMETHEUS_FULLNAME}-prometheus.{MONITORING_NAMESPACE}.svc.cluster.local:9090")
+
+        self.ingress_gateway_namespace = INGRESS_NAMESPACE
+        self.shared_gateway = None
+        if gateway.get("hosts"):
+            k8s.apiextensions.CustomResource(
+                f"{name}-gw-public",
+                api_version="networking.istio.io/v1",
+                kind="Gateway",
+                metadata=k8s.meta.v1.ObjectMetaArgs(name="public", namespace=INGRESS_NAMESPACE),
+                spec=gateway_spec(list(gateway["hosts"]), gateway.get("tls_credential_name")),
+                opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[base, istiod, ingress]),
+            )
+            self.shared_gateway = f"{INGRESS_NAMESPACE}/public"
+        self.gitops_sync_policy = gitops_sync_policy(args["gitops"]["auto_sync"])
+        self.register_outputs({
+            "releases": {key: r.status for key, r in self.releases.items()},
+            "namespaces": self.namespaces,
+            "monitoring_namespace": self.monitoring_namespace,
+            "prometheus_address": self.prometheus_address,
+            "shared_gateway": self.shared_gateway,
+            "gitops_sync_policy": self.gitops_sync_policy,
+        })
+
+
+def gateway_spec(hosts: list[str], tls_credential_name: str | None) -> dict[str, Any]:
+    """An Istio Gateway on the ingress gateway pods (`istio: ingress`, from the release name istio-ingress)."""
+    http: dict[str, Any] = {"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": hosts}
+    if tls_credential_name is None:
+        servers = [http]
+    else:
+        servers = [
+            {"port": {"number": 443, "name": "https", "protocol": "HTTPS"}, "hosts": hosts,
+             "tls": {"mode": "SIMPLE", "credentialName": tls_credential_name, "minProtocolVersion": "TLSV1_2"}},
+            {**http, "tls": {"httpsRedirect": True}},
+        ]
+    return {"selector": {"istio": "ingress"}, "servers": servers}
+
+
+# --- chart values: typed, and only what differs from the charts' defaults -------------------------------
+
+class _Autoscale(TypedDict):
+    minReplicas: int
+    maxReplicas: int
+
+
+class _ServiceValues(TypedDict):
+    type: Literal["LoadBalancer"]
+    annotations: dict[str, str]
+
+
+class _GatewayValues(TypedDict):
+    service: _ServiceValues
+    autoscaling: _Autoscale
+
+
+class _PilotValues(TypedDict):
+    autoscaleMin: int
+    replicaCount: int
+
+
+class _IstiodValues(TypedDict):
+    pilot: _PilotValues
+    meshConfig: dict[str, Any]
+
+
+class _Replicas(TypedDict):
+    replicas: int
+
+
+class _Enabled(TypedDict):
+    enabled: bool
+
+
+_ArgoCdValues = TypedDict("_ArgoCdValues", {
+    "dex": _Enabled, "controller": _Replicas, "server": _Replicas, "repoServer": _Replicas, "redis-ha": _Enabled,
+})
+
+
+class _RolloutsValues(TypedDict):
+    controller: _Replicas
+    dashboard: _Enabled
+
+
+class _PrometheusSpec(TypedDict):
+    retention: str
+    serviceMonitorSelectorNilUsesHelmValues: bool
+    podMonitorSelectorNilUsesHelmValues: bool
+
+
+class _PrometheusValues(TypedDict):
+    prometheusSpec: _PrometheusSpec
+
+
+class _KubePrometheusStackValues(TypedDict):
+    fullnameOverride: str
+    grafana: _Enabled
+    prometheus: _PrometheusValues
+
+
+def _istiod_values(ha: bool) -> _IstiodValues:
+    replicas = 2 if ha else 1
+    # Apps start only after their sidecar is ready: no failed outbound calls during pod start.
+    return {"pilot": {"autoscaleMin": replicas, "replicaCount": replicas},
+            "meshConfig": {"defaultConfig": {"holdApplicationUntilProxyStarts": True}}}
+
+
+def _gateway_values(gateway: IngressGatewayArgs, ha: bool) -> _GatewayValues:
+    internal = gateway.get("load_balancer", "internal") == "internal"
+    annotations = {"service.beta.kubernetes.io/azure-load-balancer-internal": "true"} if internal else {}
+    if not internal and gateway.get("dns_label"):
+        annotations["service.beta.kubernetes.io/azure-dns-label-name"] = gateway["dns_label"]
+    if not internal and gateway.get("allowed_service_tags"):
+        annotations["service.beta.kubernetes.io/azure-allowed-service-tags"] = ",".join(gateway["allowed_service_tags"])
+    return {"service": {"type": "LoadBalancer", "annotations": annotations},
+            "autoscaling": {"minReplicas": gateway.get("min_replicas", 2 if ha else 1),
+                            "maxReplicas": gateway.get("max_replicas", 5)}}
+
+
+def _argocd_values(ha: bool) -> _ArgoCdValues:
+    replicas = 2 if ha else 1
+    # Dex off: sign-in goes through Entra ID (OIDC), configured with the GitOps repository's settings.
+    return {"dex": {"enabled": False}, "controller": {"replicas": 1}, "server": {"replicas": replicas},
+            "repoServer": {"replicas": replicas}, "redis-ha": {"enabled": ha}}
+
+
+def _rollouts_values(ha: bool) -> _RolloutsValues:
+    return {"controller": {"replicas": 2 if ha else 1}, "dashboard": {"enabled": False}}
+
+
+def _prometheus_values(prometheus: InClusterPrometheusArgs) -> _KubePrometheusStackValues:
+    # Grafana off: its chart default admin password is public knowledge; dashboards live in Azure Managed Grafana.
+    # The selectors' "NilUsesHelmValues" off: Prometheus picks up every ServiceMonitor/PodMonitor, not only the chart's.
+    return {"fullnameOverride": _PROMETHEUS_FULLNAME, "grafana": {"enabled": False},
+            "prometheus": {"prometheusSpec": {"retention": f"{prometheus.get('retention_days', 30)}d",
+                                              "serviceMonitorSelectorNilUsesHelmValues": False,
+                                              "podMonitorSelectorNilUsesHelmValues": False}}}
+
+
+_DNS_LABEL = re.compile(r"^[a-z][a-z0-9-]{1,61}[a-z0-9]$")
+
+
+def _rules(args: ServiceMeshArgs) -> list[Rule]:
+    charts = args["charts"]
+    gateway = args.get("ingress_gateway") or {}
+    prometheus = args.get("in_cluster_prometheus")
+    min_replicas = gateway.get("min_replicas", 2 if args.get("high_availability", False) else 1)
+    rows: list[Rule] = [
+        ("provider", args.get("provider"), lambda v: not isinstance(v, pulumi.ProviderResource),
+         "pass the cluster's Kubernetes provider (AksCluster.kubernetes_provider)"),
+        ("gitops.auto_sync", args["gitops"].get("auto_sync"), lambda v: not isinstance(v, bool),
+         "give true (automated sync with prune and self-heal) or false (manual sync)"),
+        ("timeout_seconds", args.get("timeout_seconds", 600), lambda v: not isinstance(v, int) or not 60 <= v <= 3600,
+         "give 60 to 3600 seconds"),
+        ("ingress_gateway.load_balancer", gateway.get("load_balancer", "internal"),
+         lambda v: v not in ("internal", "public"), "use internal or public"),
+        ("ingress_gateway.min_replicas", min_replicas, lambda v: not isinstance(v, int) or v < 1,
+         "give at least 1 gateway replica"),
+        ("ingress_gateway.max_replicas", gateway.get("max_replicas", 5),
+         lambda v: not isinstance(v, int) or (isinstance(min_replicas, int) and v < min_replicas),
+         f"give at least min_replicas ({min_replicas})"),
+        ("ingress_gateway.dns_label", gateway.get("dns_label"),
+         lambda v: v is not None and (gateway.get("load_balancer", "internal") != "public" or not _DNS_LABEL.match(v)),
+         "give a public gateway (load_balancer public) a DNS label of 3-63 lowercase letters, digits and hyphens"),
+        ("ingress_gateway.tls_credential_name", gateway.get("tls_credential_name"),
+         lambda v: v is not None and not _SECRET_NAME.match(v), "name a Kubernetes Secret in istio-ingress"),
+        ("charts.kube_prometheus_stack", charts.get("kube_prometheus_stack"),
+         lambda v: prometheus is not None and v is None, "pin the kube-prometheus-stack chart to install Prometheus in-cluster"),
+        ("in_cluster_prometheus.retention_days", (prometheus or {}).get("retention_days", 30),
+         lambda v: not isinstance(v, int) or not 1 <= v <= 365, "give 1 to 365 days"),
+    ]
+    for host in gateway.get("hosts") or []:
+        rows.append(("ingress_gateway.hosts", host, lambda v: not isinstance(v, str) or not _HOST.match(v),
+                     "give DNS host names such as api.example.com or *.example.com"))
+    for key in ("istio_base", "istiod", "istio_gateway", "argo_cd", "argo_rollouts", "kube_prometheus_stack"):
+        pin = cast("Mapping[str, Any]", charts).get(key)
+        if pin is not None:
+            rows += chart_pin_rules(f"charts.{key}", pin)
+    return rows

@@ -1,0 +1,152 @@
+"""What runs on each cluster: the mesh and GitOps releases, application namespaces with their guardrails,
+canary routing, and one workload identity per application.
+
+Called by `stacks.platform.build_platform` once per region; everything goes through that region's
+cluster's Kubernetes provider.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+
+from components import (
+    AksCluster,
+    AppNamespace,
+    CanaryRouting,
+    ServiceMesh,
+    WorkloadIdentity,
+)
+from components._helm import ChartPinArgs
+from stacks.settings import ChartPin, PlatformSettings
+
+__all__ = ["ClusterLayer", "build_cluster_layer"]
+
+
+@dataclass(frozen=True)
+class ClusterLayer:
+    mesh: ServiceMesh
+    identities: dict[str, WorkloadIdentity]
+    """Per application: the identity its pods use (federated with this cluster's service account)."""
+
+
+def _pin(pin: ChartPin) -> ChartPinArgs:
+    return {"repository": pin.repository, "version": pin.version}
+
+
+def build_cluster_layer(
+    code: str,
+    cluster: AksCluster,
+    settings: PlatformSettings,
+    *,
+    resource_group_name: pulumi.Input[str],
+    location: str,
+    key_vault_id: pulumi.Input[str],
+    key_vault_name: pulumi.Input[str],
+    tenant_id: pulumi.Input[str],
+    vault_objects: list[str],
+    tags: dict[str, str],
+) -> ClusterLayer:
+    """The Kubernetes layer of one region's cluster."""
+    provider = cluster.kubernetes_provider
+    charts, routing, ingress = settings.charts, settings.routing, settings.ingress
+    automatic = settings.deployment_approval == "automatic"
+    mesh = ServiceMesh(
+        f"mesh-{code}",
+        {
+            "provider": provider,
+            "charts": {
+                "istio_base": _pin(charts.istio_base),
+                "istiod": _pin(charts.istiod),
+                "istio_gateway": _pin(charts.istio_gateway),
+                "argo_cd": _pin(charts.argo_cd),
+                "argo_rollouts": _pin(charts.argo_rollouts),
+                **({"kube_prometheus_stack": _pin(charts.kube_prometheus_stack)} if charts.kube_prometheus_stack else {}),
+            },
+            # Seed 002: environments that deploy on merge sync automatically, with prune and self-heal.
+            "gitops": {"auto_sync": automatic},
+            "high_availability": settings.aks.tier == "Standard",
+            "ingress_gateway": {
+                "load_balancer": ingress.load_balancer,
+                **(
+                    {"dns_label": f"smk-{settings.environment}-{code}"}
+                    if ingress.load_balancer == "public"
+                    else {}
+                ),
+                **({"allowed_service_tags": ["AzureFrontDoor.Backend"]} if ingress.front_door else {}),
+            },
+            **({"in_cluster_prometheus": {}} if settings.monitoring.prometheus == "in-cluster" else {}),
+        },
+    )
+
+    identities: dict[str, WorkloadIdentity] = {}
+    for app, spec in settings.applications.items():
+        namespace = AppNamespace(
+            f"app-{code}-{app}",
+            {
+                "provider": provider,
+                "application": app,
+                "cpu_quota": spec.cpu_quota,
+                "memory_quota": spec.memory_quota,
+                "monitoring_namespace": mesh.monitoring_namespace,
+                "mtls_mode": routing.mtls_mode,
+                "crds_ready": mesh.crds_ready,
+            },
+        )
+        identities[app] = WorkloadIdentity(
+            f"wi-{code}-{app}",
+            {
+                "resource_group_name": resource_group_name,
+                "location": location,
+                "oidc_issuer_url": cluster.oidc_issuer_url,
+                "federated_credentials": {app: {"namespace": namespace.namespace, "service_account": app}},
+                "kubernetes_provider": provider,
+                "role_grants": {"vault": {"role": "Key Vault Secrets User", "scope_id": key_vault_id}},
+                "secret_provider_class": {
+                    "name": f"{app}-vault",
+                    "namespace": namespace.namespace,
+                    "key_vault_name": key_vault_name,
+                    "tenant_id": tenant_id,
+                    "objects": [{"object_name": o, "object_type": "secret"} for o in vault_objects],
+                },
+                "tags": tags,
+            },
+            opts=pulumi.ResourceOptions(depends_on=[namespace]),
+        )
+        if spec.canary:
+            analysis = (
+                {
+                    "rollout": {
+                        "deployment": app,
+                        "replicas": spec.replicas,
+                        "manual_promotion": not automatic,
+                        "analysis": {
+                            "prometheus_address": mesh.prometheus_address,
+                            "slo_percent": routing.slo_percent,
+                            "critical_percent": routing.error_budget_critical_percent,
+                            "rollback_percent": routing.error_budget_rollback_percent,
+                            "no_traffic_passes": automatic,
+                        },
+                    }
+                }
+                # Argo Rollouts needs a Prometheus it can query; managed Prometheus needs an
+                # authenticating proxy first (see the issue notes), so rollouts come with in-cluster only.
+                if mesh.prometheus_address
+                else {}
+            )
+            CanaryRouting(
+                f"canary-{code}-{app}",
+                {
+                    "provider": provider,
+                    "crds_ready": mesh.crds_ready,
+                    "namespace": namespace.namespace,
+                    "service": app,
+                    "port": spec.port,
+                    "steps": routing.canary_steps,
+                    "header_route": {"name": "x-canary", "value": "always"},
+                    **analysis,  # type: ignore[typeddict-item]
+                },
+                opts=pulumi.ResourceOptions(depends_on=[namespace]),
+            )
+    return ClusterLayer(mesh=mesh, identities=identities)

@@ -1,0 +1,151 @@
+"""The data services of the primary region: PostgreSQL, Azure Managed Redis and Event Hubs.
+
+Every credential they have goes to the Key Vault; outputs carry host names and secret names only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pulumi
+
+from components import EventHubs, KeyVault, Monitoring, Network, PostgresServer, Redis
+from components._interfaces import LockArgs, PrivateEndpointArgs
+from stacks.settings import PlatformSettings
+
+__all__ = ["REDIS_CONNECTION_SECRET", "build_data_services"]
+
+REDIS_CONNECTION_SECRET = "redis-connection"
+"""Key Vault secret (JSON: host, port, TLS, auth) that applications mount through their SecretProviderClass."""
+
+
+def build_data_services(
+    settings: PlatformSettings,
+    *,
+    name: Callable[..., str],
+    code: str,
+    rg: Any,
+    net: Network,
+    vault: KeyVault,
+    client: Any,
+    endpoint: Callable[[str], dict[str, PrivateEndpointArgs] | None],
+    diagnostics: Mapping[str, Any],
+    lock: LockArgs | None,
+    tags: dict[str, str],
+    data_readers: Mapping[str, pulumi.Input[str]],
+    postgres_dns_zone: str,
+    monitoring: Monitoring,
+) -> dict[str, Any]:
+    """Register the enabled data services; return their stack outputs.
+
+    `data_readers` are the applications' identities (key -> principal id) given Entra data access to Redis.
+    """
+    private = settings.network.data_plane_access == "private"
+    primary = settings.regions[0]
+    outputs: dict[str, Any] = {}
+    pg = settings.postgres
+    if pg.enabled:
+        postgres = PostgresServer(
+            "postgres",
+            {
+                "resource_group_name": rg.name,
+                "location": primary.location,
+                "tenant_id": client.tenant_id,
+                "resource_name": name("postgresql_server", code, unique=True),
+                "entra_admin": {
+                    "object_id": settings.platform_admins.object_id,
+                    "principal_name": settings.platform_admins.display_name,
+                },
+                "key_vault_name": vault.name,
+                "sku_tier": pg.tier,
+                "sku_name": pg.sku_name,
+                "storage_size_gb": pg.storage_gb,
+                "version": pg.version,
+                "high_availability": pg.high_availability,
+                "backup_retention_days": pg.backup_retention_days,
+                "geo_redundant_backup": pg.geo_redundant_backup,
+                **(
+                    {
+                        "delegated_subnet_id": net.subnet_ids["snet-psql"],
+                        "private_dns_zone_id": net.private_dns_zone_ids[postgres_dns_zone],
+                    }
+                    if private
+                    else {
+                        "public_access": True,
+                        "firewall_rules": {
+                            f"allow-{i}": cidr for i, cidr in enumerate(settings.network.authorized_ip_ranges)
+                        },
+                    }
+                ),
+                "databases": {db: {} for db in pg.databases},
+                "diagnostic_settings": diagnostics,
+                **({"lock": lock} if lock else {}),
+                "protect": settings.protection.protect_stateful,
+                "tags": tags,
+            },
+            opts=pulumi.ResourceOptions(depends_on=[vault]),
+        )
+        outputs["postgresFqdn"] = postgres.fqdn
+        monitoring.add_alert_targets({"postgres": {"main": postgres.resource_id}})
+
+    if settings.redis.enabled:
+        redis = Redis(
+            "redis",
+            {
+                "resource_group_name": rg.name,
+                "location": primary.location,
+                "resource_name": name("managed_redis", code, unique=True),
+                "key_vault_name": vault.name,
+                "connection_secret_name": REDIS_CONNECTION_SECRET,
+                "sku_name": settings.redis.sku,
+                "data_access": dict(data_readers),
+                "high_availability": settings.redis.high_availability,
+                # No IP firewall on Azure Managed Redis: a public data plane means TLS + Entra only.
+                **(
+                    {"private_endpoints": endpoint("privatelink.redis.azure.net") or {}}
+                    if private
+                    else {"public_network_access": True}
+                ),
+                "diagnostic_settings": diagnostics,
+                **({"lock": lock} if lock else {}),
+                "tags": tags,
+            },
+            opts=pulumi.ResourceOptions(depends_on=[vault]),
+        )
+        outputs["redisHostName"] = redis.host_name
+        monitoring.add_alert_targets({"redis": {"main": redis.resource_id}})
+
+    eh = settings.event_hubs
+    if eh.enabled:
+        hubs = EventHubs(
+            "events",
+            {
+                "resource_group_name": rg.name,
+                "location": primary.location,
+                "resource_name": name("eventhubs_namespace", code, unique=True),
+                "sku": eh.sku,
+                "capacity": eh.capacity,
+                "zone_redundant": eh.zone_redundant,
+                "event_hubs": {
+                    hub: {
+                        "partition_count": spec.partitions,
+                        "retention_hours": spec.retention_hours,
+                        "consumer_groups": spec.consumer_groups,
+                    }
+                    for hub, spec in eh.hubs.items()
+                },
+                **(
+                    {"private_endpoints": endpoint("privatelink.servicebus.windows.net") or {}}
+                    if private
+                    else {"public_ip_rules": settings.network.authorized_ip_ranges}
+                ),
+                "diagnostic_settings": diagnostics,
+                **({"lock": lock} if lock else {}),
+                "tags": tags,
+            },
+        )
+        outputs["eventHubsNamespace"] = hubs.name
+        monitoring.add_alert_targets({"event_hubs": {"main": hubs.resource_id}})
+
+    return outputs

@@ -1,0 +1,161 @@
+"""Budget: a monthly cost budget over the environment's resource groups, notifications, a pinned start date."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from components import InvalidArgumentError
+from offline import Plan, run_preview
+from schemacheck import validate_plan
+
+SUB = "/subscriptions/00000000-0000-0000-0000-000000000000"
+ACTION_GROUP = f"{SUB}/resourceGroups/rg-smk-prod-weu/providers/Microsoft.Insights/actionGroups/ag-smk-prod"
+DEV: dict[str, Any] = {
+    "scope_id": SUB,
+    "amount_usd_per_month": 150,
+    "start_date": "2026-12-01",
+    "contact_emails": ["platform-team@sentimark.example"],
+    "resource_group_names": ["rg-smk-dev-weu"],
+}
+PROD: dict[str, Any] = {
+    "scope_id": SUB,
+    "amount_usd_per_month": 8000,
+    "start_date": "2026-12-01",
+    "contact_emails": ["platform-team@sentimark.example", "finance@sentimark.example"],
+    "resource_group_names": ["rg-smk-prod-weu", "rg-smk-prod-neu"],
+    "tag_filter": {"environment": ["prod"]},
+    "action_group_id": ACTION_GROUP,
+    "budget_name": "budget-smk-prod",
+}
+BUDGET = "azure-native:consumption:Budget"
+
+
+def _preview(tmp_path: Path, args: dict[str, Any]) -> Plan:
+    (tmp_path / "Pulumi.yaml").write_text("name: t\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
+    (tmp_path / "__main__.py").write_text(
+        "import json, pulumi\n"
+        "from components.budget import Budget\n"
+        f"b = Budget('budget', json.loads({json.dumps(json.dumps(args))}))\n"
+        "pulumi.export('id', b.resource_id)\n"
+    )
+    return run_preview(tmp_path, "dev")
+
+
+@pytest.fixture(scope="module")
+def dev(tmp_path_factory: pytest.TempPathFactory) -> Plan:
+    return _preview(tmp_path_factory.mktemp("dev"), DEV)
+
+
+@pytest.fixture(scope="module")
+def prod(tmp_path_factory: pytest.TempPathFactory) -> Plan:
+    return _preview(tmp_path_factory.mktemp("prod"), PROD)
+
+
+def test_development_like_budget_is_monthly_over_the_resource_group_with_five_notifications(dev: Plan) -> None:
+    (budget,) = dev.of_type(BUDGET)
+    inputs = budget.inputs
+    assert inputs["scope"] == SUB
+    assert (inputs["amount"], inputs["category"], inputs["timeGrain"]) == (150, "Cost", "Monthly")
+    assert inputs["timePeriod"] == {"startDate": "2026-12-01T00:00:00Z"}
+    assert inputs["filter"] == {"dimensions": {"name": "ResourceGroupName", "operator": "In", "values": ["rg-smk-dev-weu"]}}
+    notes = inputs["notifications"]
+    assert sorted((n["thresholdType"], n["threshold"]) for n in notes.values()) == [
+        ("Actual", 50), ("Actual", 80), ("Actual", 100), ("Forecasted", 100), ("Forecasted", 110)
+    ]
+    assert set(notes) == {
+        "Actual_GreaterThan_50_Percent", "Actual_GreaterThan_80_Percent", "Actual_GreaterThan_100_Percent",
+        "Forecasted_GreaterThan_100_Percent", "Forecasted_GreaterThan_110_Percent",
+    }
+    for note in notes.values():
+        assert note["enabled"] is True and note["operator"] == "GreaterThan"
+        assert note["contactEmails"] == ["platform-team@sentimark.example"]
+        assert "contactGroups" not in note
+
+
+def test_the_start_date_is_pinned_and_its_changes_ignored(dev: Plan) -> None:
+    (budget,) = dev.of_type(BUDGET)
+    assert budget.ignore_changes == ("timePeriod.startDate",)
+    assert budget.parent is not None and budget.parent.endswith("sentimark:index:Budget::budget")
+
+
+def test_production_like_budget_spans_both_regions_filters_the_tag_and_notifies_the_action_group(prod: Plan) -> None:
+    (budget,) = prod.of_type(BUDGET)
+    inputs = budget.inputs
+    assert inputs["budgetName"] == "budget-smk-prod"
+    assert inputs["amount"] == 8000
+    assert inputs["filter"] == {
+        "and": [
+            {"dimensions": {"name": "ResourceGroupName", "operator": "In", "values": ["rg-smk-prod-weu", "rg-smk-prod-neu"]}},
+            {"tags": {"name": "environment", "operator": "In", "values": ["prod"]}},
+        ]
+    }
+    for note in inputs["notifications"].values():
+        assert note["contactGroups"] == [ACTION_GROUP]
+        assert note["contactEmails"] == ["platform-team@sentimark.example", "finance@sentimark.example"]
+    assert prod.outputs["id"].endswith("/budget-smk-prod")
+
+
+@pytest.mark.parametrize("plan_name", ["dev", "prod"])
+def test_budgets_pass_the_arm_schema(plan_name: str, request: pytest.FixtureRequest) -> None:
+    plan: Plan = request.getfixturevalue(plan_name)
+    report = validate_plan(plan.to_json())
+    assert (report.checked, report.problems) == (1, [])
+
+
+def test_custom_notifications_and_a_whole_scope_budget(tmp_path: Path) -> None:
+    args = {k: v for k, v in DEV.items() if k != "resource_group_names"}
+    plan = _preview(tmp_path, {**args, "notifications": [{"kind": "Actual", "threshold_percent": 90.5}]})
+    (budget,) = plan.of_type(BUDGET)
+    assert "filter" not in budget.inputs
+    assert list(budget.inputs["notifications"]) == ["Actual_GreaterThan_90_5_Percent"]
+    assert budget.inputs["notifications"]["Actual_GreaterThan_90_5_Percent"]["threshold"] == 90.5
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"amount_usd_per_month": 0}, "Budget: argument 'amount_usd_per_month' got 0; give a monthly amount greater than 0"),
+        ({"amount_usd_per_month": -150}, "Budget: argument 'amount_usd_per_month' got -150; give a monthly amount greater than 0"),
+        ({"start_date": "2026-12-15"},
+         "Budget: argument 'start_date' got '2026-12-15'; give the first day of a month, e.g. 2026-12-01 (Azure budgets start on a month boundary)"),
+        ({"start_date": "December 2026"},
+         "Budget: argument 'start_date' got 'December 2026'; give an ISO date, the first day of a month, e.g. 2026-12-01"),
+        ({"start_date": "2017-01-01"}, "Budget: argument 'start_date' got '2017-01-01'; give June 2017 or later (Azure's limit)"),
+        ({"contact_emails": []}, "Budget: argument 'contact_emails' got []; give at least one e-mail address"),
+        ({"contact_emails": ["finance"]}, "Budget: argument 'contact_emails' got 'finance'; give an e-mail address such as finance@example.com"),
+        ({"resource_group_names": []},
+         "Budget: argument 'resource_group_names' got []; give at least one resource group, or leave the argument out to budget the whole scope"),
+        ({"tag_filter": {"environment": []}}, "Budget: argument \"tag_filter['environment']\" got []; give at least one tag value"),
+        ({"notifications": [{"kind": "Actual", "threshold_percent": p} for p in (10, 20, 30, 40, 50, 60)]},
+         "Budget: argument 'notifications' got 6; give 1 to 5 notifications (Azure's limit)"),
+        ({"notifications": [{"kind": "Actual", "threshold_percent": 0}]},
+         "Budget: argument 'notifications' got 0; give a threshold from 0.01 to 1000 percent"),
+        ({"notifications": [{"kind": "Expected", "threshold_percent": 50}]},
+         "Budget: argument 'notifications' got 'Expected'; use kind Actual or Forecasted"),
+        ({"notifications": [{"kind": "Actual", "threshold_percent": 50}, {"kind": "Actual", "threshold_percent": 50}]},
+         "Budget: argument 'notifications' got ['Actual_GreaterThan_50_Percent', 'Actual_GreaterThan_50_Percent']; give each kind and threshold once"),
+    ],
+)
+def test_bad_budget_arguments_are_refused_before_anything_is_registered(
+    tmp_path: Path, change: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(InvalidArgumentError) as caught:
+        _preview(tmp_path, {**DEV, **change})
+    assert str(caught.value) == message
+    assert caught.value.offline_registered == []  # type: ignore[attr-defined]
+
+
+def test_a_date_object_is_accepted_as_the_start(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: t\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
+    (tmp_path / "__main__.py").write_text(
+        "import datetime\nfrom components.budget import Budget\n"
+        f"Budget('b', {{**{DEV!r}, 'start_date': datetime.date(2027, 1, 1)}})\n"
+    )
+    (budget,) = run_preview(tmp_path, "dev").of_type(BUDGET)
+    assert budget.inputs["timePeriod"]["startDate"] == "2027-01-01T00:00:00Z"

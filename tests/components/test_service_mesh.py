@@ -1,0 +1,252 @@
+"""ServiceMesh: pinned, atomic, awaited Helm releases in declared namespaces, Istio installed in order, and
+refused arguments."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import schemacheck
+from components.service_mesh import gitops_sync_policy
+from offline import Plan, PlannedResource, run_preview
+
+RELEASE = "kubernetes:helm.sh/v3:Release"
+NAMESPACE = "kubernetes:core/v1:Namespace"
+GATEWAY = "kubernetes:networking.istio.io/v1:Gateway"
+ISTIO = "https://istio-release.storage.googleapis.com/charts"
+ARGO = "https://argoproj.github.io/argo-helm"
+
+CHARTS: dict[str, Any] = {
+    "istio_base": {"repository": ISTIO, "version": "1.27.3"},
+    "istiod": {"repository": ISTIO, "version": "1.27.3"},
+    "istio_gateway": {"repository": ISTIO, "version": "1.27.3"},
+    "argo_cd": {"repository": ARGO, "version": "9.1.0"},
+    "argo_rollouts": {"repository": ARGO, "version": "2.40.5"},
+}
+DEV: dict[str, Any] = {
+    "charts": CHARTS,
+    "gitops": {"auto_sync": True},
+    "ingress_gateway": {"load_balancer": "public", "hosts": ["*.dev.sentimark.example"]},
+}
+PROD: dict[str, Any] = {
+    "charts": CHARTS,
+    "gitops": {"auto_sync": False},
+    "high_availability": True,
+    "ingress_gateway": {"hosts": ["api.sentimark.example"], "tls_credential_name": "api-tls", "max_replicas": 10},
+    "timeout_seconds": 900,
+}
+IN_CLUSTER: dict[str, Any] = {
+    "charts": {**CHARTS, "kube_prometheus_stack": {"repository": "oci://ghcr.io/prometheus-community/charts",
+                                                    "version": "79.0.0"}},
+    "gitops": {"auto_sync": True},
+    "in_cluster_prometheus": {"retention_days": 15},
+}
+
+PROGRAM = """
+import pulumi
+import pulumi_kubernetes as k8s
+from components.service_mesh import ServiceMesh
+args = {args!r}
+if args.pop("with_provider", True):
+    args["provider"] = k8s.Provider("cluster", kubeconfig="{{}}")
+mesh = ServiceMesh("mesh", args)
+pulumi.export("crdsReady", [r.urn for r in mesh.crds_ready])
+pulumi.export("sharedGateway", mesh.shared_gateway)
+pulumi.export("monitoringNamespace", mesh.monitoring_namespace)
+pulumi.export("prometheusAddress", mesh.prometheus_address)
+pulumi.export("syncPolicy", mesh.gitops_sync_policy)
+pulumi.export("namespaces", mesh.namespaces)
+"""
+
+
+def _preview(tmp_path: Path, args: dict[str, Any]) -> Plan:
+    (tmp_path / "Pulumi.yaml").write_text("name: t\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
+    (tmp_path / "__main__.py").write_text(PROGRAM.format(args=args))
+    return run_preview(tmp_path, "dev")
+
+
+def _with(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    args = copy.deepcopy(base)
+    args.update(copy.deepcopy(changes))
+    return args
+
+
+def _releases(plan: Plan) -> dict[str, PlannedResource]:
+    return {r.inputs["name"]: r for r in plan.of_type(RELEASE)}
+
+
+@pytest.fixture(scope="module")
+def dev(tmp_path_factory: pytest.TempPathFactory) -> Plan:
+    return _preview(tmp_path_factory.mktemp("dev"), DEV)
+
+
+@pytest.fixture(scope="module")
+def prod(tmp_path_factory: pytest.TempPathFactory) -> Plan:
+    return _preview(tmp_path_factory.mktemp("prod"), PROD)
+
+
+def test_istio_installs_base_then_istiod_then_gateway(dev: Plan) -> None:
+    releases = _releases(dev)
+    base, istiod, gateway = releases["istio-base"], releases["istiod"], releases["istio-ingress"]
+    assert base.urn in istiod.dependencies
+    assert istiod.urn in gateway.dependencies
+    assert istiod.urn not in base.dependencies and gateway.urn not in istiod.dependencies
+    namespaces = {r.inputs["metadata"]["name"]: r.urn for r in dev.of_type(NAMESPACE)}
+    for release in releases.values():  # every release waits for the namespace it installs into
+        assert namespaces[release.inputs["namespace"]] in release.dependencies
+
+
+def test_releases_are_pinned_atomic_and_awaited(prod: Plan) -> None:
+    releases = _releases(prod)
+    expected = {  # Helm release name -> (chart, namespace, pin)
+        "istio-base": ("base", "istio-system", CHARTS["istio_base"]),
+        "istiod": ("istiod", "istio-system", CHARTS["istiod"]),
+        "istio-ingress": ("gateway", "istio-ingress", CHARTS["istio_gateway"]),
+        "argo-cd": ("argo-cd", "argocd", CHARTS["argo_cd"]),
+        "argo-rollouts": ("argo-rollouts", "argo-rollouts", CHARTS["argo_rollouts"]),
+    }
+    assert set(releases) == set(expected)
+    for release_name, (chart, namespace, pin) in expected.items():
+        inputs = releases[release_name].inputs
+        assert (inputs["chart"], inputs["namespace"]) == (chart, namespace)
+        assert (inputs["repositoryOpts"], inputs["version"]) == ({"repo": pin["repository"]}, pin["version"])
+        assert inputs["atomic"] is True and inputs["cleanupOnFail"] is True
+        assert inputs["skipAwait"] is False and inputs["createNamespace"] is False
+        assert inputs["timeout"] == 900
+
+
+def test_namespaces_are_declared_with_their_injection_labels(dev: Plan) -> None:
+    labels = {r.inputs["metadata"]["name"]: r.inputs["metadata"]["labels"] for r in dev.of_type(NAMESPACE)}
+    assert set(labels) == {"istio-system", "istio-ingress", "argocd", "argo-rollouts"}
+    for control_plane in ("istio-system", "argocd", "argo-rollouts"):
+        assert labels[control_plane]["istio-injection"] == "disabled"
+    # The gateway chart injects its pods by pod label; a namespace label "disabled" would stop that.
+    assert "istio-injection" not in labels["istio-ingress"]
+
+
+def test_dev_runs_single_replicas_behind_a_public_load_balancer_and_syncs_automatically(dev: Plan) -> None:
+    values = {name: r.inputs["values"] for name, r in _releases(dev).items()}
+    assert values["istio-base"] == {"defaultRevision": "default"}
+    assert values["istiod"]["pilot"] == {"autoscaleMin": 1, "replicaCount": 1}
+    assert values["istio-ingress"] == {"service": {"type": "LoadBalancer", "annotations": {}},
+                                       "autoscaling": {"minReplicas": 1, "maxReplicas": 5}}
+    assert values["argo-cd"]["redis-ha"] == {"enabled": False} and values["argo-cd"]["dex"] == {"enabled": False}
+    assert values["argo-rollouts"] == {"controller": {"replicas": 1}, "dashboard": {"enabled": False}}
+    assert dev.outputs["syncPolicy"]["automated"] == {"prune": True, "selfHeal": True}
+    assert dev.outputs["monitoringNamespace"] == "kube-system"
+    assert "prometheusAddress" not in dev.outputs  # None: managed Prometheus has no in-cluster address
+    (gateway,) = dev.of_type(GATEWAY)
+    assert gateway.inputs["spec"] == {"selector": {"istio": "ingress"}, "servers": [
+        {"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": ["*.dev.sentimark.example"]}]}
+
+
+def test_prod_is_highly_available_internal_https_and_syncs_manually(prod: Plan) -> None:
+    releases = _releases(prod)
+    values = {name: r.inputs["values"] for name, r in releases.items()}
+    assert values["istiod"]["pilot"] == {"autoscaleMin": 2, "replicaCount": 2}
+    assert values["istio-ingress"]["service"]["annotations"] == {
+        "service.beta.kubernetes.io/azure-load-balancer-internal": "true"}
+    assert values["istio-ingress"]["autoscaling"] == {"minReplicas": 2, "maxReplicas": 10}
+    assert values["argo-cd"]["redis-ha"] == {"enabled": True} and values["argo-cd"]["server"] == {"replicas": 2}
+    assert values["argo-rollouts"]["controller"] == {"replicas": 2}
+    assert "automated" not in prod.outputs["syncPolicy"]
+    (gateway,) = prod.of_type(GATEWAY)
+    assert gateway.inputs["metadata"] == {"name": "public", "namespace": "istio-ingress"}
+    https, http = gateway.inputs["spec"]["servers"]
+    assert https["tls"] == {"mode": "SIMPLE", "credentialName": "api-tls", "minProtocolVersion": "TLSV1_2"}
+    assert http["tls"] == {"httpsRedirect": True} and https["hosts"] == http["hosts"] == ["api.sentimark.example"]
+    assert prod.outputs["sharedGateway"] == "istio-ingress/public"
+    assert {releases["istio-base"].urn, releases["istiod"].urn} <= set(gateway.dependencies)
+
+
+def test_crds_ready_lists_the_crd_releases_and_istiod(prod: Plan) -> None:
+    releases = _releases(prod)
+    assert prod.outputs["crdsReady"] == [releases[n].urn for n in ("istio-base", "istiod", "argo-rollouts")]
+
+
+def test_in_cluster_prometheus_comes_from_an_oci_chart_without_grafana(tmp_path: Path) -> None:
+    plan = _preview(tmp_path, IN_CLUSTER)
+    kps = _releases(plan)["kube-prometheus-stack"]
+    assert kps.inputs["chart"] == "oci://ghcr.io/prometheus-community/charts/kube-prometheus-stack"
+    assert "repositoryOpts" not in kps.inputs and kps.inputs["version"] == "79.0.0"
+    assert kps.inputs["namespace"] == "monitoring"
+    assert kps.inputs["values"]["grafana"] == {"enabled": False}
+    assert kps.inputs["values"]["prometheus"]["prometheusSpec"]["retention"] == "15d"
+    assert plan.outputs["monitoringNamespace"] == "monitoring"
+    assert plan.outputs["prometheusAddress"] == "http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local:9090"
+    assert kps.urn in plan.outputs["crdsReady"]
+    assert plan.of_type(GATEWAY) == []
+
+
+def test_sync_policy_follows_the_auto_sync_choice() -> None:
+    assert gitops_sync_policy(True) == {"automated": {"prune": True, "selfHeal": True},
+                                        "syncOptions": ["CreateNamespace=false", "PruneLast=true"]}
+    assert gitops_sync_policy(False) == {"syncOptions": ["CreateNamespace=false", "PruneLast=true"]}
+
+
+@pytest.mark.parametrize("args", [DEV, PROD, IN_CLUSTER], ids=["dev", "prod", "in-cluster"])
+def test_plan_passes_the_schemas(tmp_path: Path, args: dict[str, Any]) -> None:
+    plan = _preview(tmp_path, args)
+    report = schemacheck.validate_plan(plan.to_json())
+    assert report.problems == [], "\n".join(report.format_lines())
+    assert report.checked == len(plan.of_type(NAMESPACE)) + len(plan.of_type(GATEWAY)) > 0
+
+
+BAD = {
+    "version_range": (
+        _with(DEV, charts={**CHARTS, "istiod": {"repository": ISTIO, "version": "1.27.x"}}),
+        "ServiceMesh: argument 'charts.istiod.version' got '1.27.x'; pin an exact chart version such as 1.27.3 "
+        "(no ranges or 'latest')",
+    ),
+    "plain_http_repository": (
+        _with(DEV, charts={**CHARTS, "argo_cd": {"repository": "http://argoproj.github.io/argo-helm", "version": "9.1.0"}}),
+        "ServiceMesh: argument 'charts.argo_cd.repository' got 'http://argoproj.github.io/argo-helm'; give the "
+        "chart repository as an https:// or oci:// URL",
+    ),
+    "prometheus_without_pin": (
+        _with(DEV, in_cluster_prometheus={}),
+        "ServiceMesh: argument 'charts.kube_prometheus_stack' got None; pin the kube-prometheus-stack chart to "
+        "install Prometheus in-cluster",
+    ),
+    "max_below_min_replicas": (
+        _with(PROD, ingress_gateway={"max_replicas": 1}),
+        "ServiceMesh: argument 'ingress_gateway.max_replicas' got 1; give at least min_replicas (2)",
+    ),
+    "bad_host": (
+        _with(DEV, ingress_gateway={"hosts": ["API.example.com"]}),
+        "ServiceMesh: argument 'ingress_gateway.hosts' got 'API.example.com'; give DNS host names such as "
+        "api.example.com or *.example.com",
+    ),
+    "no_provider": (
+        _with(DEV, with_provider=False),
+        "ServiceMesh: argument 'provider' got None; pass the cluster's Kubernetes provider "
+        "(AksCluster.kubernetes_provider)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_refuses_bad_arguments_before_registering_anything(tmp_path: Path, case: str) -> None:
+    args, message = BAD[case]
+    with pytest.raises(Exception) as excinfo:
+        _preview(tmp_path, args)
+    assert type(excinfo.value).__name__ == "InvalidArgumentError"
+    assert str(excinfo.value) == message
+    registered = excinfo.value.offline_registered  # type: ignore[attr-defined]
+    assert [u for u in registered if "ServiceMesh" in u] == []
+    assert len(registered) <= 1  # only the test program's provider
+
+
+def test_a_public_gateway_gets_its_dns_label_and_front_door_only_access(tmp_path: Path) -> None:
+    gateway_args = {"load_balancer": "public", "dns_label": "smk-prod-weu", "allowed_service_tags": ["AzureFrontDoor.Backend"]}
+    plan = _preview(tmp_path, _with(PROD, ingress_gateway=gateway_args))
+    (gateway,) = [r for r in plan.of_type(RELEASE) if r.inputs["chart"] == "gateway"]
+    annotations = gateway.inputs["values"]["service"]["annotations"]
+    assert annotations == {
+        "service.beta.kubernetes.io/azure-dns-label-name": "smk-prod-weu",
+        "service.beta.kubernetes.io/azure-allowed-service-tags": "AzureFrontDoor.Backend",
+    }
