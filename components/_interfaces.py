@@ -27,6 +27,7 @@ __all__ = [
     "apply_lock",
     "apply_private_endpoints",
     "apply_role_assignments",
+    "expiry_datetime",
     "identity_type",
     "role_definition_id",
     "write_vault_secret",
@@ -270,6 +271,14 @@ def identity_type(identities: ManagedIdentitiesArgs | None) -> str | None:
     if identities.get("user_assigned_resource_ids"):
         kinds.append("UserAssigned")
     return ", ".join(kinds) or None
+
+
+def expiry_datetime(day: dt.date | str | None) -> dt.datetime | None:
+    """Midnight UTC of an expiry date (the day a secret stops working), or None for no expiry."""
+    if day is None:
+        return None
+    day = dt.date.fromisoformat(day) if isinstance(day, str) else day
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
 
 
 def write_vault_secret(

@@ -9,6 +9,7 @@ from typing import NotRequired, TypedDict
 import pulumi
 from pulumi_azure_native import monitor
 
+from components._arguments import check_argument_keys
 from components._tags import merge_tags
 from components.errors import InvalidArgumentError
 
@@ -38,6 +39,7 @@ class ActionGroup(pulumi.ComponentResource):
     name: pulumi.Output[str]
 
     def __init__(self, name: str, args: ActionGroupArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        check_argument_keys("ActionGroup", args, ActionGroupArgs)
         _validate(args)
         super().__init__("sentimark:index:ActionGroup", name, None, opts)
         webhook = args.get("webhook_url")

@@ -19,6 +19,7 @@ from components._aks_profiles import cluster_args as _cluster_args
 from components._aks_profiles import maintenance_window as _window
 from components._aks_profiles import user_pool_args as _user_pool_args
 from components._aks_rules import validate as _validate
+from components._arguments import check_argument_keys
 from components._interfaces import (
     DiagnosticSettingsArgs,
     LockArgs,
@@ -184,6 +185,7 @@ class AksCluster(pulumi.ComponentResource):
     kubernetes_provider: k8s.Provider
 
     def __init__(self, name: str, args: AksClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        check_argument_keys("AksCluster", args, AksClusterArgs)
         _validate(args)
         super().__init__("sentimark:index:AksCluster", name, None, opts)
         tags = merge_tags(args.get("tags") or {}, None)

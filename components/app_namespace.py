@@ -26,6 +26,7 @@ from typing import Any, Literal, NotRequired, TypedDict, cast
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components._arguments import check_argument_keys
 from components._helm import DNS_LABEL, Rule, check_rules
 
 __all__ = ["AppNamespace", "AppNamespaceArgs", "ContainerDefaultsArgs", "EgressRuleArgs", "double_quantity"]
@@ -113,6 +114,7 @@ class AppNamespace(pulumi.ComponentResource):
     """The namespace's name (known before deployment, for other components' arguments)."""
 
     def __init__(self, name: str, args: AppNamespaceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        check_argument_keys("AppNamespace", args, AppNamespaceArgs)
         check_rules(_COMPONENT, _rules(args))
         super().__init__("sentimark:index:AppNamespace", name, None, opts)
         app = args["application"]

@@ -21,6 +21,7 @@ from typing import Any, Literal, NotRequired, TypedDict
 import pulumi
 from pulumi_azure_native import consumption
 
+from components._arguments import check_argument_keys
 from components.errors import InvalidArgumentError
 
 __all__ = ["DEFAULT_BUDGET_NOTIFICATIONS", "Budget", "BudgetArgs", "BudgetNotificationArgs"]
@@ -79,6 +80,7 @@ class Budget(pulumi.ComponentResource):
     name: pulumi.Output[str]
 
     def __init__(self, name: str, args: BudgetArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        check_argument_keys("Budget", args, BudgetArgs)
         start = _validate(args)
         super().__init__("sentimark:index:Budget", name, None, opts)
         emails = list(args["contact_emails"])

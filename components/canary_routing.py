@@ -27,6 +27,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import _canary_specs as specs
+from components._arguments import check_argument_keys
 from components._helm import DNS_LABEL, Rule, check_rules
 from components.service_mesh import gateway_spec
 
@@ -170,6 +171,7 @@ class CanaryRouting(pulumi.ComponentResource):
     analysis_template_name: str | None
 
     def __init__(self, name: str, args: CanaryRoutingArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        check_argument_keys("CanaryRouting", args, CanaryRoutingArgs)
         check_rules(_COMPONENT, _rules(args))
         super().__init__("sentimark:index:CanaryRouting", name, None, opts)
         ns, service = args["namespace"], args["service"]

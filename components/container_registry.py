@@ -9,6 +9,7 @@ from typing import Literal, NotRequired, TypedDict
 import pulumi
 from pulumi_azure_native import containerregistry
 
+from components._arguments import check_argument_keys
 from components._interfaces import (
     DiagnosticSettingsArgs,
     LockArgs,
@@ -64,6 +65,7 @@ class ContainerRegistry(pulumi.ComponentResource):
     login_server: pulumi.Output[str]
 
     def __init__(self, name: str, args: ContainerRegistryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        check_argument_keys("ContainerRegistry", args, ContainerRegistryArgs)
         _validate(args)
         super().__init__("sentimark:index:ContainerRegistry", name, None, opts)
         tags = merge_tags(args.get("tags") or {}, None)

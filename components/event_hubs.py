@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, NotRequired, TypedDict
@@ -9,6 +10,7 @@ from typing import Any, Literal, NotRequired, TypedDict
 import pulumi
 from pulumi_azure_native import eventhub
 
+from components._arguments import check_argument_keys
 from components._interfaces import (
     DiagnosticSettingsArgs,
     LockArgs,
@@ -18,6 +20,7 @@ from components._interfaces import (
     apply_lock,
     apply_private_endpoints,
     apply_role_assignments,
+    expiry_datetime,
     write_vault_secret,
 )
 from components._storage import secure_storage_account
@@ -89,6 +92,10 @@ class EventHubsArgs(TypedDict):
     """No diagnostic setting unless given."""
     role_assignments: NotRequired[Mapping[str, RoleAssignmentArgs]]
     """Role assignments on the namespace, e.g. Azure Event Hubs Data Sender/Receiver; none unless given."""
+    protect: NotRequired[bool]
+    """Pulumi `protect` on the namespace (it holds the retained events); off unless given."""
+    secret_expires_on: NotRequired[dt.date]
+    """Expiry date of every Key Vault secret this component writes (rotate before it); no expiry unless given."""
     lock: NotRequired[LockArgs]
     """No management lock unless given."""
     tags: NotRequired[Mapping[str, str]]
@@ -107,6 +114,7 @@ class EventHubs(pulumi.ComponentResource):
     """Key Vault secret names of the authorization rules' connection strings, by f"{hub}/{rule}"."""
 
     def __init__(self, name: str, args: EventHubsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        check_argument_keys("EventHubs", args, EventHubsArgs)
         _validate(args)
         super().__init__("sentimark:index:EventHubs", name, None, opts)
         tags = merge_tags(args.get("tags") or {}, None)
@@ -132,7 +140,7 @@ class EventHubs(pulumi.ComponentResource):
                 identity=eventhub.IdentityArgs(type=eventhub.ManagedServiceIdentityType.SYSTEM_ASSIGNED) if capture else None,
                 tags=tags,
             ),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.get("protect") or None),
         )
         # The namespace's own flag is not enough: the "default" network rule set also governs public access.
         eventhub.NamespaceNetworkRuleSet(
@@ -246,6 +254,7 @@ class EventHubs(pulumi.ComponentResource):
                 secret_name=secret_name,
                 value=pulumi.Output.secret(keys.primary_connection_string),
                 content_type="text/plain",
+                expires_on=expiry_datetime(args.get("secret_expires_on")),
                 tags=tags,
                 parent=self,
             )

@@ -14,6 +14,7 @@ from typing import Literal, NotRequired, TypedDict
 import pulumi
 from pulumi_azure_native import cdn
 
+from components._arguments import check_argument_keys
 from components._interfaces import DiagnosticSettingsArgs, apply_diagnostic_settings
 from components._tags import merge_tags
 from components.errors import InvalidArgumentError
@@ -60,6 +61,7 @@ class FrontDoor(pulumi.ComponentResource):
     endpoint_host_name: pulumi.Output[str]
 
     def __init__(self, name: str, args: FrontDoorArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        check_argument_keys("FrontDoor", args, FrontDoorArgs)
         _validate(args)
         super().__init__("sentimark:index:FrontDoor", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)

@@ -11,6 +11,7 @@ from typing import Literal, NotRequired, TypedDict
 import pulumi
 from pulumi_azure_native import keyvault
 
+from components._arguments import check_argument_keys
 from components._interfaces import (
     DiagnosticSettingsArgs,
     LockArgs,
@@ -68,6 +69,8 @@ class KeyVaultArgs(TypedDict):
     """RBAC role assignments on the vault by key (e.g. "Key Vault Secrets User" for a workload identity)."""
     diagnostic_settings: NotRequired[DiagnosticSettingsArgs]
     """AuditEvent logs (category group "audit" or "allLogs") and metrics to a workspace; none unless given."""
+    protect: NotRequired[bool]
+    """Pulumi `protect` on the vault (a delete or replacement needs an explicit unprotect); off unless given."""
     lock: NotRequired[LockArgs]
     """A management lock on the vault; none unless given."""
     tags: NotRequired[Mapping[str, str]]
@@ -82,6 +85,7 @@ class KeyVault(pulumi.ComponentResource):
     vault_uri: pulumi.Output[str]
 
     def __init__(self, name: str, args: KeyVaultArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        check_argument_keys("KeyVault", args, KeyVaultArgs)
         _validate(args)
         super().__init__("sentimark:index:KeyVault", name, None, opts)
         self._component_name = name
@@ -117,7 +121,7 @@ class KeyVault(pulumi.ComponentResource):
                 ),
                 tags=self._tags,
             ),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.get("protect") or None),
         )
 
         apply_private_endpoints(

@@ -32,6 +32,7 @@ from typing import Any, Literal, NotRequired, TypedDict, cast
 import pulumi
 from pulumi_azure_native import applicationinsights, dashboard, operationalinsights
 
+from components._arguments import check_argument_keys
 from components._interfaces import (
     DiagnosticSettingsArgs,
     LockArgs,
@@ -150,6 +151,8 @@ class MonitoringArgs(TypedDict):
     """Send the workspace's audit logs (who queried what) and Grafana's logs to the workspace; on unless False."""
     role_assignments: NotRequired[Mapping[str, RoleAssignmentArgs]]
     """Role assignments on the workspace (e.g. Log Analytics Reader for a team); none unless given."""
+    protect: NotRequired[bool]
+    """Pulumi `protect` on the Log Analytics workspace (its logs are the audit trail); off unless given."""
     lock: NotRequired[LockArgs | None]
     """A lock on the workspace; none unless given."""
     tags: NotRequired[Mapping[str, str]]
@@ -180,6 +183,7 @@ class Monitoring(pulumi.ComponentResource):
     `add_alert_targets` (the registered outputs hold the ones known at construction)."""
 
     def __init__(self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        check_argument_keys("Monitoring", args, MonitoringArgs)
         tables = args.get("event_tables", PLATFORM_EVENT_TABLES)
         _validate(args, tables)
         super().__init__("sentimark:index:Monitoring", name, None, opts)
@@ -197,7 +201,7 @@ class Monitoring(pulumi.ComponentResource):
                 features=operationalinsights.WorkspaceFeaturesArgs(disable_local_auth=True),
                 tags=tags,
             ),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.get("protect") or None),
         )
         for table, columns in sorted(tables.items()):
             operationalinsights.Table(

@@ -18,6 +18,7 @@ from typing import Literal, NotRequired, TypedDict
 import pulumi
 from pulumi_azure_native import network, privatedns
 
+from components._arguments import check_argument_keys
 from components._interfaces import DiagnosticSettingsArgs, LockArgs, apply_diagnostic_settings, apply_lock
 from components._tags import merge_tags
 from components.errors import InvalidArgumentError
@@ -96,6 +97,7 @@ class Network(pulumi.ComponentResource):
     """Private DNS zone resource ids by zone name (empty when no zones were asked for)."""
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        check_argument_keys("Network", args, NetworkArgs)
         _validate(args)
         super().__init__("sentimark:index:Network", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import re
 from collections.abc import Mapping
@@ -11,6 +12,7 @@ import pulumi
 import pulumi_random as random
 from pulumi_azure_native import dbforpostgresql as pg
 
+from components._arguments import check_argument_keys
 from components._interfaces import (
     DiagnosticSettingsArgs,
     LockArgs,
@@ -18,6 +20,7 @@ from components._interfaces import (
     apply_diagnostic_settings,
     apply_lock,
     apply_role_assignments,
+    expiry_datetime,
     write_vault_secret,
 )
 from components._tags import merge_tags
@@ -123,6 +126,8 @@ class PostgresServerArgs(TypedDict):
     """Control-plane role assignments on the server; none unless given."""
     lock: NotRequired[LockArgs]
     """No management lock unless given."""
+    secret_expires_on: NotRequired[dt.date]
+    """Expiry date of every Key Vault secret this component writes (rotate before it); no expiry unless given. A new date also regenerates the administrator password: that is how it is rotated."""
     protect: NotRequired[bool]
     """Pulumi `protect` on the server (a delete needs an explicit unprotect) when True; off unless given."""
     tags: NotRequired[Mapping[str, str]]
@@ -140,6 +145,7 @@ class PostgresServer(pulumi.ComponentResource):
     """Name of the Key Vault secret holding the administrator password (None without password auth)."""
 
     def __init__(self, name: str, args: PostgresServerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        check_argument_keys("PostgresServer", args, PostgresServerArgs)
         _validate(args)
         super().__init__("sentimark:index:PostgresServer", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
@@ -157,6 +163,8 @@ class PostgresServer(pulumi.ComponentResource):
                 random.RandomPasswordArgs(
                     length=40, special=True, override_special=_PASSWORD_SPECIALS,
                     min_lower=2, min_upper=2, min_numeric=2, min_special=2,
+                    # A new expiry date is a rotation: a new password, written to the vault with that date.
+                    keepers={"expiresOn": str(args["secret_expires_on"])} if args.get("secret_expires_on") else None,
                 ),
                 opts=child,
             )
@@ -199,7 +207,7 @@ class PostgresServer(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(
                 parent=self,
-                protect=bool(args.get("protect", False)),
+                protect=args.get("protect") or None,
                 ignore_changes=ignore,
                 additional_secret_outputs=["administratorLoginPassword"],
             ),
@@ -213,6 +221,7 @@ class PostgresServer(pulumi.ComponentResource):
                 secret_name=secret_name,
                 value=admin_password,
                 content_type="text/plain",
+                expires_on=expiry_datetime(args.get("secret_expires_on")),
                 tags=tags,
                 parent=self,
             )

@@ -6,6 +6,7 @@ Both are built with TLS only, Entra ID authentication, access keys off and no pu
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Mapping
 from typing import Any, Literal, NotRequired, TypedDict
@@ -14,6 +15,7 @@ import pulumi
 from pulumi_azure_native import redis as classic_redis
 from pulumi_azure_native import redisenterprise
 
+from components._arguments import check_argument_keys
 from components._interfaces import (
     DiagnosticSettingsArgs,
     LockArgs,
@@ -23,6 +25,7 @@ from components._interfaces import (
     apply_lock,
     apply_private_endpoints,
     apply_role_assignments,
+    expiry_datetime,
     write_vault_secret,
 )
 from components._tags import merge_tags
@@ -87,6 +90,10 @@ class RedisArgs(TypedDict):
     """No diagnostic setting unless given."""
     role_assignments: NotRequired[Mapping[str, RoleAssignmentArgs]]
     """Control-plane role assignments on the cache; none unless given."""
+    protect: NotRequired[bool]
+    """Pulumi `protect` on the cache; off unless given."""
+    secret_expires_on: NotRequired[dt.date]
+    """Expiry date of every Key Vault secret this component writes (rotate before it); no expiry unless given."""
     lock: NotRequired[LockArgs]
     """No management lock unless given."""
     tags: NotRequired[Mapping[str, str]]
@@ -104,6 +111,7 @@ class Redis(pulumi.ComponentResource):
     """Name of the Key Vault secret with the connection info (JSON: host, port, tls, auth)."""
 
     def __init__(self, name: str, args: RedisArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        check_argument_keys("Redis", args, RedisArgs)
         _validate(args)
         super().__init__("sentimark:index:Redis", name, None, opts)
         tags = merge_tags(args.get("tags") or {}, None)
@@ -129,6 +137,7 @@ class Redis(pulumi.ComponentResource):
             f"{name}-connection", vault_name=args["key_vault_name"],
             resource_group_name=args.get("key_vault_resource_group_name", args["resource_group_name"]),
             secret_name=secret_name, value=info, content_type="application/json", tags=tags, parent=self,
+            expires_on=expiry_datetime(args.get("secret_expires_on")),
         )
         apply_diagnostic_settings(name, resource_id=cache_id, settings=args.get("diagnostic_settings"), parent=self)
         apply_role_assignments(name, scope_id=cache_id, assignments=args.get("role_assignments"), parent=self)
@@ -158,7 +167,7 @@ class Redis(pulumi.ComponentResource):
                 zones=args.get("zones"),
                 tags=tags,
             ),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.get("protect") or None),
         )
         database = redisenterprise.Database(
             f"{name}-db",
@@ -214,7 +223,7 @@ class Redis(pulumi.ComponentResource):
                 zones=args.get("zones"),
                 tags=tags,
             ),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.get("protect") or None),
         )
         return cache.id, cache.name, cache.host_name, _CLASSIC_PORT, "redisCache"
 

@@ -20,6 +20,7 @@ from typing import Any, Literal, NotRequired, TypedDict, cast
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components._arguments import check_argument_keys
 from components._helm import ChartPinArgs, Rule, chart_pin_rules, check_rules, kubernetes_namespace, pinned_release
 
 __all__ = [
@@ -97,6 +98,10 @@ class InClusterPrometheusArgs(TypedDict):
 class ServiceMeshArgs(TypedDict):
     provider: pulumi.ProviderResource
     """Kubernetes provider of the cluster (AksCluster.kubernetes_provider)."""
+    mesh_mtls_mode: NotRequired[Literal["STRICT", "PERMISSIVE"]]
+    """A mesh-wide PeerAuthentication `default` in istio-system with this mode: STRICT refuses plain-text traffic
+    between sidecars in every namespace, not only those with their own policy; none (Istio's PERMISSIVE) unless
+    given."""
     charts: ServiceMeshChartsArgs
     """Pinned chart repository and version of each release."""
     gitops: GitOpsArgs
@@ -141,6 +146,7 @@ class ServiceMesh(pulumi.ComponentResource):
     gitops_sync_policy: dict[str, Any]
 
     def __init__(self, name: str, args: ServiceMeshArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        check_argument_keys("ServiceMesh", args, ServiceMeshArgs)
         check_rules(_COMPONENT, _rules(args))
         super().__init__("sentimark:index:ServiceMesh", name, None, opts)
         provider = args["provider"]
@@ -193,6 +199,18 @@ class ServiceMesh(pulumi.ComponentResource):
             self.monitoring_namespace = MONITORING_NAMESPACE
             self.prometheus_address = (
                 f"http://{_PROMETHEUS_FULLNAME}-prometheus.{MONITORING_NAMESPACE}.svc.cluster.local:9090")
+
+        mesh_mtls = args.get("mesh_mtls_mode")
+        if mesh_mtls is not None:
+            # The root namespace's `default` policy is the mesh-wide one (Istio's rootNamespace).
+            k8s.apiextensions.CustomResource(
+                f"{name}-peer-auth",
+                api_version="security.istio.io/v1",
+                kind="PeerAuthentication",
+                metadata=k8s.meta.v1.ObjectMetaArgs(name="default", namespace=ISTIO_NAMESPACE),
+                spec={"mtls": {"mode": mesh_mtls}},
+                opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[base, istiod]),
+            )
 
         self.ingress_gateway_namespace = INGRESS_NAMESPACE
         self.shared_gateway = None

@@ -16,6 +16,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pulumi_azure_native import managedidentity
 
+from components._arguments import check_argument_keys
 from components._interfaces import RoleAssignmentArgs, apply_role_assignments
 from components._tags import merge_tags
 from components.errors import InvalidArgumentError
@@ -129,6 +130,7 @@ class WorkloadIdentity(pulumi.ComponentResource):
     secret_provider_class_name: str | None
 
     def __init__(self, name: str, args: WorkloadIdentityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        check_argument_keys("WorkloadIdentity", args, WorkloadIdentityArgs)
         _validate(args)
         super().__init__("sentimark:index:WorkloadIdentity", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)

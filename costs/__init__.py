@@ -6,7 +6,7 @@ shipped as data (`prices.json`: list prices with their source page and the date 
 between two plans as Markdown for a pull request; `format_estimate` and `estimate_markdown` render one estimate.
 """
 
-from costs._diff import cost_diff, estimate_markdown, format_estimate
+from costs._diff import cost_diff, estimate_markdown, format_estimate, money
 from costs._estimate import (
     PRICED_TYPES,
     CostLine,
@@ -32,4 +32,5 @@ __all__ = [
     "estimate_plan",
     "format_estimate",
     "load_prices",
+    "money",
 ]

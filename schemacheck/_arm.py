@@ -49,8 +49,8 @@ def _type_matches(value: Any, expected: str) -> bool:
 
 # azure-native renames a few nested ARM properties in its SDK (the provider maps them back on the wire):
 # Key Vault secret attributes `exp`/`nbf` are `expires`/`notBefore`; metric alert criteria's discriminator
-# `odata.type` is `odataType`. Applied only where the schema has the ARM name and not the SDK one.
-_NESTED_RENAMES = {"expires": "exp", "notBefore": "nbf", "odataType": "odata.type"}
+# `odata.type` is `odataType`; storage IP rules' `value` is `iPAddressOrRange`. Applied only where the schema has the ARM name and not the SDK one.
+_NESTED_RENAMES = {"expires": "exp", "notBefore": "nbf", "odataType": "odata.type", "iPAddressOrRange": "value"}
 
 
 class ArmChecker:

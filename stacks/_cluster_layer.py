@@ -56,6 +56,8 @@ def build_cluster_layer(
         f"mesh-{code}",
         {
             "provider": provider,
+            # STRICT everywhere when the environment asks, not only in the application namespaces.
+            **({"mesh_mtls_mode": "STRICT"} if routing.mtls_mode == "STRICT" else {}),
             "charts": {
                 "istio_base": _pin(charts.istio_base),
                 "istiod": _pin(charts.istiod),

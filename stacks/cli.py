@@ -1,11 +1,13 @@
-"""`python -m stacks`: the offline preview from the command line.
+"""`python -m stacks`: offline previews, validation and pull-request reports from the command line.
 
     python -m stacks preview --stack uat [--project-dir DIR] [--json FILE] [--markdown FILE] [--validate]
     python -m stacks validate --stack uat [--project-dir DIR]
+    python -m stacks report --stack uat [--base BASE_PLAN.json] --markdown FILE
+    python -m stacks cost-diff BASE.json HEAD.json
 
-Exit status: 0 on success; 1 when schema validation finds a problem (or the program itself fails, with its
-traceback: a bug to fix, not a setting to change); 2 on a configuration or usage error (the messages, no
-traceback).
+Exit status: 0 on success; 1 when validation finds a schema problem or a mandatory policy violation (or the
+program itself fails, with its traceback: a bug to fix, not a setting to change); 2 on a configuration or
+usage error (the messages, no traceback).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ import pulumi
 from rich.console import Console
 
 from offline import Plan, ProjectError, load_plan, run_preview
-from offline.report import print_tree, to_markdown
+from offline.report import MARKDOWN_BUDGET, print_tree, to_markdown
+from stacks._sections import Section, cost_section, policy_section, schema_section
 
 __all__ = ["main"]
 
@@ -31,51 +34,32 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m stacks", description="Offline previews of Pulumi stacks.")
     commands = parser.add_subparsers(dest="command", required=True)
     preview = commands.add_parser("preview", help="run the program offline and show what it would register")
-    preview.add_argument("--stack", required=True, help="stack name: dev, sit, uat or prod")
-    preview.add_argument("--project-dir", default=".", help="directory holding Pulumi.yaml (default: .)")
-    preview.add_argument("--json", type=Path, help="write the plan JSON here")
-    preview.add_argument("--markdown", type=Path, help="write a pull-request comment here")
-    preview.add_argument(
-        "--stack-outputs",
-        action="append",
-        default=[],
-        metavar="NAME=PLAN.json",
-        help="outputs of a stack this program references (its plan JSON); repeatable",
-    )
-    validate = commands.add_parser("validate", help="check every resource of the plan against its upstream schema")
-    for command in (preview, validate):
-        if command is validate:
-            command.add_argument("--stack", required=True, help="stack name: dev, sit, uat or prod")
-            command.add_argument("--project-dir", default=".", help="directory holding Pulumi.yaml (default: .)")
-            command.add_argument("--stack-outputs", action="append", default=[], metavar="NAME=PLAN.json")
+    validate = commands.add_parser("validate", help="check the plan against upstream schemas and the policy pack")
+    report = commands.add_parser("report", help="the pull-request comment: changes against a base plan, policies, cost")
+    for command in (preview, validate, report):
+        command.add_argument("--stack", required=True, help="stack name: dev, sit, uat or prod")
+        command.add_argument("--project-dir", default=".", help="directory holding Pulumi.yaml (default: .)")
+        command.add_argument(
+            "--stack-outputs",
+            action="append",
+            default=[],
+            metavar="NAME=PLAN.json",
+            help="outputs of a stack this program references (its plan JSON); repeatable",
+        )
         command.add_argument(
             "--kubernetes-version",
             help="Kubernetes version for core-object schemas (default: the plan's AKS version, else 1.33)",
         )
+    preview.add_argument("--json", type=Path, help="write the plan JSON here")
+    preview.add_argument("--markdown", type=Path, help="write a pull-request comment here")
     preview.add_argument("--validate", action="store_true", help="also validate the plan (as `validate` does)")
+    report.add_argument("--base", type=Path, help="plan JSON of the base branch (no change list without it)")
+    report.add_argument("--markdown", type=Path, required=True, help="write the comment here")
+    report.add_argument("--json", type=Path, help="also write the head plan JSON here")
+    cost_diff = commands.add_parser("cost-diff", help="monthly cost delta between two plan JSON files (Markdown)")
+    cost_diff.add_argument("base", type=Path, help="plan JSON of the base (e.g. the target branch)")
+    cost_diff.add_argument("head", type=Path, help="plan JSON of the change")
     return parser
-
-
-def _kubernetes_version(plan: Plan, requested: str | None) -> str:
-    if requested:
-        return requested
-    versions = sorted(
-        str(r.inputs["kubernetesVersion"])
-        for r in plan.of_type("azure-native:containerservice:ManagedCluster")
-        if isinstance(r.inputs.get("kubernetesVersion"), str)
-    )
-    return ".".join(versions[0].split(".")[:2]) if versions else "1.33"
-
-
-def validate(plan: Plan, requested_version: str | None, console: Console) -> bool:
-    """Print one line per problem and a summary; True when there is no problem."""
-    from schemacheck import validate_plan  # imported here: it loads the rule file only when asked
-
-    report = validate_plan(plan.to_json(), kubernetes_version=_kubernetes_version(plan, requested_version))
-    console.print("Schema validation:")
-    for line in report.format_lines():
-        console.print(f"  {line}", markup=False, soft_wrap=True)
-    return not report.problems
 
 
 def _stack_outputs(pairs: list[str]) -> dict[str, dict[str, Any]]:
@@ -88,34 +72,76 @@ def _stack_outputs(pairs: list[str]) -> dict[str, dict[str, Any]]:
     return outputs
 
 
-def preview(args: argparse.Namespace, console: Console) -> Plan:
-    plan = run_preview(args.project_dir, args.stack, stack_outputs=_stack_outputs(args.stack_outputs))
+def _preview(args: argparse.Namespace) -> Plan:
+    return run_preview(args.project_dir, args.stack, stack_outputs=_stack_outputs(args.stack_outputs))
+
+
+def _write(path: Path, text: str, what: str, console: Console) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    console.print(f"{what} written to {path}")
+
+
+def _show(section: Section, console: Console) -> None:
+    for line in section.lines:
+        console.print(line, markup=False, soft_wrap=True)
+
+
+def preview(args: argparse.Namespace, console: Console) -> int:
+    plan = _preview(args)
     print_tree(plan, console)
+    sections = [cost_section(plan), policy_section(plan)]
     if args.validate:
-        args.valid = validate(plan, args.kubernetes_version, console)
+        sections.append(schema_section(plan, args.kubernetes_version))
+    for section in sections:
+        _show(section, console)
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(plan.dumps(), encoding="utf-8")
-        console.print(f"plan written to {args.json}")
+        _write(args.json, plan.dumps(), "plan", console)
     if args.markdown:
-        args.markdown.parent.mkdir(parents=True, exist_ok=True)
-        args.markdown.write_text(to_markdown(plan), encoding="utf-8")
-        console.print(f"pull-request comment written to {args.markdown}")
-    return plan
+        _write(args.markdown, to_markdown(plan, extra_sections=[s.markdown for s in sections]), "pull-request comment", console)
+    return EXIT_FAILED if args.validate and any(s.blocking for s in sections) else EXIT_OK
+
+
+def validate(args: argparse.Namespace, console: Console) -> int:
+    plan = _preview(args)
+    sections = [schema_section(plan, args.kubernetes_version), policy_section(plan)]
+    for section in sections:
+        _show(section, console)
+    return EXIT_FAILED if any(s.blocking for s in sections) else EXIT_OK
+
+
+def report(args: argparse.Namespace, console: Console) -> int:
+    from offline.diff import diff_markdown, diff_plans
+
+    plan = _preview(args)
+    base = load_plan(args.base) if args.base else None
+    # Budgets per part keep the whole comment under GitHub's 65,536-character limit.
+    parts = [f"## `{plan.project}` stack `{plan.stack}` (previewed offline)"]
+    if base is not None:
+        parts.append(diff_markdown(diff_plans(base.to_json(), plan.to_json()), max_chars=25_000))
+    parts.append(policy_section(plan, max_chars=12_000).markdown)
+    parts.append(cost_section(plan, base).markdown)
+    parts.append(schema_section(plan, args.kubernetes_version).markdown)
+    text = "\n\n".join(parts) + "\n"
+    if len(text) > MARKDOWN_BUDGET:
+        text = text[: MARKDOWN_BUDGET - 200] + "\n\n… (truncated to stay under GitHub's comment size limit)\n"
+    _write(args.markdown, text, "report", console)
+    if args.json:
+        _write(args.json, plan.dumps(), "plan", console)
+    return EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     console = Console(highlight=False)
     try:
-        if args.command == "preview":
-            preview(args, console)
-            if not getattr(args, "valid", True):
-                return EXIT_FAILED
-        elif args.command == "validate":
-            plan = run_preview(args.project_dir, args.stack, stack_outputs=_stack_outputs(args.stack_outputs))
-            if not validate(plan, args.kubernetes_version, console):
-                return EXIT_FAILED
+        if args.command == "cost-diff":
+            import costs
+
+            console.print(costs.cost_diff(load_plan(args.base), load_plan(args.head)), markup=False, soft_wrap=True)
+            return EXIT_OK
+        command = {"preview": preview, "validate": validate, "report": report}[args.command]
+        return command(args, console)
     except (pulumi.RunError, ProjectError) as error:
         # A user's mistake in settings or arguments: the message says what and how to fix it.
         print(f"error: {error}", file=sys.stderr)
@@ -123,7 +149,6 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, json.JSONDecodeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_CONFIG
-    return EXIT_OK
 
 
 if __name__ == "__main__":

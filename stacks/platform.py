@@ -142,6 +142,7 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
                 else {}
             ),
             "lock": lock,
+            "protect": settings.protection.protect_stateful,
             "tags": tags,
         },
     )
@@ -181,6 +182,7 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
             },
             "diagnostic_settings": {**diagnostics, "category_groups": ["audit"]},
             **({"lock": lock} if lock else {}),
+            "protect": settings.protection.protect_stateful,
             "tags": tags,
         },
     )
@@ -213,6 +215,7 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
                     "node_count": aks.system_pool.node_count,
                     "zones": aks.system_pool.zones,
                     "max_pods": aks.max_pods_per_node,
+                    **({"os_disk_size_gb": aks.system_pool.os_disk_size_gb} if aks.system_pool.os_disk_size_gb else {}),
                 },
                 "user_pools": {
                     "apps": {
@@ -242,7 +245,7 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
             "resource_group_name": rg.name,
             "location": primary.location,
             "resource_name": name("container_registry", code, unique=True),
-            "sku": "Premium" if private else "Standard",
+            "sku": settings.container_registry.sku,
             "pull_principal_ids": {f"aks-{c}": cl.kubelet_identity_object_id for c, cl in clusters.items()},
             **({"private_endpoints": endpoint("privatelink.azurecr.io") or {}} if private else {}),
             "diagnostic_settings": diagnostics,

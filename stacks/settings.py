@@ -29,6 +29,7 @@ __all__ = [
     "BudgetSettings",
     "ChartPin",
     "ChartSettings",
+    "ContainerRegistrySettings",
     "EventHubSettings",
     "EventHubsSettings",
     "IngressSettings",
@@ -141,6 +142,8 @@ class SystemPoolSettings(_Settings):
     vm_size: str = Field(pattern=r"^Standard_[A-Za-z0-9_]+$")
     node_count: int = Field(ge=1, le=10)
     zones: list[Zone] = Field(default_factory=list)
+    os_disk_size_gb: int | None = Field(default=None, ge=30, le=2048)
+    """Managed OS disk size; Azure's default (128 GB) unless given."""
 
 
 class UserPoolSettings(_Settings):
@@ -215,11 +218,19 @@ class EventHubsSettings(_Settings):
     hubs: dict[DnsLabel, EventHubSettings] = Field(default_factory=dict)
 
 
+class ContainerRegistrySettings(_Settings):
+    sku: Literal["Basic", "Standard", "Premium"]
+    """Premium is required for private endpoints (a private data plane)."""
+
+
 class ProtectionSettings(_Settings):
     lock_stateful: bool
     """CanNotDelete locks on stateful resources (databases, vaults, caches, namespaces)."""
     protect_stateful: bool
     """Pulumi `protect` on stateful resources: `pulumi destroy` refuses to delete them."""
+    secrets_expire_on: dt.date
+    """Expiry of the credentials the platform writes to Key Vault. Writing a later date rotates them: the
+    PostgreSQL administrator password is regenerated and every secret gets the new expiry."""
 
 
 class BudgetSettings(_Settings):
@@ -319,6 +330,7 @@ class PlatformSettings(_Settings):
     postgres: PostgresSettings
     redis: RedisSettings
     event_hubs: EventHubsSettings
+    container_registry: ContainerRegistrySettings
     monitoring: MonitoringSettings
     protection: ProtectionSettings
     budget: BudgetSettings
@@ -355,6 +367,12 @@ class PlatformSettings(_Settings):
                 "network.authorizedIpRanges",
                 [],
                 "at least one CIDR when aks.privateCluster is false (the API server would be open to the internet)",
+            )
+        if self.network.data_plane_access == "private" and self.container_registry.sku != "Premium":
+            yield (
+                "containerRegistry.sku",
+                self.container_registry.sku,
+                "Premium when network.dataPlaneAccess is private (only Premium registries take private endpoints)",
             )
         if self.monitoring.prometheus == "in-cluster" and self.charts.kube_prometheus_stack is None:
             yield "charts.kubePrometheusStack", None, "a chart pin when monitoring.prometheus is in-cluster"

@@ -358,7 +358,8 @@ def test_the_first_part_alone_creates_no_prometheus_grafana_or_alerts(tmp_path: 
         ({"action_group_id": None},
          "Monitoring: argument 'alert_targets' got ['aks', 'postgres']; give action_group_id too: alerts without an action group notify nobody"),
         ({"alert_targets": {"cosmos": {"a": PSQL}}},
-         "Monitoring: argument 'alert_targets' got ['cosmos']; use the kinds aks, postgres, redis, event_hubs"),
+         f"Monitoring: argument 'alert_targets.cosmos' got {{'a': '{PSQL}'}}; no such argument; known here: aks, "
+         "event_hubs, postgres, redis"),
         ({"alert_targets": {"postgres": {"Main DB": PSQL}}},
          "Monitoring: argument 'alert_targets.postgres' got ['Main DB']; use keys of lower-case letters, digits and hyphens (they name the alert resources)"),
         ({"prometheus": {"clusters": {"West EU": {"resource_id": _cluster("a"), "name": "a"}}}},

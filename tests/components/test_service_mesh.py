@@ -250,3 +250,14 @@ def test_a_public_gateway_gets_its_dns_label_and_front_door_only_access(tmp_path
         "service.beta.kubernetes.io/azure-dns-label-name": "smk-prod-weu",
         "service.beta.kubernetes.io/azure-allowed-service-tags": "AzureFrontDoor.Backend",
     }
+
+
+def test_mesh_wide_strict_mtls_when_asked(tmp_path: Path, dev: Plan) -> None:
+    assert not dev.of_type("kubernetes:security.istio.io/v1:PeerAuthentication")
+    plan = _preview(tmp_path, _with(PROD, mesh_mtls_mode="STRICT"))
+    (policy,) = plan.of_type("kubernetes:security.istio.io/v1:PeerAuthentication")
+    assert policy.inputs["metadata"] == {"name": "default", "namespace": "istio-system"}
+    assert policy.inputs["spec"] == {"mtls": {"mode": "STRICT"}}
+    releases = _releases(plan)
+    assert {releases["istio-base"].urn, releases["istiod"].urn} <= set(policy.dependencies)
+    assert schemacheck.validate_plan(plan.to_json()).problems == []

@@ -1,0 +1,103 @@
+"""The report sections the command line adds to a plan: cost estimate, policy results, schema validation.
+
+Each returns terminal lines and Markdown, so the preview, `validate` and `report` show the same findings.
+The heavier modules (price table, policy rules, schema rules) are imported only when a section is asked for.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from offline import Plan
+
+__all__ = ["Section", "cost_section", "plan_budget", "policy_environment", "policy_section", "schema_section"]
+
+ENVIRONMENTS = ("dev", "sit", "uat", "prod")
+
+
+@dataclass(frozen=True)
+class Section:
+    lines: list[str]
+    markdown: str
+    blocking: bool = False
+    """A finding that must stop a deployment (a schema problem, a mandatory policy violation)."""
+
+
+def plan_budget(plan: Plan) -> tuple[float, float] | None:
+    """The plan's monthly budget amount and its first Actual threshold (percent), from its Budget resources."""
+    budgets = plan.of_type("azure-native:consumption:Budget")
+    if not budgets:
+        return None
+    amount = sum(float(b.inputs.get("amount", 0)) for b in budgets)
+    thresholds = [
+        float(n["threshold"])
+        for b in budgets
+        for n in (b.inputs.get("notifications") or {}).values()
+        if isinstance(n, dict) and n.get("thresholdType", "Actual") == "Actual" and "threshold" in n
+    ]
+    return amount, min(thresholds, default=100.0)
+
+
+def cost_section(plan: Plan, base: Plan | None = None) -> Section:
+    """The monthly estimate (largest items, what could not be priced, budget warnings), and its delta."""
+    import costs
+
+    estimate = dataclasses.replace(costs.estimate_plan(plan.to_json()), stack=plan.stack)
+    lines = costs.format_estimate(estimate)[:2]
+    for resource in sorted(estimate.resources, key=lambda r: -r.monthly_usd)[:8]:
+        lines.append(f"  {costs.money(resource.monthly_usd):>12}  {resource.name} ({resource.type.rsplit(':', 1)[-1]})")
+    if estimate.unpriced:
+        lines.append(f"  could not price {len(estimate.unpriced)}: " + ", ".join(u.name for u in estimate.unpriced))
+    budget = plan_budget(plan)
+    warnings = costs.compare_with_budget(estimate, *budget) if budget is not None else []
+    lines += [f"  warning: {w}" for w in warnings]
+    markdown = costs.estimate_markdown(estimate)
+    if warnings:
+        markdown += "\n\n" + "\n".join(f"> **Budget:** {w}" for w in warnings)
+    if base is not None:
+        markdown += "\n\n" + costs.cost_diff(base.to_json(), plan.to_json())
+    return Section(lines, markdown)
+
+
+def policy_environment(plan: Plan) -> str:
+    """The environment the policies judge: the stack's exported `environment`, else its name, else prod
+    (the strictest, for stacks named otherwise, such as an example's `staging`)."""
+    exported = plan.outputs.get("environment")
+    for candidate in (exported, plan.stack):
+        if candidate in ENVIRONMENTS:
+            return str(candidate)
+    return "prod"
+
+
+def policy_section(plan: Plan, *, max_chars: int = 15_000) -> Section:
+    """The security baseline (policy/rules) over the plan; mandatory failures block."""
+    from policy.rules import evaluate_plan, format_lines, format_markdown, summarize
+
+    environment = policy_environment(plan)
+    results = evaluate_plan(plan.to_json(), environment=environment)
+    lines = [f"Policy results ({environment}):"] + [f"  {line}" for line in format_lines(results)]
+    return Section(lines, format_markdown(results, max_chars=max_chars), blocking=summarize(results).blocking > 0)
+
+
+def _kubernetes_version(plan: Plan, requested: str | None) -> str:
+    if requested:
+        return requested
+    versions = sorted(
+        str(r.inputs["kubernetesVersion"])
+        for r in plan.of_type("azure-native:containerservice:ManagedCluster")
+        if isinstance(r.inputs.get("kubernetesVersion"), str)
+    )
+    return ".".join(versions[0].split(".")[:2]) if versions else "1.33"
+
+
+def schema_section(plan: Plan, kubernetes_version: str | None = None) -> Section:
+    """Every resource against its ARM or Kubernetes schema; any problem blocks."""
+    from schemacheck import validate_plan
+
+    report = validate_plan(plan.to_json(), kubernetes_version=_kubernetes_version(plan, kubernetes_version))
+    lines = ["Schema validation:"] + [f"  {line}" for line in report.format_lines()]
+    markdown = "### Schema validation\n\n" + report.summary()
+    if report.problems:
+        markdown += "\n\n" + "\n".join(f"- {p}" for p in report.problems[:50])
+    return Section(lines, markdown, blocking=bool(report.problems))
