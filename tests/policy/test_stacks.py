@@ -17,7 +17,6 @@ from policy.rules._taggable import MODULES, TAGGABLE_TYPES
 from tests.conftest import STACKS, plan_of
 
 
-
 def _blocking(stack: str) -> set[tuple[str, str]]:
     results = evaluate_plan(plan_of(stack).to_json(), environment=stack)
     return {(r.policy, resource_label(r.urn or "").removeprefix("azure-native:")) for r in results if r.blocking}
