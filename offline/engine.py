@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from pulumi.runtime import MockResourceArgs, rpc
+from pulumi.runtime import stack as runtime_stack
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.mocks import MockEngine, MockMonitor, MockSettings, _resolve_callbacks
 from pulumi.runtime.proto import engine_pb2, resource_pb2
-from pulumi.runtime import stack as runtime_stack
 from pulumi.runtime.settings import SETTINGS, _get_rpc_manager, configure
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
