@@ -1,8 +1,12 @@
-"""Reject argument keys a component does not know, at any depth, before anything is registered.
+"""Reject argument keys a component does not know, and values outside a field's allowed set, at any depth,
+before anything is registered.
 
 Component arguments are TypedDicts: at runtime a plain dict, so a misspelled key (`managed_prometeus`) would
 be silently ignored and the secure or intended behaviour silently lost. This check walks the arguments
 against the TypedDict's declared keys, into nested TypedDicts, mappings and lists of them.
+
+Allowed values come from `Literal[...]` annotations, and from ALLOWED_VALUES for the any-language
+components, whose annotations are plain `str` because Pulumi's schema analyzer cannot read `Literal`.
 """
 
 from __future__ import annotations
@@ -17,7 +21,46 @@ import pulumi
 
 from components.errors import InvalidArgumentError
 
-__all__ = ["check_argument_keys"]
+__all__ = ["ALLOWED_VALUES", "check_argument_keys"]
+
+ALLOWED_VALUES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("LockArgs", "kind"): ("CanNotDelete", "ReadOnly"),
+    ("RoleAssignmentArgs", "principal_type"): ("User", "Group", "ServicePrincipal"),
+    ("AksSystemPoolArgs", "os_disk_type"): ("Ephemeral", "Managed"),
+    ("AksUserPoolArgs", "os_disk_type"): ("Ephemeral", "Managed"),
+    ("AksMaintenanceWindowArgs", "day_of_week"): (
+        "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"
+    ),
+    ("AksClusterArgs", "tier"): ("Free", "Standard", "Premium"),
+    ("AksClusterArgs", "network_policy"): ("cilium", "azure"),
+    ("AksClusterArgs", "outbound_type"): (
+        "loadBalancer", "userDefinedRouting", "managedNATGateway", "userAssignedNATGateway"
+    ),
+    ("AksClusterArgs", "upgrade_channel"): ("none", "patch", "stable", "rapid", "node-image"),
+    ("AksClusterArgs", "node_os_upgrade_channel"): ("None", "Unmanaged", "NodeImage", "SecurityPatch"),
+    ("BudgetNotificationArgs", "kind"): ("Actual", "Forecasted"),
+    ("ContainerRegistryArgs", "sku"): ("Basic", "Standard", "Premium"),
+    ("EventHubArgs", "authorization_rules"): ("Listen", "Send"),
+    ("EventHubsArgs", "sku"): ("Basic", "Standard", "Premium"),
+    ("FrontDoorArgs", "mode"): ("active-passive", "active-active"),
+    ("FrontDoorArgs", "sku"): ("Standard_AzureFrontDoor", "Premium_AzureFrontDoor"),
+    ("KeyVaultArgs", "sku"): ("standard", "premium"),
+    ("GrafanaArgs", "sku"): ("Standard", "Essential"),
+    ("NetworkSubnetArgs", "private_endpoint_network_policies"): (
+        "Enabled", "Disabled", "NetworkSecurityGroupEnabled", "RouteTableEnabled"
+    ),
+    ("PostgresServerArgs", "sku_tier"): ("Burstable", "GeneralPurpose", "MemoryOptimized"),
+    ("PostgresServerArgs", "version"): ("13", "14", "15", "16", "17"),
+    ("ClassicRedisArgs", "sku_name"): ("Basic", "Standard", "Premium"),
+    ("ClassicRedisArgs", "family"): ("C", "P"),
+    ("RedisArgs", "eviction_policy"): (
+        "AllKeysLFU", "AllKeysLRU", "AllKeysRandom", "VolatileLRU", "VolatileLFU", "VolatileTTL",
+        "VolatileRandom", "NoEviction",
+    ),
+    ("RedisArgs", "clustering_policy"): ("OSSCluster", "EnterpriseCluster", "NoCluster"),
+}
+"""(TypedDict name, field) -> allowed values, for fields annotated `str` (values in lists and maps, and lists
+in maps, are checked one by one)."""
 
 
 @functools.cache
@@ -55,7 +98,13 @@ def _check(component: str, value: Any, annotation: Any, path: str) -> None:
                         item,
                         f"{hint}no such argument; known here: {', '.join(sorted(hints))}",
                     )
+                allowed = ALLOWED_VALUES.get((alternative.__name__, str(key)))
+                if allowed is not None:
+                    _check_values(component, item, allowed, f"{path}{key}")
                 _check(component, item, hints[key], f"{path}{key}.")
+            return
+        if origin is typing.Literal:
+            _check_values(component, value, typing.get_args(alternative), path[:-1])
             return
         args = typing.get_args(alternative)
         if origin in (dict, Mapping, typing.Mapping) and isinstance(value, Mapping) and len(args) == 2:
@@ -70,6 +119,18 @@ def _check(component: str, value: Any, annotation: Any, path: str) -> None:
             for i, item in enumerate(value):
                 _check(component, item, args[0], f"{path[:-1]}[{i}].")
             return
+
+
+def _check_values(component: str, value: Any, allowed: tuple[Any, ...], path: str) -> None:
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _check_values(component, item, allowed, f"{path}[{key!r}]")
+        return
+    values = value if isinstance(value, (list, tuple)) else [value]
+    for item in values:
+        if isinstance(item, pulumi.Output) or item in allowed:
+            continue
+        raise InvalidArgumentError(component, path, item, f"use one of {', '.join(map(str, allowed))}")
 
 
 def check_argument_keys(component: str, args: Mapping[str, Any], typed_dict: type) -> None:

@@ -4,14 +4,16 @@
 mean the same thing on every component; each is implemented here and called by every component that
 supports it. Child resources are named from the component's name and the caller's keys, never from list
 positions, so that reordering a mapping replaces nothing.
-"""
 
-from __future__ import annotations
+The argument types here are also part of the any-language schema (`provider/`): annotations are evaluated at
+runtime (no `from __future__ import annotations`), choices are `str` with the allowed values in the
+docstring, and dates are `IsoDate` (see docs/any-language.md).
+"""
 
 import datetime as dt
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import Literal, NotRequired, TypedDict
+from typing import TYPE_CHECKING, NotRequired, TypeAlias, TypedDict
 
 import pulumi
 from pulumi_azure_native import authorization, keyvault, monitor, network
@@ -19,6 +21,7 @@ from pulumi_azure_native import authorization, keyvault, monitor, network
 __all__ = [
     "ROLE_DEFINITIONS",
     "DiagnosticSettingsArgs",
+    "IsoDate",
     "LockArgs",
     "ManagedIdentitiesArgs",
     "PrivateEndpointArgs",
@@ -34,9 +37,18 @@ __all__ = [
 ]
 
 
+if TYPE_CHECKING:
+    IsoDate: TypeAlias = dt.date | str
+else:
+    # The schema analyzer of `component_provider_host` evaluates annotations and supports no unions: other
+    # languages pass an ISO date string, Python callers a `datetime.date` or that string (both work).
+    IsoDate = str
+
+
 class LockArgs(TypedDict):
-    kind: Literal["CanNotDelete", "ReadOnly"]
-    """CanNotDelete: changes allowed, deletion refused. ReadOnly: neither (blocks many data-plane operations too)."""
+    kind: str
+    """One of CanNotDelete, ReadOnly. CanNotDelete: changes allowed, deletion refused. ReadOnly: neither (blocks
+    many data-plane operations too)."""
     notes: NotRequired[str]
     """Why the lock is there; shown to whoever is refused. A generic note unless given."""
 
@@ -57,9 +69,11 @@ class RoleAssignmentArgs(TypedDict):
     """A built-in role name from ROLE_DEFINITIONS (e.g. "Key Vault Secrets User") or a role definition GUID."""
     principal_id: pulumi.Input[str]
     """Object id of the user, group or service principal (managed identities are service principals)."""
-    principal_type: Literal["User", "Group", "ServicePrincipal"]
-    """Stated explicitly: Azure otherwise looks the principal up and fails on a just-created identity."""
+    principal_type: str
+    """One of User, Group, ServicePrincipal. Stated explicitly: Azure otherwise looks the principal up and fails
+    on a just-created identity."""
     description: NotRequired[str]
+    """Why the assignment exists, shown in the Azure portal; none unless given."""
 
 
 class PrivateEndpointArgs(TypedDict):

@@ -1,7 +1,5 @@
 """An Azure Monitor action group: who is told when an alert or a budget threshold fires."""
 
-from __future__ import annotations
-
 import re
 from collections.abc import Mapping, Sequence
 from typing import NotRequired, TypedDict
@@ -36,7 +34,9 @@ class ActionGroup(pulumi.ComponentResource):
     """An action group with e-mail receivers and an optional webhook."""
 
     resource_id: pulumi.Output[str]
+    """Resource id of the action group (for alert rules and budgets)."""
     name: pulumi.Output[str]
+    """Azure name of the action group."""
 
     def __init__(self, name: str, args: ActionGroupArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         check_argument_keys("ActionGroup", args, ActionGroupArgs)

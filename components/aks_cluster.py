@@ -5,11 +5,9 @@ Azure cannot update inline profiles in place. Autoscaled node counts, and Kubern
 auto-upgrade channel, are in `ignore_changes`: Azure changes them, and a preview would otherwise show drift.
 """
 
-from __future__ import annotations
-
 import base64
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, NotRequired, TypedDict, cast
+from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -29,7 +27,7 @@ from components._interfaces import (
     apply_lock,
     apply_role_assignments,
 )
-from components._kubeconfig import LoginMode, convert_kubeconfig
+from components._kubeconfig import convert_kubeconfig
 from components._tags import merge_tags
 
 __all__ = ["AksCluster", "AksClusterArgs", "AksMaintenanceWindowArgs", "AksSystemPoolArgs", "AksUserPoolArgs"]
@@ -49,8 +47,8 @@ class AksSystemPoolArgs(TypedDict):
     """Availability zones, e.g. ["1", "2", "3"]; no zone pinning unless given."""
     max_pods: NotRequired[int]
     """Pods per node, at least 50; 110 unless given."""
-    os_disk_type: NotRequired[Literal["Ephemeral", "Managed"]]
-    """Managed unless given. Ephemeral is faster and free, but only for VM sizes whose cache or temp disk
+    os_disk_type: NotRequired[str]
+    """One of Ephemeral, Managed; Managed unless given. Ephemeral is faster and free, but only for VM sizes whose cache or temp disk
     holds the OS disk (e.g. Standard_D4ds_v5); Azure refuses it on others."""
     os_disk_size_gb: NotRequired[int]
     """OS disk size; Azure's default for the VM size unless given."""
@@ -75,15 +73,15 @@ class AksUserPoolArgs(TypedDict):
     """Node taints as "key=value:Effect"; none unless given."""
     max_pods: NotRequired[int]
     """Pods per node, at least 50; 110 unless given."""
-    os_disk_type: NotRequired[Literal["Ephemeral", "Managed"]]
-    """Managed unless given (see the system pool)."""
+    os_disk_type: NotRequired[str]
+    """One of Ephemeral, Managed; Managed unless given (see the system pool)."""
     os_disk_size_gb: NotRequired[int]
     """OS disk size; Azure's default for the VM size unless given."""
 
 
 class AksMaintenanceWindowArgs(TypedDict):
-    day_of_week: Literal["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-    """Day the window opens."""
+    day_of_week: str
+    """Day the window opens, Monday to Sunday (English names, capitalised)."""
     start_time: str
     """"HH:mm" in `utc_offset`."""
     duration_hours: NotRequired[int]
@@ -105,8 +103,8 @@ class AksClusterArgs(TypedDict):
     """DNS prefix of the API server; `resource_name` (or the component name) unless given."""
     kubernetes_version: NotRequired[str]
     """"1.33" style; Azure's default version unless given. Ignored after creation under an upgrade channel."""
-    tier: NotRequired[Literal["Free", "Standard", "Premium"]]
-    """Standard (uptime SLA) unless given."""
+    tier: NotRequired[str]
+    """One of Free, Standard, Premium; Standard (uptime SLA) unless given."""
     user_pools: NotRequired[Mapping[str, AksUserPoolArgs]]
     """User pools by Azure pool name (lowercase letters and digits, up to 12); none unless given."""
     node_subnet_id: NotRequired[pulumi.Input[str]]
@@ -124,20 +122,21 @@ class AksClusterArgs(TypedDict):
     """Service CIDR; 10.0.0.0/16 (DNS service 10.0.0.10) unless given; then give `dns_service_ip` too."""
     dns_service_ip: NotRequired[str]
     """Cluster DNS address inside `service_cidr`; 10.0.0.10 unless given."""
-    network_policy: NotRequired[Literal["cilium", "azure"]]
-    """Network policy engine (cilium also makes Cilium the dataplane); cilium unless given."""
-    outbound_type: NotRequired[Literal["loadBalancer", "userDefinedRouting", "managedNATGateway", "userAssignedNATGateway"]]
-    """Egress; loadBalancer unless given."""
+    network_policy: NotRequired[str]
+    """Network policy engine, one of cilium, azure (cilium also makes Cilium the dataplane); cilium unless given."""
+    outbound_type: NotRequired[str]
+    """Egress, one of loadBalancer, userDefinedRouting, managedNATGateway, userAssignedNATGateway; loadBalancer
+    unless given."""
     admin_group_object_ids: NotRequired[Sequence[pulumi.Input[str]]]
     """Entra ID groups that are cluster admins; none unless given (grant access with Azure RBAC roles)."""
     tenant_id: NotRequired[pulumi.Input[str]]
     """Entra ID tenant; the deployment's tenant unless given."""
     disable_local_accounts: NotRequired[bool]
     """True unless given: only Entra ID identities can sign in (no static admin certificate)."""
-    upgrade_channel: NotRequired[Literal["none", "patch", "stable", "rapid", "node-image"]]
-    """Kubernetes auto-upgrade; patch unless given."""
-    node_os_upgrade_channel: NotRequired[Literal["None", "Unmanaged", "NodeImage", "SecurityPatch"]]
-    """Node OS upgrades; NodeImage unless given."""
+    upgrade_channel: NotRequired[str]
+    """Kubernetes auto-upgrade, one of none, patch, stable, rapid, node-image; patch unless given."""
+    node_os_upgrade_channel: NotRequired[str]
+    """Node OS upgrades, one of None, Unmanaged, NodeImage, SecurityPatch; NodeImage unless given."""
     upgrade_window: NotRequired[AksMaintenanceWindowArgs]
     """Weekly window for Kubernetes upgrades; AKS may upgrade at any time unless given."""
     node_os_upgrade_window: NotRequired[AksMaintenanceWindowArgs]
@@ -157,8 +156,8 @@ class AksClusterArgs(TypedDict):
     """Encrypt temp and cache disks on the hosts (needs the subscription feature EncryptionAtHost); on unless given."""
     managed_identities: NotRequired[ManagedIdentitiesArgs]
     """Control-plane identity: one user-assigned id, or system-assigned unless given."""
-    kubelogin_mode: NotRequired[LoginMode]
-    """How the Kubernetes provider signs in: "azurecli" (az login on the deploying machine) unless given,
+    kubelogin_mode: NotRequired[str]
+    """How the Kubernetes provider signs in, one of azurecli, workloadidentity: "azurecli" (az login on the deploying machine) unless given,
     or "workloadidentity" (a CI runner with AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_FEDERATED_TOKEN_FILE)."""
     tags: NotRequired[Mapping[str, str]]
     """Tags on the cluster and its pools."""
@@ -174,15 +173,23 @@ class AksCluster(pulumi.ComponentResource):
     """An AKS cluster, its user pools, maintenance windows and a Kubernetes provider for it."""
 
     name: pulumi.Output[str]
+    """Azure name of the cluster."""
     resource_id: pulumi.Output[str]
+    """Resource id of the cluster."""
     principal_id: pulumi.Output[str | None]
     """Principal of the system-assigned control-plane identity (None with a user-assigned one)."""
     oidc_issuer_url: pulumi.Output[str]
+    """The cluster's OIDC issuer URL, for workload identity federated credentials."""
     kubelet_identity_object_id: pulumi.Output[str]
+    """Object id of the kubelet identity (e.g. for AcrPull on a registry)."""
     kubelet_identity_client_id: pulumi.Output[str]
+    """Client id of the kubelet identity."""
     kubeconfig: pulumi.Output[str]
-    """A secret: the user kubeconfig, converted for non-interactive kubelogin."""
-    kubernetes_provider: k8s.Provider
+    """A secret: the user kubeconfig, converted for non-interactive kubelogin (other languages build their
+    Kubernetes provider from it)."""
+    # `kubernetes_provider` (a pulumi_kubernetes.Provider for the cluster) is annotated where it is assigned in
+    # __init__, not here: class annotations form the any-language schema, and a provider reference is not part
+    # of it (see docs/any-language.md).
 
     def __init__(self, name: str, args: AksClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         check_argument_keys("AksCluster", args, AksClusterArgs)
@@ -252,7 +259,7 @@ class AksCluster(pulumi.ComponentResource):
         self.kubeconfig = pulumi.Output.secret(
             credentials.apply(lambda c: convert_kubeconfig(base64.b64decode(c.kubeconfigs[0].value).decode(), mode))
         )
-        self.kubernetes_provider = k8s.Provider(
+        self.kubernetes_provider: k8s.Provider = k8s.Provider(
             f"{name}-k8s",
             kubeconfig=self.kubeconfig,
             # Replace the provider (and so every Kubernetes resource) only if the cluster itself changes,
@@ -261,6 +268,8 @@ class AksCluster(pulumi.ComponentResource):
             enable_server_side_apply=True,
             opts=pulumi.ResourceOptions(parent=self, depends_on=pools),
         )
+        """Python only: a Kubernetes provider for the cluster (kubelogin, server-side apply), for Kubernetes
+        resources and the mesh, namespace and workload identity components."""
         self.name = cluster.name
         self.resource_id = cluster.id
         user_assigned = (args.get("managed_identities") or {}).get("user_assigned_resource_ids")

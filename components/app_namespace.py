@@ -109,7 +109,9 @@ class AppNamespace(pulumi.ComponentResource):
     """An application namespace in the mesh, with quota, defaults, network policy and disruption budget."""
 
     name: pulumi.Output[str]
+    """The Kubernetes namespace's name, once created (depend on it through this output)."""
     resource_id: pulumi.Output[str]
+    """The Pulumi id of the Namespace object."""
     namespace: str
     """The namespace's name (known before deployment, for other components' arguments)."""
 

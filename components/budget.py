@@ -11,17 +11,16 @@ so a later edit of the setting never turns into a failing update. The amount is 
 currency (USD for a USD billing account).
 """
 
-from __future__ import annotations
-
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
 from pulumi_azure_native import consumption
 
 from components._arguments import check_argument_keys
+from components._interfaces import IsoDate
 from components.errors import InvalidArgumentError
 
 __all__ = ["DEFAULT_BUDGET_NOTIFICATIONS", "Budget", "BudgetArgs", "BudgetNotificationArgs"]
@@ -33,8 +32,8 @@ _MAX_NOTIFICATIONS = 5  # Azure's limit per budget
 
 
 class BudgetNotificationArgs(TypedDict):
-    kind: Literal["Actual", "Forecasted"]
-    """Actual: the month's cost so far crossed the threshold. Forecasted: the month is forecast to cross it."""
+    kind: str
+    """One of Actual, Forecasted. Actual: the month's cost so far crossed the threshold. Forecasted: the month is forecast to cross it."""
     threshold_percent: float
     """Percent of the amount, 0.01 to 1000."""
 
@@ -55,8 +54,8 @@ class BudgetArgs(TypedDict):
     or one resource group's id."""
     amount_usd_per_month: float
     """The monthly amount, greater than 0 (in the billing currency)."""
-    start_date: dt.date | str
-    """First day of a month (`2026-12-01`), pinned: Azure refuses to change it after creation, so later changes
+    start_date: IsoDate
+    """First day of a month as an ISO date (`2026-12-01`; a `datetime.date` in Python), pinned: Azure refuses to change it after creation, so later changes
     to this argument are ignored."""
     contact_emails: Sequence[str]
     """Who is e-mailed at every threshold; at least one."""
@@ -77,7 +76,9 @@ class Budget(pulumi.ComponentResource):
     """A monthly cost budget with Actual and Forecasted notifications."""
 
     resource_id: pulumi.Output[str]
+    """Resource id of the budget."""
     name: pulumi.Output[str]
+    """Azure name of the budget."""
 
     def __init__(self, name: str, args: BudgetArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         check_argument_keys("Budget", args, BudgetArgs)
@@ -173,8 +174,6 @@ def _validate(args: BudgetArgs) -> dt.date:
           for tag, values in tags.items()],
         ("notifications", len(notifications), not 1 <= len(notifications) <= _MAX_NOTIFICATIONS,
          f"give 1 to {_MAX_NOTIFICATIONS} notifications (Azure's limit)"),
-        *[("notifications", n.get("kind"), n.get("kind") not in ("Actual", "Forecasted"), "use kind Actual or Forecasted")
-          for n in notifications],
         *[("notifications", n.get("threshold_percent"), not 0.01 <= float(n.get("threshold_percent", 0)) <= 1000,
            "give a threshold from 0.01 to 1000 percent") for n in notifications],
         ("notifications", sorted(k for k in keys if keys.count(k) > 1), len(set(keys)) != len(keys),

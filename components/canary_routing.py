@@ -166,9 +166,13 @@ class CanaryRouting(pulumi.ComponentResource):
     host: str
     """The Service's cluster-local FQDN."""
     virtual_service_name: str
+    """Name of the Istio VirtualService that splits the traffic."""
     destination_rule_name: str
+    """Name of the Istio DestinationRule that defines the stable and canary subsets."""
     rollout_name: str | None
+    """Name of the Argo Rollout; None without `rollout`."""
     analysis_template_name: str | None
+    """Name of the Argo AnalysisTemplate that gates each step; None without `rollout`."""
 
     def __init__(self, name: str, args: CanaryRoutingArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         check_argument_keys("CanaryRouting", args, CanaryRoutingArgs)

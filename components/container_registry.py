@@ -1,10 +1,8 @@
 """A container registry: Entra ID pulls only (no admin user, no anonymous pull), private on Premium."""
 
-from __future__ import annotations
-
 import re
 from collections.abc import Mapping
-from typing import Literal, NotRequired, TypedDict
+from typing import NotRequired, TypedDict
 
 import pulumi
 from pulumi_azure_native import containerregistry
@@ -32,8 +30,8 @@ _KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
 class ContainerRegistryArgs(TypedDict):
     resource_group_name: pulumi.Input[str]
     """Resource group of the registry."""
-    sku: Literal["Basic", "Standard", "Premium"]
-    """Service tier. Private endpoints, disabled public access and zone redundancy need Premium."""
+    sku: str
+    """Service tier, one of Basic, Standard, Premium. Private endpoints, disabled public access and zone redundancy need Premium."""
     location: NotRequired[pulumi.Input[str]]
     """Azure region; the resource group's unless given."""
     resource_name: NotRequired[str]
@@ -61,8 +59,11 @@ class ContainerRegistry(pulumi.ComponentResource):
     """A registry without admin user or anonymous pull; AcrPull for the given principals."""
 
     name: pulumi.Output[str]
+    """Azure name of the registry."""
     resource_id: pulumi.Output[str]
+    """Resource id of the registry."""
     login_server: pulumi.Output[str]
+    """Login server host name, `<name>.azurecr.io` (image references start with it)."""
 
     def __init__(self, name: str, args: ContainerRegistryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         check_argument_keys("ContainerRegistry", args, ContainerRegistryArgs)
@@ -124,7 +125,6 @@ def _validate(args: ContainerRegistryArgs) -> None:
     premium = sku == "Premium"
     checks: list[tuple[bool, str, object, str]] = [
         # (is wrong, argument, value, fix)
-        (sku not in ("Basic", "Standard", "Premium"), "sku", sku, "use 'Basic', 'Standard' or 'Premium'"),
         ("resource_name" in args and not NAMING_RULES["container_registry"].check(args["resource_name"]),
          "resource_name", args.get("resource_name"),
          "use 5-50 letters and digits, no hyphens (build it with components._naming.resource_name('container_registry', ...))"),

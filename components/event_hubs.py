@@ -1,11 +1,8 @@
 """An Event Hubs namespace with its event hubs: Entra ID only and private unless opened explicitly."""
 
-from __future__ import annotations
-
-import datetime as dt
 import ipaddress
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
 from pulumi_azure_native import eventhub
@@ -13,6 +10,7 @@ from pulumi_azure_native import eventhub
 from components._arguments import check_argument_keys
 from components._interfaces import (
     DiagnosticSettingsArgs,
+    IsoDate,
     LockArgs,
     PrivateEndpointArgs,
     RoleAssignmentArgs,
@@ -42,8 +40,9 @@ class EventHubArgs(TypedDict):
     """24 unless given; at most 24 (Basic), 168 (Standard) or 2160 (Premium). Events are deleted after it."""
     consumer_groups: NotRequired[Sequence[str]]
     """Consumer groups besides $Default; none unless given (Basic allows only $Default)."""
-    authorization_rules: NotRequired[Mapping[str, Sequence[Literal["Listen", "Send"]]]]
-    """SAS rules by name, whose primary connection string goes to the Key Vault. None unless given; needs
+    authorization_rules: NotRequired[Mapping[str, Sequence[str]]]
+    """SAS rules by name, each a list of rights (Listen, Send), whose primary connection string goes to the Key
+    Vault. None unless given; needs
     `local_auth` True (prefer Entra ID role assignments)."""
     capture: NotRequired[bool]
     """Capture to the namespace's capture storage account (needs `capture` on the namespace); off unless given."""
@@ -61,8 +60,8 @@ class EventHubCaptureArgs(TypedDict):
 class EventHubsArgs(TypedDict):
     resource_group_name: pulumi.Input[str]
     """Resource group of the namespace."""
-    sku: Literal["Basic", "Standard", "Premium"]
-    """Namespace tier."""
+    sku: str
+    """Namespace tier, one of Basic, Standard, Premium."""
     capacity: NotRequired[int]
     """1 throughput unit (Basic/Standard) or processing unit (Premium) unless given."""
     event_hubs: NotRequired[Mapping[str, EventHubArgs]]
@@ -94,8 +93,9 @@ class EventHubsArgs(TypedDict):
     """Role assignments on the namespace, e.g. Azure Event Hubs Data Sender/Receiver; none unless given."""
     protect: NotRequired[bool]
     """Pulumi `protect` on the namespace (it holds the retained events); off unless given."""
-    secret_expires_on: NotRequired[dt.date]
-    """Expiry date of every Key Vault secret this component writes (rotate before it); no expiry unless given."""
+    secret_expires_on: NotRequired[IsoDate]
+    """Expiry date (ISO, e.g. 2026-12-31; a `datetime.date` in Python) of every Key Vault secret this component
+    writes (rotate before it); no expiry unless given."""
     lock: NotRequired[LockArgs]
     """No management lock unless given."""
     tags: NotRequired[Mapping[str, str]]
@@ -106,10 +106,13 @@ class EventHubs(pulumi.ComponentResource):
     """An Event Hubs namespace, its event hubs, consumer groups, optional capture and access."""
 
     resource_id: pulumi.Output[str]
+    """Resource id of the namespace."""
     name: pulumi.Output[str]
+    """Azure name of the namespace."""
     principal_id: pulumi.Output[str] | None
     """The namespace's system-assigned identity (only with capture, which uses it to write blobs)."""
     event_hub_ids: dict[str, pulumi.Output[str]]
+    """Resource ids of the event hubs, by event hub name."""
     connection_secret_names: dict[str, str]
     """Key Vault secret names of the authorization rules' connection strings, by f"{hub}/{rule}"."""
 

@@ -5,11 +5,9 @@ the primary region takes all traffic and the others take over when its health pr
 2); with `mode="active-active"` traffic is spread by latency across healthy regions.
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Mapping
-from typing import Literal, NotRequired, TypedDict
+from typing import NotRequired, TypedDict
 
 import pulumi
 from pulumi_azure_native import cdn
@@ -38,10 +36,12 @@ class FrontDoorArgs(TypedDict):
     """Resource group of the profile (Front Door is global)."""
     origins: Mapping[str, FrontDoorOriginArgs]
     """Regional origins by key (e.g. the region code); at least one."""
-    mode: NotRequired[Literal["active-passive", "active-active"]]
-    """active-passive unless given: the primary serves, the others stand by for failover."""
-    sku: NotRequired[Literal["Standard_AzureFrontDoor", "Premium_AzureFrontDoor"]]
-    """Standard_AzureFrontDoor unless given (Premium adds private-link origins and managed WAF rules)."""
+    mode: NotRequired[str]
+    """One of active-passive, active-active; active-passive unless given: the primary serves, the others stand by
+    for failover."""
+    sku: NotRequired[str]
+    """One of Standard_AzureFrontDoor, Premium_AzureFrontDoor; Standard_AzureFrontDoor unless given (Premium adds
+    private-link origins and managed WAF rules)."""
     health_probe_path: NotRequired[str]
     """Path probed on every origin over HTTPS; "/healthz/ready" (Istio's gateway readiness) unless given."""
     profile_name: NotRequired[str]
@@ -51,14 +51,18 @@ class FrontDoorArgs(TypedDict):
     diagnostic_settings: NotRequired[DiagnosticSettingsArgs]
     """Access and health-probe logs; none unless given."""
     tags: NotRequired[Mapping[str, str]]
+    """Tags on the profile; the stack's FinOps tags."""
 
 
 class FrontDoor(pulumi.ComponentResource):
     """A Front Door profile, endpoint, origin group, regional origins and an HTTPS-only route."""
 
     resource_id: pulumi.Output[str]
+    """Resource id of the Front Door profile."""
     name: pulumi.Output[str]
+    """Azure name of the profile."""
     endpoint_host_name: pulumi.Output[str]
+    """The endpoint's `*.azurefd.net` host name (point the public DNS CNAME here)."""
 
     def __init__(self, name: str, args: FrontDoorArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         check_argument_keys("FrontDoor", args, FrontDoorArgs)

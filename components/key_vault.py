@@ -1,12 +1,10 @@
 """A Key Vault: RBAC only, soft delete and purge protection, private by default, audited."""
 
-from __future__ import annotations
-
 import datetime as dt
 import ipaddress
 import re
 from collections.abc import Mapping, Sequence
-from typing import Literal, NotRequired, TypedDict
+from typing import NotRequired, TypedDict
 
 import pulumi
 from pulumi_azure_native import keyvault
@@ -53,8 +51,8 @@ class KeyVaultArgs(TypedDict):
     resource_name: NotRequired[str]
     """Azure name (3-24 letters, digits, hyphens; globally unique): use the naming helper with a suffix.
     Pulumi auto-names the vault from the component name unless given."""
-    sku: NotRequired[Literal["standard", "premium"]]
-    """standard unless given (premium adds HSM-backed keys)."""
+    sku: NotRequired[str]
+    """One of standard, premium; standard unless given (premium adds HSM-backed keys)."""
     soft_delete_retention_days: NotRequired[int]
     """Days a deleted vault or secret stays recoverable, 7-90; 90 unless given (cannot change after creation)."""
     purge_protection: NotRequired[bool]
@@ -81,8 +79,11 @@ class KeyVault(pulumi.ComponentResource):
     """An RBAC-authorised Key Vault, private unless explicitly opened to IP ranges."""
 
     name: pulumi.Output[str]
+    """Azure name of the vault."""
     resource_id: pulumi.Output[str]
+    """Resource id of the vault (the scope of its role assignments)."""
     vault_uri: pulumi.Output[str]
+    """The vault's URI, `https://<name>.vault.azure.net/`."""
 
     def __init__(self, name: str, args: KeyVaultArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         check_argument_keys("KeyVault", args, KeyVaultArgs)
@@ -186,7 +187,6 @@ def _validate(args: KeyVaultArgs) -> None:
     rule = NAMING_RULES["key_vault"]
     checks: list[tuple[bool, str, object, str]] = [
         # (is wrong, argument, value, fix)
-        (args.get("sku", "standard") not in ("standard", "premium"), "sku", args.get("sku"), "use 'standard' or 'premium'"),
         (isinstance(retention, bool) or not isinstance(retention, int) or not 7 <= retention <= 90,
          "soft_delete_retention_days", retention, "use a whole number of days from 7 to 90 (Azure's range)"),
         (isinstance(tenant, str) and not _GUID.match(tenant), "tenant_id", tenant, "give the tenant's GUID"),

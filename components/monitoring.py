@@ -23,11 +23,9 @@ argument (`components._interfaces.apply_diagnostic_settings`); this component se
 logs and Grafana's logs to the workspace (`self_diagnostics`).
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, NotRequired, TypedDict, cast
+from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
 from pulumi_azure_native import applicationinsights, dashboard, operationalinsights
@@ -98,8 +96,8 @@ class GrafanaArgs(TypedDict):
     """Entra group that gets Grafana Admin on the instance; nobody unless given (add users by `role_assignments`)."""
     public_access: NotRequired[bool]
     """Reachable from the internet (Entra sign-in still required); off unless True: use `private_endpoints`."""
-    sku: NotRequired[Literal["Standard", "Essential"]]
-    """Standard unless given (Essential has no zone redundancy, private endpoints or SLA)."""
+    sku: NotRequired[str]
+    """One of Standard, Essential; Standard unless given (Essential has no zone redundancy, private endpoints or SLA)."""
     major_version: NotRequired[str]
     """Grafana major version; "11" unless given."""
     zone_redundant: NotRequired[bool]
@@ -156,6 +154,7 @@ class MonitoringArgs(TypedDict):
     lock: NotRequired[LockArgs | None]
     """A lock on the workspace; none unless given."""
     tags: NotRequired[Mapping[str, str]]
+    """Tags on the workspace, Application Insights and the monitoring resources; the stack's FinOps tags."""
 
 
 _COLUMN_TYPES = ("string", "int", "long", "real", "boolean", "dateTime", "guid", "dynamic")
@@ -168,14 +167,22 @@ class Monitoring(pulumi.ComponentResource):
     managed Prometheus, Grafana and metric alerts."""
 
     workspace_id: pulumi.Output[str]
+    """Resource id of the Log Analytics workspace (for other components' `diagnostic_settings`)."""
     workspace_name: pulumi.Output[str]
+    """Azure name of the Log Analytics workspace."""
     application_insights_id: pulumi.Output[str]
+    """Resource id of Application Insights."""
     application_insights_connection_string: pulumi.Output[str]
+    """Application Insights connection string for the applications' telemetry SDKs (ingestion needs Entra ID
+    auth unless `local_auth`)."""
     monitor_workspace_id: pulumi.Output[str] | None
     """The Azure Monitor workspace (Prometheus metrics); None without `prometheus`."""
     data_collection_rule_id: pulumi.Output[str] | None
+    """The data collection rule that sends the clusters' Prometheus metrics; None without `prometheus`."""
     grafana_id: pulumi.Output[str] | None
+    """Resource id of Azure Managed Grafana; None without `grafana`."""
     grafana_endpoint: pulumi.Output[str | None] | None
+    """Grafana's https endpoint; None without `grafana`."""
     grafana_principal_id: pulumi.Output[str] | None
     """Object id of Grafana's system-assigned identity; None without `grafana`."""
     metric_alert_ids: dict[str, pulumi.Output[str]]

@@ -8,12 +8,10 @@ retries. Inline subnets are one atomic PUT and one source of truth. The cost: ev
 update of the VNet resource, and nobody may add subnets to this VNet outside this component.
 """
 
-from __future__ import annotations
-
 import ipaddress
 import re
 from collections.abc import Mapping, Sequence
-from typing import Literal, NotRequired, TypedDict
+from typing import NotRequired, TypedDict
 
 import pulumi
 from pulumi_azure_native import network, privatedns
@@ -47,10 +45,8 @@ class NetworkSubnetArgs(TypedDict):
     delegation: NotRequired[str]
     """Service the subnet is delegated to, e.g. "Microsoft.DBforPostgreSQL/flexibleServers". Not delegated
     unless given."""
-    private_endpoint_network_policies: NotRequired[
-        Literal["Enabled", "Disabled", "NetworkSecurityGroupEnabled", "RouteTableEnabled"]
-    ]
-    """Whether the subnet's NSG (and route table) apply to private endpoints in it. "Enabled" unless given,
+    private_endpoint_network_policies: NotRequired[str]
+    """One of Enabled, Disabled, NetworkSecurityGroupEnabled, RouteTableEnabled: whether the subnet's NSG (and route table) apply to private endpoints in it. "Enabled" unless given,
     so private endpoints are filtered by the NSG like everything else."""
     service_endpoints: NotRequired[Sequence[str]]
     """Service endpoints (e.g. "Microsoft.Storage"); none unless given (private endpoints are preferred)."""
@@ -88,7 +84,9 @@ class Network(pulumi.ComponentResource):
     """A VNet with inline subnets, one NSG per subnet, and linked privatelink DNS zones."""
 
     name: pulumi.Output[str]
+    """Azure name of the VNet."""
     resource_id: pulumi.Output[str]
+    """Resource id of the VNet."""
     subnet_ids: dict[str, pulumi.Output[str]]
     """Subnet resource ids by subnet name."""
     nsg_ids: dict[str, pulumi.Output[str]]

@@ -1,12 +1,9 @@
 """Azure Database for PostgreSQL Flexible Server: private or allow-listed, Entra + vaulted password, HA on request."""
 
-from __future__ import annotations
-
-import datetime as dt
 import ipaddress
 import re
 from collections.abc import Mapping
-from typing import Any, Literal, NotRequired, TypedDict, cast
+from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
 import pulumi_random as random
@@ -15,6 +12,7 @@ from pulumi_azure_native import dbforpostgresql as pg
 from components._arguments import check_argument_keys
 from components._interfaces import (
     DiagnosticSettingsArgs,
+    IsoDate,
     LockArgs,
     RoleAssignmentArgs,
     apply_diagnostic_settings,
@@ -72,8 +70,8 @@ class PostgresServerArgs(TypedDict):
     """The Entra ID group that administers the server (principal type Group)."""
     key_vault_name: pulumi.Input[str]
     """Key Vault that receives the administrator password (the caller's vault; RBAC-enabled)."""
-    sku_tier: Literal["Burstable", "GeneralPurpose", "MemoryOptimized"]
-    """Compute tier."""
+    sku_tier: str
+    """Compute tier, one of Burstable, GeneralPurpose, MemoryOptimized."""
     sku_name: str
     """Compute size, e.g. Standard_B1ms or Standard_D4ds_v5."""
     storage_size_gb: int
@@ -84,8 +82,8 @@ class PostgresServerArgs(TypedDict):
     """Azure name of the server; Pulumi auto-names it from the component name unless given."""
     location: NotRequired[pulumi.Input[str]]
     """The resource group's location unless given."""
-    version: NotRequired[Literal["13", "14", "15", "16", "17"]]
-    """PostgreSQL 16 unless given."""
+    version: NotRequired[str]
+    """Major version, one of "13", "14", "15", "16", "17"; PostgreSQL 16 unless given."""
     storage_auto_grow: NotRequired[bool]
     """Storage grows automatically near full unless set to False."""
     high_availability: NotRequired[bool]
@@ -126,8 +124,8 @@ class PostgresServerArgs(TypedDict):
     """Control-plane role assignments on the server; none unless given."""
     lock: NotRequired[LockArgs]
     """No management lock unless given."""
-    secret_expires_on: NotRequired[dt.date]
-    """Expiry date of every Key Vault secret this component writes (rotate before it); no expiry unless given. A new date also regenerates the administrator password: that is how it is rotated."""
+    secret_expires_on: NotRequired[IsoDate]
+    """Expiry date (ISO, e.g. 2026-12-31; a `datetime.date` in Python) of every Key Vault secret this component writes (rotate before it); no expiry unless given. A new date also regenerates the administrator password: that is how it is rotated."""
     protect: NotRequired[bool]
     """Pulumi `protect` on the server (a delete needs an explicit unprotect) when True; off unless given."""
     tags: NotRequired[Mapping[str, str]]
@@ -138,9 +136,13 @@ class PostgresServer(pulumi.ComponentResource):
     """A PostgreSQL Flexible Server with secure server parameters, databases and an Entra admin group."""
 
     resource_id: pulumi.Output[str]
+    """Resource id of the server."""
     name: pulumi.Output[str]
+    """Azure name of the server."""
     fqdn: pulumi.Output[str]
+    """Host name clients connect to (`<name>.postgres.database.azure.com`)."""
     administrator_login: str | None
+    """The administrator login (None without password auth)."""
     admin_password_secret_name: str | None
     """Name of the Key Vault secret holding the administrator password (None without password auth)."""
 

@@ -4,12 +4,9 @@ Azure Cache for Redis (classic, Microsoft.Cache/redis) is being retired; Azure M
 Both are built with TLS only, Entra ID authentication, access keys off and no public network access.
 """
 
-from __future__ import annotations
-
-import datetime as dt
 import json
 from collections.abc import Mapping
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
 from pulumi_azure_native import redis as classic_redis
@@ -18,6 +15,7 @@ from pulumi_azure_native import redisenterprise
 from components._arguments import check_argument_keys
 from components._interfaces import (
     DiagnosticSettingsArgs,
+    IsoDate,
     LockArgs,
     PrivateEndpointArgs,
     RoleAssignmentArgs,
@@ -42,10 +40,10 @@ _CLASSIC_PORT = 6380
 class ClassicRedisArgs(TypedDict):
     acknowledge_retirement: bool
     """Must be True: classic Azure Cache for Redis is being retired (use Azure Managed Redis instead)."""
-    sku_name: Literal["Basic", "Standard", "Premium"]
-    """Classic tier."""
-    family: Literal["C", "P"]
-    """C for Basic/Standard, P for Premium."""
+    sku_name: str
+    """Classic tier, one of Basic, Standard, Premium."""
+    family: str
+    """One of C (Basic/Standard), P (Premium)."""
     capacity: int
     """Size within the family (C0-C6, P1-P5)."""
 
@@ -61,11 +59,11 @@ class RedisArgs(TypedDict):
     """Replicated (primary + replica shards) when True; a single node unless given."""
     zones: NotRequired[list[str]]
     """Azure places the nodes unless given (e.g. ["1", "2", "3"] with high availability)."""
-    eviction_policy: NotRequired[Literal["AllKeysLFU", "AllKeysLRU", "AllKeysRandom", "VolatileLRU", "VolatileLFU",
-                                         "VolatileTTL", "VolatileRandom", "NoEviction"]]
-    """VolatileLRU (the API's default: evict least-recently-used keys that have a TTL) unless given."""
-    clustering_policy: NotRequired[Literal["OSSCluster", "EnterpriseCluster", "NoCluster"]]
-    """OSSCluster (the Azure Managed Redis default; needs a cluster-aware client) unless given.
+    eviction_policy: NotRequired[str]
+    """One of AllKeysLFU, AllKeysLRU, AllKeysRandom, VolatileLRU, VolatileLFU, VolatileTTL, VolatileRandom,
+    NoEviction; VolatileLRU (the API's default: evict least-recently-used keys that have a TTL) unless given."""
+    clustering_policy: NotRequired[str]
+    """One of OSSCluster, EnterpriseCluster, NoCluster; OSSCluster (the Azure Managed Redis default; needs a cluster-aware client) unless given.
     EnterpriseCluster presents a single endpoint to clients that are not cluster-aware."""
     private_endpoints: NotRequired[Mapping[str, PrivateEndpointArgs]]
     """Private endpoints (group id redisEnterprise, or redisCache for classic). Without any, the cache has no
@@ -92,8 +90,8 @@ class RedisArgs(TypedDict):
     """Control-plane role assignments on the cache; none unless given."""
     protect: NotRequired[bool]
     """Pulumi `protect` on the cache; off unless given."""
-    secret_expires_on: NotRequired[dt.date]
-    """Expiry date of every Key Vault secret this component writes (rotate before it); no expiry unless given."""
+    secret_expires_on: NotRequired[IsoDate]
+    """Expiry date (ISO, e.g. 2026-12-31; a `datetime.date` in Python) of every Key Vault secret this component writes (rotate before it); no expiry unless given."""
     lock: NotRequired[LockArgs]
     """No management lock unless given."""
     tags: NotRequired[Mapping[str, str]]
@@ -104,9 +102,13 @@ class Redis(pulumi.ComponentResource):
     """A private, TLS-only, Entra-authenticated Redis cache (Azure Managed Redis unless `classic` is given)."""
 
     resource_id: pulumi.Output[str]
+    """Resource id of the cache (the Azure Managed Redis cluster, or the classic cache)."""
     name: pulumi.Output[str]
+    """Azure name of the cache."""
     host_name: pulumi.Output[str]
+    """Host name clients connect to."""
     port: int
+    """TLS port clients connect to (10000 for Azure Managed Redis, 6380 for classic)."""
     connection_secret_name: str
     """Name of the Key Vault secret with the connection info (JSON: host, port, tls, auth)."""
 

@@ -137,6 +137,7 @@ class ServiceMesh(pulumi.ComponentResource):
     namespaces: dict[str, str]
     """Kubernetes namespace of each release, by release name."""
     ingress_gateway_namespace: str
+    """Namespace of the Istio ingress gateway (istio-ingress), for AppNamespace's `ingress_gateway_namespace`."""
     monitoring_namespace: str
     """Where Prometheus scrapes from: monitoring (in-cluster) or kube-system (managed Prometheus)."""
     prometheus_address: str | None
@@ -144,6 +145,7 @@ class ServiceMesh(pulumi.ComponentResource):
     shared_gateway: str | None
     """`istio-ingress/public` when `ingress_gateway.hosts` is given, for VirtualServices' `gateways`."""
     gitops_sync_policy: dict[str, Any]
+    """The Argo CD `syncPolicy` for the applications' Argo CD Applications (automated or manual sync)."""
 
     def __init__(self, name: str, args: ServiceMeshArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         check_argument_keys("ServiceMesh", args, ServiceMeshArgs)

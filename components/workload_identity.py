@@ -123,11 +123,17 @@ class WorkloadIdentity(pulumi.ComponentResource):
     """A user-assigned identity that Kubernetes ServiceAccounts can act as."""
 
     name: pulumi.Output[str]
+    """Azure name of the user-assigned identity."""
     resource_id: pulumi.Output[str]
+    """Resource id of the identity."""
     principal_id: pulumi.Output[str]
+    """Object id of the identity's service principal (for role assignments elsewhere)."""
     client_id: pulumi.Output[str]
+    """Client id: the ServiceAccounts' `azure.workload.identity/client-id` annotation."""
     tenant_id: pulumi.Output[str]
+    """Entra ID tenant of the identity."""
     secret_provider_class_name: str | None
+    """Name of the SecretProviderClass; None without `secret_provider_class`."""
 
     def __init__(self, name: str, args: WorkloadIdentityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         check_argument_keys("WorkloadIdentity", args, WorkloadIdentityArgs)

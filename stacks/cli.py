@@ -4,6 +4,7 @@
     python -m stacks validate --stack uat [--project-dir DIR]
     python -m stacks report --stack uat [--base BASE_PLAN.json] --markdown FILE
     python -m stacks cost-diff BASE.json HEAD.json
+    python -m stacks diagram --stack prod [--project-dir DIR] [--output FILE]
 
 Exit status: 0 on success; 1 when validation finds a schema problem or a mandatory policy violation (or the
 program itself fails, with its traceback: a bug to fix, not a setting to change); 2 on a configuration or
@@ -56,6 +57,11 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--base", type=Path, help="plan JSON of the base branch (no change list without it)")
     report.add_argument("--markdown", type=Path, required=True, help="write the comment here")
     report.add_argument("--json", type=Path, help="also write the head plan JSON here")
+    diagram = commands.add_parser("diagram", help="a Mermaid picture of the stack: components, main resources, regions")
+    diagram.add_argument("--stack", required=True, help="stack name: dev, sit, uat or prod")
+    diagram.add_argument("--project-dir", default=".", help="directory holding Pulumi.yaml (default: .)")
+    diagram.add_argument("--stack-outputs", action="append", default=[], metavar="NAME=PLAN.json")
+    diagram.add_argument("--output", type=Path, help="write the Mermaid text here instead of printing it")
     cost_diff = commands.add_parser("cost-diff", help="monthly cost delta between two plan JSON files (Markdown)")
     cost_diff.add_argument("base", type=Path, help="plan JSON of the base (e.g. the target branch)")
     cost_diff.add_argument("head", type=Path, help="plan JSON of the change")
@@ -122,12 +128,30 @@ def report(args: argparse.Namespace, console: Console) -> int:
     parts.append(policy_section(plan, max_chars=12_000).markdown)
     parts.append(cost_section(plan, base).markdown)
     parts.append(schema_section(plan, args.kubernetes_version).markdown)
+    parts.append(_folded_diagram(plan))
     text = "\n\n".join(parts) + "\n"
     if len(text) > MARKDOWN_BUDGET:
         text = text[: MARKDOWN_BUDGET - 200] + "\n\n… (truncated to stay under GitHub's comment size limit)\n"
     _write(args.markdown, text, "report", console)
     if args.json:
         _write(args.json, plan.dumps(), "plan", console)
+    return EXIT_OK
+
+
+def _folded_diagram(plan: Plan) -> str:
+    from offline.diagram import to_mermaid
+
+    return f"<details><summary>Architecture diagram</summary>\n\n```mermaid\n{to_mermaid(plan)}```\n\n</details>"
+
+
+def diagram(args: argparse.Namespace, console: Console) -> int:
+    from offline.diagram import to_mermaid
+
+    text = to_mermaid(_preview(args))
+    if args.output:
+        _write(args.output, text, "diagram", console)
+    else:
+        sys.stdout.write(text)
     return EXIT_OK
 
 
@@ -140,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
 
             console.print(costs.cost_diff(load_plan(args.base), load_plan(args.head)), markup=False, soft_wrap=True)
             return EXIT_OK
-        command = {"preview": preview, "validate": validate, "report": report}[args.command]
+        command = {"preview": preview, "validate": validate, "report": report, "diagram": diagram}[args.command]
         return command(args, console)
     except (pulumi.RunError, ProjectError) as error:
         # A user's mistake in settings or arguments: the message says what and how to fix it.

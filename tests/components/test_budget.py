@@ -136,7 +136,7 @@ def test_custom_notifications_and_a_whole_scope_budget(tmp_path: Path) -> None:
         ({"notifications": [{"kind": "Actual", "threshold_percent": 0}]},
          "Budget: argument 'notifications' got 0; give a threshold from 0.01 to 1000 percent"),
         ({"notifications": [{"kind": "Expected", "threshold_percent": 50}]},
-         "Budget: argument 'notifications' got 'Expected'; use kind Actual or Forecasted"),
+         "Budget: argument 'notifications[0].kind' got 'Expected'; use one of Actual, Forecasted"),
         ({"notifications": [{"kind": "Actual", "threshold_percent": 50}, {"kind": "Actual", "threshold_percent": 50}]},
          "Budget: argument 'notifications' got ['Actual_GreaterThan_50_Percent', 'Actual_GreaterThan_50_Percent']; give each kind and threshold once"),
     ],

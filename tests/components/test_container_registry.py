@@ -108,7 +108,7 @@ def test_plan_passes_the_arm_schema_check(tmp_path: Path, args: dict[str, Any]) 
         ({"resource_name": "cr-smk-dev"},
          "ContainerRegistry: argument 'resource_name' got 'cr-smk-dev'; use 5-50 letters and digits, no hyphens "
          "(build it with components._naming.resource_name('container_registry', ...))"),
-        ({"sku": "Classic"}, "ContainerRegistry: argument 'sku' got 'Classic'; use 'Basic', 'Standard' or 'Premium'"),
+        ({"sku": "Classic"}, "ContainerRegistry: argument 'sku' got 'Classic'; use one of Basic, Standard, Premium"),
         ({"sku": "Premium", "private_endpoints": {"x": {"subnet_id": PE_SUBNET, "private_dns_zone_ids": [ZONE],
                                                       "group_id": "vault"}}},
          "ContainerRegistry: argument \"private_endpoints['x'].group_id\" got 'vault'; use 'registry' or leave it out"),

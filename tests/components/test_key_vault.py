@@ -165,7 +165,7 @@ def test_plan_passes_the_arm_schema_check(tmp_path: Path, args: dict[str, Any]) 
          "(build it with components._naming.resource_name('key_vault', ...))"),
         ({"private_endpoints": {"x": {"subnet_id": PE_SUBNET, "private_dns_zone_ids": [ZONE], "group_id": "registry"}}},
          "KeyVault: argument \"private_endpoints['x'].group_id\" got 'registry'; use 'vault' or leave it out"),
-        ({"sku": "gold"}, "KeyVault: argument 'sku' got 'gold'; use 'standard' or 'premium'"),
+        ({"sku": "gold"}, "KeyVault: argument 'sku' got 'gold'; use one of standard, premium"),
         ({"tenant_id": "contoso"}, "KeyVault: argument 'tenant_id' got 'contoso'; give the tenant's GUID"),
         ({"public_network_access": {"allowed_ip_ranges": ["10.0.0.0/8"]}},
          "KeyVault: argument 'public_network_access.allowed_ip_ranges' got '10.0.0.0/8'; give public IPv4 addresses "

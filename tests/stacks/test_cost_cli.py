@@ -32,3 +32,25 @@ def test_cost_diff_between_two_stacks(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "|" in result.stdout and "+$" in result.stdout
+
+
+def test_report_has_changes_policies_cost_and_the_diagram_under_githubs_limit(tmp_path: Path) -> None:
+    (tmp_path / "base.json").write_text(plan_of("uat").dumps())
+    result = subprocess.run(
+        [sys.executable, "-m", "stacks", "report", "--stack", "prod", "--base", str(tmp_path / "base.json"),
+         "--markdown", str(tmp_path / "report.md")],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    text = (tmp_path / "report.md").read_text()
+    assert len(text) < 65_536
+    for heading in ("### Policy results", "### Estimated monthly cost", "### Schema validation", "```mermaid"):
+        assert heading in text, heading
+
+
+def test_diagram_command_prints_mermaid() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "stacks", "diagram", "--stack", "prod"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("flowchart") and "northeurope" in result.stdout

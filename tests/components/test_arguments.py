@@ -1,0 +1,57 @@
+"""Argument keys and values are checked at any depth, before a component registers anything."""
+
+from __future__ import annotations
+
+import typing
+
+import pytest
+
+import components
+from components._arguments import ALLOWED_VALUES, check_argument_keys
+from components.aks_cluster import AksClusterArgs
+from components.errors import InvalidArgumentError
+
+BASE = {"resource_group_name": "rg", "system_pool": {"vm_size": "Standard_D2s_v5", "node_count": 1}}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({**BASE, "managed_prometeus": True}, "AksCluster: argument 'managed_prometeus' got True; did you mean 'managed_prometheus'?"),
+        ({**BASE, "system_pool": {**BASE["system_pool"], "zone": ["1"]}}, "AksCluster: argument 'system_pool.zone' got ['1']; did you mean 'zones'?"),
+        (
+            {**BASE, "user_pools": {"apps": {"vm_size": "x", "min_count": 0, "max_count": 2, "spott": True}}},
+            "AksCluster: argument \"user_pools['apps'].spott\" got True; did you mean 'spot'?",
+        ),
+        ({**BASE, "tier": "Gold"}, "AksCluster: argument 'tier' got 'Gold'; use one of Free, Standard, Premium"),
+        (
+            {**BASE, "lock": {"kind": "Forever"}},
+            "AksCluster: argument 'lock.kind' got 'Forever'; use one of CanNotDelete, ReadOnly",
+        ),
+    ],
+    ids=["top-level-typo", "nested-typo", "mapping-typo", "bad-enum", "nested-bad-enum"],
+)
+def test_bad_keys_and_values_are_named_with_a_fix(args: dict, message: str) -> None:
+    with pytest.raises(InvalidArgumentError) as caught:
+        check_argument_keys("AksCluster", args, AksClusterArgs)
+    assert str(caught.value).startswith(message)
+
+
+def test_correct_arguments_pass() -> None:
+    check_argument_keys("AksCluster", {**BASE, "tier": "Standard", "lock": {"kind": "CanNotDelete"}}, AksClusterArgs)
+
+
+def test_every_allowed_values_entry_names_a_real_string_field() -> None:
+    typed_dicts = {}
+    for module_name in dir(components):
+        obj = getattr(components, module_name)
+        if isinstance(obj, type) and typing.is_typeddict(obj):
+            typed_dicts[obj.__name__] = obj
+    from components import _interfaces
+
+    for name in ("LockArgs", "RoleAssignmentArgs"):
+        typed_dicts[name] = getattr(_interfaces, name)
+    for (typed_dict, field), values in ALLOWED_VALUES.items():
+        assert typed_dict in typed_dicts, typed_dict
+        assert field in typed_dicts[typed_dict].__annotations__, (typed_dict, field)
+        assert values and len(set(values)) == len(values)
