@@ -22,6 +22,12 @@ preview: $(VENV)/.runtime
 test: $(VENV)/.dev
 	$(PY) -m pytest -q
 
+bench: $(VENV)/.dev
+	$(PY) -m bench.bench_stacks
+	$(PY) -m bench.bench_growth
+	$(PY) -m bench.bench_deploy_model --stack prod
+	$(PY) bench/bench_schemacheck.py
+
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .
 	$(PY) -m mypy

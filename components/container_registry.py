@@ -49,6 +49,8 @@ class ContainerRegistryArgs(TypedDict):
     """Further role assignments on the registry by key (e.g. AcrPush for the CI identity)."""
     diagnostic_settings: NotRequired[DiagnosticSettingsArgs]
     """Login and repository events and metrics to a workspace; none unless given."""
+    protect: NotRequired[bool]
+    """Pulumi `protect` on the registry (it holds every image the clusters pull); off unless given."""
     lock: NotRequired[LockArgs]
     """A management lock on the registry; none unless given."""
     tags: NotRequired[Mapping[str, str]]
@@ -86,7 +88,7 @@ class ContainerRegistry(pulumi.ComponentResource):
                 zone_redundancy="Enabled" if args.get("zone_redundancy") else "Disabled",
                 tags=tags,
             ),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.get("protect") or None),
         )
 
         apply_private_endpoints(

@@ -142,6 +142,9 @@ class Network(pulumi.ComponentResource):
         )
 
         zones: dict[str, pulumi.Output[str]] = {}
+        self._zones: dict[str, privatedns.PrivateZone] = {}
+        self._component_name, self._resource_group_name, self._tags = name, rg, tags
+        self._vnet = vnet
         for zone_name in args.get("private_dns_zones", DEFAULT_PRIVATE_DNS_ZONES):
             zone = privatedns.PrivateZone(
                 f"{name}-pdz-{zone_name}",
@@ -165,6 +168,7 @@ class Network(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=zone),
             )
             zones[zone_name] = zone.id
+            self._zones[zone_name] = zone
 
         apply_lock(name, scope_id=vnet.id, lock=args.get("lock"), parent=self)
         apply_diagnostic_settings(name, resource_id=vnet.id, settings=diagnostics, parent=self)
@@ -185,6 +189,43 @@ class Network(pulumi.ComponentResource):
             }
         )
 
+
+
+    def peer_with(self, key: str, remote: "Network") -> network.VirtualNetworkPeering:
+        """Peer this VNet to `remote` (call it on both sides): VNet traffic allowed, forwarded traffic and
+        gateway transit not. Named `<name>-peer-<key>`."""
+        return network.VirtualNetworkPeering(
+            f"{self._component_name}-peer-{key}",
+            network.VirtualNetworkPeeringInitArgs(
+                resource_group_name=self._resource_group_name,
+                virtual_network_name=self._vnet.name,
+                virtual_network_peering_name=remote.name.apply(lambda n: f"peer-{n}"),
+                remote_virtual_network=network.SubResourceArgs(id=remote.resource_id),
+                allow_virtual_network_access=True,
+                allow_forwarded_traffic=False,
+                allow_gateway_transit=False,
+                use_remote_gateways=False,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def link_private_dns_zones(self, key: str, remote: "Network") -> None:
+        """Link this Network's privatelink zones to `remote`'s VNet (registration off), so that a peered
+        region resolves the private endpoints registered here. Named `<name>-pdz-<zone>-link-<key>`."""
+        for zone_name, zone in self._zones.items():
+            privatedns.VirtualNetworkLink(
+                f"{self._component_name}-pdz-{zone_name}-link-{key}",
+                privatedns.VirtualNetworkLinkArgs(
+                    resource_group_name=self._resource_group_name,
+                    private_zone_name=zone.name,
+                    virtual_network_link_name=remote.name.apply(lambda n: f"link-{n}"),
+                    location="global",
+                    registration_enabled=False,
+                    virtual_network=privatedns.SubResourceArgs(id=remote.resource_id),
+                    tags=self._tags,
+                ),
+                opts=pulumi.ResourceOptions(parent=zone),
+            )
 
 def _subnet_id(vnet_id: pulumi.Output[str], key: str) -> pulumi.Output[str]:
     return vnet_id.apply(lambda i: f"{i}/subnets/{key}")

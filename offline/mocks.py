@@ -17,6 +17,8 @@ from typing import Any
 
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 
+from offline.plan import SECRET
+
 __all__ = ["SUBSCRIPTION_ID", "TENANT_ID", "OfflineMocks", "UnknownInvokeError"]
 
 SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000"
@@ -293,7 +295,10 @@ class OfflineMocks(Mocks):
                     f"the program references stack {referenced!r} but no outputs were supplied for it; "
                     f"pass --stack-outputs {referenced}=<plan.json of that stack>"
                 )
-            return referenced, {"name": referenced, "outputs": dict(self.stack_outputs[referenced]), "secretOutputNames": []}
+            outputs = dict(self.stack_outputs[referenced])
+            # A plan records secret outputs as "[secret]": hand them to the program as secrets again.
+            secret_names = sorted(k for k, v in outputs.items() if SECRET in json.dumps(v))
+            return referenced, {"name": referenced, "outputs": outputs, "secretOutputNames": secret_names}
         state: dict[str, Any] = dict(inputs)
         if typ.startswith("azure-native:"):
             cloud_name = _cloud_name(typ, inputs, args.name)

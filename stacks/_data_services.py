@@ -85,7 +85,6 @@ def build_data_services(
                 "protect": settings.protection.protect_stateful,
                 "tags": tags,
             },
-            opts=pulumi.ResourceOptions(depends_on=[vault]),
         )
         outputs["postgresFqdn"] = postgres.fqdn
         monitoring.add_alert_targets({"postgres": {"main": postgres.resource_id}})
@@ -114,7 +113,6 @@ def build_data_services(
                 "protect": settings.protection.protect_stateful,
                 "tags": tags,
             },
-            opts=pulumi.ResourceOptions(depends_on=[vault]),
         )
         outputs["redisHostName"] = redis.host_name
         monitoring.add_alert_targets({"redis": {"main": redis.resource_id}})

@@ -90,8 +90,9 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
                         "delegation": "Microsoft.DBforPostgreSQL/flexibleServers",
                     },
                 },
+                # The privatelink zones live with the primary region's data services; other regions link to them.
                 "private_dns_zones": [*DEFAULT_PRIVATE_DNS_ZONES, f"{WORKLOAD}-{env}.private.postgres.database.azure.com"]
-                if private
+                if private and region == settings.regions[0]
                 else [],
                 "tags": tags,
             },
@@ -100,6 +101,13 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
     primary = settings.regions[0]
     code = region_code(primary.location)
     rg, net = groups[code], networks[code]
+
+    # Other regions reach the primary's private endpoints (and take over traffic) through peering and links.
+    for other, other_net in networks.items():
+        if other != code:
+            net.peer_with(other, other_net)
+            other_net.peer_with(code, net)
+            net.link_private_dns_zones(other, other_net)
 
     def endpoint(zone: str) -> dict[str, PrivateEndpointArgs] | None:
         if not private:
@@ -247,6 +255,8 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
             "resource_name": name("container_registry", code, unique=True),
             "sku": settings.container_registry.sku,
             "pull_principal_ids": {f"aks-{c}": cl.kubelet_identity_object_id for c, cl in clusters.items()},
+            **({"lock": lock} if lock else {}),
+            "protect": settings.protection.protect_stateful,
             **({"private_endpoints": endpoint("privatelink.azurecr.io") or {}} if private else {}),
             "diagnostic_settings": diagnostics,
             "tags": tags,
@@ -329,6 +339,8 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
         },
         "registryLoginServer": registry.login_server,
         "clusters": {c: cl.name for c, cl in clusters.items()},
+        # Secret: for other teams' stacks that deploy onto these clusters through a StackReference.
+        "kubeconfigs": {c: cl.kubeconfig for c, cl in clusters.items()},  # each a secret Output
         "oidcIssuerUrls": {c: cl.oidc_issuer_url for c, cl in clusters.items()},
         **outputs,
     }

@@ -147,3 +147,28 @@ def test_bad_input_is_refused_before_anything_is_registered(tmp_path: Path, chan
         _preview(tmp_path, {**DEV, **change})
     assert str(excinfo.value) == message
     assert excinfo.value.offline_registered == []
+
+
+def test_two_regions_peer_both_ways_and_the_secondary_resolves_the_primarys_zones(tmp_path: Path) -> None:
+    secondary = {**DEV, "resource_group_name": "rg-smk-prod-neu", "resource_name": "vnet-smk-prod-neu",
+                 "address_space": ["10.21.0.0/16"],
+                 "subnets": {"snet-aks": {"address_prefix": "10.21.0.0/22"}}}
+    (tmp_path / "Pulumi.yaml").write_text("name: t\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
+    (tmp_path / "__main__.py").write_text(
+        "from components.network import Network\n"
+        f"primary = Network('net-weu', {PROD!r})\n"
+        f"secondary = Network('net-neu', {secondary!r})\n"
+        "primary.peer_with('neu', secondary)\n"
+        "secondary.peer_with('weu', primary)\n"
+        "primary.link_private_dns_zones('neu', secondary)\n"
+    )
+    plan = run_preview(tmp_path, "dev")
+    peerings = {p.name: p.inputs for p in plan.of_type("azure-native:network:VirtualNetworkPeering")}
+    assert set(peerings) == {"net-weu-peer-neu", "net-neu-peer-weu"}
+    assert peerings["net-weu-peer-neu"]["remoteVirtualNetwork"]["id"].endswith("/virtualNetworks/vnet-smk-prod-neu")
+    assert peerings["net-weu-peer-neu"]["allowForwardedTraffic"] is False
+    links = [link for link in plan.of_type(LINK) if link.name.endswith("-link-neu")]
+    assert len(links) == len(plan.of_type(ZONE)) == 6
+    assert all(link.inputs["virtualNetwork"]["id"].endswith("/vnet-smk-prod-neu") for link in links)
+    assert all(link.inputs["registrationEnabled"] is False for link in links)

@@ -1,0 +1,91 @@
+"""Canary routing for the CI/CD pipeline's application (seed 002), on the platform's existing clusters.
+
+The platform stack owns the clusters and the mesh: its ServiceMesh installs Istio (with the CRDs) and Argo
+Rollouts on every cluster, so this project installs neither (`crds_ready=[]`). It reads each cluster's
+kubeconfig from the platform stack's `kubeconfigs` output (a secret, and kept secret here) and its name
+from `clusters`, then adds per region: the application's namespace with quota, network policy and mTLS,
+and CanaryRouting with an Argo Rollouts canary over the Istio routes, guarded by a success-rate analysis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+from canary_settings import load_settings
+
+from components import AppNamespace, CanaryRouting
+
+settings = load_settings()
+platform = pulumi.StackReference("platform", stack_name=settings.platform_stack)
+
+
+def per_region(output: str, code: str) -> pulumi.Output[Any]:
+    """One region's entry of a platform output keyed by region code, with an error that says what is missing."""
+
+    def pick(values: Mapping[str, Any] | None) -> Any:
+        if not isinstance(values, Mapping):
+            raise pulumi.RunError(
+                f"platform stack {settings.platform_stack} exports no {output!r} (a map from region code to value); "
+                "this project needs a platform version that exports it (README.md, 'What the platform exports')")
+        if code not in values:
+            raise pulumi.RunError(
+                f"platform stack {settings.platform_stack} has no {output!r} entry for region {code!r} (it has: "
+                f"{', '.join(sorted(values)) or 'none'}); deploy to one of those or add the region to the platform stack")
+        return values[code]
+
+    return platform.get_output(output).apply(pick)
+
+
+app, canary, analysis = settings.application, settings.canary, settings.analysis
+for code in settings.regions:
+    provider = k8s.Provider(
+        f"k8s-{code}",
+        # Secret in the platform stack, and secret here even if a backend reports it otherwise.
+        kubeconfig=pulumi.Output.secret(per_region("kubeconfigs", code)),
+        # A rotated credential changes the kubeconfig, not the cluster: no replacement of what runs on it.
+        cluster_identifier=per_region("clusters", code),
+        enable_server_side_apply=True,
+    )
+    namespace = AppNamespace(
+        f"app-{code}",
+        {
+            "provider": provider,
+            "application": app.name,
+            "cpu_quota": app.cpu_quota,
+            "memory_quota": app.memory_quota,
+            "monitoring_namespace": analysis.scrape_namespace,
+            "mtls_mode": canary.mtls_mode,
+            "crds_ready": [],  # Istio's CRDs come with the platform's ServiceMesh
+        },
+    )
+    routing = CanaryRouting(
+        f"canary-{code}",
+        {
+            "provider": provider,
+            "crds_ready": [],  # Istio and Argo Rollouts were installed by the platform stack
+            "namespace": namespace.namespace,
+            "service": app.name,
+            "port": app.port,
+            "steps": canary.steps,
+            "header_route": {"name": canary.header, "value": "always"},
+            "rollout": {
+                "deployment": app.name,
+                "replicas": app.replicas,
+                "step_pause": canary.step_pause,
+                "manual_promotion": canary.manual_promotion,
+                "analysis": {
+                    "prometheus_address": analysis.prometheus_address,
+                    "slo_percent": analysis.slo_percent,
+                    "critical_percent": analysis.critical_percent,
+                    "rollback_percent": analysis.rollback_percent,
+                    "interval": analysis.interval,
+                },
+            },
+        },
+        opts=pulumi.ResourceOptions(depends_on=[namespace]),
+    )
+    pulumi.export(f"rollout-{code}", routing.rollout_name)
+    pulumi.export(f"host-{code}", routing.host)

@@ -1,0 +1,116 @@
+"""canary-pipeline stack settings: one typed model, validated once, every problem reported at once.
+
+Each key of `Pulumi.<stack>.yaml` under `canary-pipeline:` is a field below (camelCase in the file). A
+problem is reported as `Pulumi.dev.yaml: canary-pipeline:canary.steps: got [...]; allowed: ...`, as a
+`pulumi.RunError`: `pulumi up` prints it without a traceback and registers nothing.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from typing import Annotated, Any, Literal
+
+import pulumi
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic.alias_generators import to_camel
+
+__all__ = ["CanarySettings", "load_settings"]
+
+NAMESPACE = "canary-pipeline"
+DnsLabel = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")]
+Duration = Annotated[str, Field(pattern=r"^\d+(s|m|h)$")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True)
+
+
+class ApplicationSettings(_Model):
+    name: DnsLabel
+    """The Deployment (from GitOps) and Service name; its namespace has the same name."""
+    port: int = Field(ge=1, le=65535)
+    replicas: int = Field(ge=1, le=50)
+    cpu_quota: str = Field(pattern=r"^\d+m?$")
+    memory_quota: str = Field(pattern=r"^\d+(Mi|Gi)$")
+
+
+class CanaryStepsSettings(_Model):
+    steps: list[int] = Field(min_length=1, max_length=20)
+    """Percent of traffic on the canary at each step (seed 002: 10, 25, 50, 75, 100)."""
+    step_pause: Duration
+    manual_promotion: bool
+    """The first pause waits for a person (environments deployed behind a manual approval)."""
+    header: str = Field(pattern=r"^[a-z0-9][-a-z0-9_]*$")
+    """Requests with `<header>: always` reach the canary at any step."""
+    mtls_mode: Literal["STRICT", "PERMISSIVE"]
+
+    @model_validator(mode="after")
+    def _progressive(self) -> CanaryStepsSettings:
+        steps = self.steps
+        if any(not 0 < s <= 100 for s in steps) or any(b <= a for a, b in itertools.pairwise(steps)) or steps[-1] != 100:
+            raise ValueError(f"steps {steps} must be strictly increasing percentages that end at 100, e.g. [10, 25, 50, 75, 100]")
+        return self
+
+
+class AnalysisSettings(_Model):
+    prometheus_address: str = Field(pattern=r"^https?://[^\s/]+(:\d+)?(/\S*)?$")
+    """A Prometheus query URL the Rollouts controller reaches without credentials."""
+    scrape_namespace: DnsLabel
+    """The namespace of the Prometheus that scrapes the pods (let in by the namespace's network policy)."""
+    slo_percent: float = Field(gt=50, lt=100)
+    critical_percent: int = Field(ge=1, le=100)
+    rollback_percent: int = Field(ge=1, le=100)
+    interval: Duration
+
+    @model_validator(mode="after")
+    def _critical_before_rollback(self) -> AnalysisSettings:
+        if self.critical_percent >= self.rollback_percent:
+            raise ValueError(f"criticalPercent ({self.critical_percent}) must be below rollbackPercent ({self.rollback_percent})")
+        return self
+
+
+class CanarySettings(_Model):
+    platform_stack: str = Field(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+    regions: list[Literal["weu", "neu", "sdc", "gwc", "frc", "uks"]] = Field(min_length=1, max_length=2)
+    application: ApplicationSettings
+    canary: CanaryStepsSettings
+    analysis: AnalysisSettings
+
+    @model_validator(mode="after")
+    def _distinct_regions(self) -> CanarySettings:
+        if len(set(self.regions)) != len(self.regions):
+            raise ValueError(f"regions {self.regions} must be distinct")
+        return self
+
+
+def _parse(text: str) -> Any:
+    # The Pulumi CLI hands structured values to the program as JSON text and scalars as plain text.
+    return json.loads(text) if text[:1] in ("{", "[") else text
+
+
+def _path(loc: tuple[Any, ...]) -> str:
+    path = NAMESPACE + ":"
+    for i, part in enumerate(loc):
+        path += f"[{part}]" if isinstance(part, int) else ("." if i else "") + str(part)
+    return path
+
+
+def load_settings() -> CanarySettings:
+    """The current stack's settings; raises pulumi.RunError listing every problem."""
+    config = pulumi.Config(NAMESPACE)
+    raw = {}
+    for name, field in CanarySettings.model_fields.items():
+        key = field.alias or name
+        text = config.get(key)
+        if text is not None:
+            raw[key] = _parse(text)
+    try:
+        return CanarySettings.model_validate(raw)
+    except ValidationError as error:
+        problems = []
+        for item in error.errors(include_url=False):
+            got = "(not set)" if item["type"] == "missing" else json.dumps(item["input"], default=str)
+            problems.append(f"{_path(item['loc'])}: got {got}; allowed: {item['msg'].removeprefix('Value error, ')}")
+        lines = [f"{len(problems)} configuration problem(s) in Pulumi.{pulumi.get_stack()}.yaml; no resource was registered:"]
+        raise pulumi.RunError("\n".join(lines + [f"  - {p}" for p in problems])) from None

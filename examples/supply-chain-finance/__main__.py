@@ -1,0 +1,192 @@
+"""Supply Chain Finance platform (seed 004): one cluster per environment, isolated team namespaces.
+
+Per stack: a resource group, a virtual network, Log Analytics, an AKS cluster with Istio, Argo CD and Argo
+Rollouts (the platform's ServiceMesh), and for each business domain a namespace with a quota, container
+defaults, default-deny network policies (plus the calls it is allowed to make), mutual TLS, and Kubernetes
+RBAC: the domain's Entra group gets a Role in its own namespace only. The `dr` stack is the same platform
+in another region, scaled down to a warm standby; Argo CD redeploys the workloads there from Git.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+import pulumi
+import pulumi_kubernetes as k8s
+from pulumi_azure_native import authorization, resources
+from scf_settings import load_settings
+
+from components import (
+    AksCluster,
+    AppNamespace,
+    Monitoring,
+    Network,
+    ServiceMesh,
+    finops_tags,
+    region_code,
+    register_versioned_alias_pruning,
+    resource_name,
+)
+
+WORKLOAD = "scf"
+SERVICE = "supply-chain-finance"
+ISTIO = "https://istio-release.storage.googleapis.com/charts"
+ARGO = "https://argoproj.github.io/argo-helm"
+CHARTS = {
+    "istio_base": {"repository": ISTIO, "version": "1.27.3"},
+    "istiod": {"repository": ISTIO, "version": "1.27.3"},
+    "istio_gateway": {"repository": ISTIO, "version": "1.27.3"},
+    "argo_cd": {"repository": ARGO, "version": "9.1.0"},
+    "argo_rollouts": {"repository": ARGO, "version": "2.40.5"},
+}
+"""Pinned charts, the same in every stack: bump them here, deliberately, and promote through the stacks."""
+
+# Kubernetes RBAC per access level. Secrets are never readable by people (workloads mount them); `edit`
+# lets a team run its own workloads by hand in dev and test; `view` is for stacks where Argo CD deploys.
+_READ = ["get", "list", "watch"]
+_WRITE = [*_READ, "create", "update", "patch", "delete"]
+ACCESS_RULES: dict[str, list[dict[str, list[str]]]] = {
+    "view": [
+        {"apiGroups": [""], "resources": ["pods", "pods/log", "services", "endpoints", "configmaps", "events",
+                                          "persistentvolumeclaims"], "verbs": _READ},
+        {"apiGroups": ["apps"], "resources": ["deployments", "replicasets", "statefulsets"], "verbs": _READ},
+        {"apiGroups": ["batch"], "resources": ["jobs", "cronjobs"], "verbs": _READ},
+        {"apiGroups": ["argoproj.io"], "resources": ["rollouts", "analysisruns"], "verbs": _READ},
+    ],
+    "edit": [
+        {"apiGroups": [""], "resources": ["pods", "services", "configmaps", "persistentvolumeclaims"], "verbs": _WRITE},
+        {"apiGroups": [""], "resources": ["pods/log", "endpoints", "events"], "verbs": _READ},
+        {"apiGroups": ["apps"], "resources": ["deployments", "replicasets", "statefulsets"], "verbs": _WRITE},
+        {"apiGroups": ["batch"], "resources": ["jobs", "cronjobs"], "verbs": _WRITE},
+        {"apiGroups": ["argoproj.io"], "resources": ["rollouts", "analysisruns"], "verbs": _WRITE},
+    ],
+}
+
+register_versioned_alias_pruning()
+settings = load_settings()
+env = settings.environment
+code = region_code(settings.location)
+tags = finops_tags(environment=env, owner=settings.owner, cost_center=settings.cost_center, service=SERVICE)
+lock = {"lock": {"kind": "CanNotDelete"}} if settings.protection.lock_stateful else {}
+client = authorization.get_client_config_output()
+nodes_block, _ = ipaddress.IPv4Network(settings.address_space).subnets(prefixlen_diff=1)
+
+
+def name(kind: str) -> str:
+    return resource_name(kind, workload=WORKLOAD, environment=env, region=code)
+
+
+group = resources.ResourceGroup(
+    "rg", resources.ResourceGroupArgs(resource_group_name=name("resource_group"), location=settings.location, tags=tags)
+)
+network = Network(
+    "net",
+    {
+        "resource_group_name": group.name,
+        "location": settings.location,
+        "resource_name": name("virtual_network"),
+        "address_space": [settings.address_space],
+        "subnets": {"snet-aks": {"address_prefix": str(nodes_block)}},
+        "tags": tags,
+    },
+)
+monitoring = Monitoring(
+    "monitoring",
+    {
+        "resource_group_name": group.name,
+        "location": settings.location,
+        "retention_days": settings.log_retention_days,
+        "workspace_name": name("log_analytics_workspace"),
+        "application_insights_name": name("application_insights"),
+        "event_tables": {},
+        **lock,
+        "protect": settings.protection.protect_stateful,
+        "tags": tags,
+    },
+)
+spec = settings.cluster
+cluster = AksCluster(
+    "aks",
+    {
+        "resource_group_name": group.name,
+        "location": settings.location,
+        "resource_name": name("kubernetes_cluster"),
+        "tier": spec.tier,
+        "kubernetes_version": spec.kubernetes_version,
+        "private_cluster": spec.private_cluster,
+        "node_subnet_id": network.subnet_ids["snet-aks"],
+        **({} if spec.private_cluster else {"api_server_authorized_ip_ranges": settings.authorized_ip_ranges}),
+        "admin_group_object_ids": [settings.admins.object_id],
+        "tenant_id": client.tenant_id,
+        "system_pool": {"vm_size": spec.system_vm_size, "node_count": spec.system_nodes, "zones": spec.zones},
+        "user_pools": {
+            "apps": {"vm_size": spec.user_pool.vm_size, "min_count": spec.user_pool.min_nodes,
+                     "max_count": spec.user_pool.max_nodes, "zones": spec.zones},
+        },
+        "log_analytics_workspace_id": monitoring.workspace_id,
+        "defender": spec.defender,
+        "diagnostic_settings": {"workspace_id": monitoring.workspace_id, "category_groups": ["audit"]},
+        # Signing in needs the cluster user role; what a team may do inside is the Kubernetes RBAC below.
+        "role_assignments": {
+            f"{ns}-team": {"role": "Azure Kubernetes Service Cluster User Role", "principal_id": ns_spec.team.object_id,
+                           "principal_type": "Group", "description": f"{ns_spec.team.display_name} signs in to work in {ns}"}
+            for ns, ns_spec in settings.namespaces.items()
+        },
+        "tags": tags,
+    },
+)
+provider = cluster.kubernetes_provider
+mesh = ServiceMesh(
+    "mesh",
+    {
+        "provider": provider,
+        "mesh_mtls_mode": settings.mesh.mtls_mode,
+        "charts": CHARTS,  # type: ignore[typeddict-item]
+        "gitops": {"auto_sync": settings.mesh.auto_sync},
+        "high_availability": spec.tier == "Standard",
+    },
+)
+
+callers: dict[str, list[str]] = {ns: [] for ns in settings.namespaces}
+for ns, ns_spec in settings.namespaces.items():
+    for callee in ns_spec.talks_to:
+        callers[callee].append(ns)
+for ns, ns_spec in settings.namespaces.items():
+    namespace = AppNamespace(
+        f"ns-{ns}",
+        {
+            "provider": provider,
+            "application": ns,
+            "cpu_quota": ns_spec.cpu_quota,
+            "memory_quota": ns_spec.memory_quota,
+            **({"egress_to_namespaces": ns_spec.talks_to} if ns_spec.talks_to else {}),
+            **({"ingress_from_namespaces": sorted(callers[ns])} if callers[ns] else {}),
+            "mtls_mode": settings.mesh.mtls_mode,
+            "crds_ready": mesh.crds_ready,
+        },
+    )
+    inside = pulumi.ResourceOptions(provider=provider, depends_on=[namespace])
+    role = k8s.rbac.v1.Role(
+        f"rbac-{ns}-role",
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=f"team-{ns_spec.access}", namespace=ns,
+                                            labels={"app.kubernetes.io/part-of": ns}),
+        rules=[k8s.rbac.v1.PolicyRuleArgs(api_groups=r["apiGroups"], resources=r["resources"], verbs=r["verbs"])
+               for r in ACCESS_RULES[ns_spec.access]],
+        opts=inside,
+    )
+    k8s.rbac.v1.RoleBinding(
+        f"rbac-{ns}-binding",
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=f"team-{ns_spec.access}", namespace=ns,
+                                            labels={"app.kubernetes.io/part-of": ns},
+                                            annotations={"sentimark.io/group": ns_spec.team.display_name}),
+        role_ref=k8s.rbac.v1.RoleRefArgs(api_group="rbac.authorization.k8s.io", kind="Role", name=f"team-{ns_spec.access}"),
+        # With Entra ID, a group subject is the group's object id.
+        subjects=[k8s.rbac.v1.SubjectArgs(kind="Group", name=ns_spec.team.object_id, api_group="rbac.authorization.k8s.io")],
+        opts=pulumi.ResourceOptions(provider=provider, depends_on=[namespace, role]),
+    )
+
+# The platform's policy pack judges a stack by its exported `environment` (dev, sit, uat or prod).
+pulumi.export("environment", settings.platform_environment)
+pulumi.export("location", settings.location)
+pulumi.export("clusterName", cluster.name)
+pulumi.export("namespaces", sorted(settings.namespaces))

@@ -1,0 +1,155 @@
+"""supply-chain-finance stack settings: one typed model, validated once, every problem reported at once.
+
+Each key of `Pulumi.<stack>.yaml` under `supply-chain-finance:` is a field below (camelCase in the file). A
+problem is reported as `Pulumi.prod.yaml: supply-chain-finance:namespaces.invoicing.cpuQuota: got ...;
+allowed: ...`, as a `pulumi.RunError`: `pulumi up` prints it without a traceback and registers nothing.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from typing import Annotated, Any, Literal
+
+import pulumi
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic.alias_generators import to_camel
+
+__all__ = ["ScfSettings", "load_settings"]
+
+NAMESPACE = "supply-chain-finance"
+
+
+def _cidr(value: str) -> str:
+    ipaddress.IPv4Network(value, strict=True)  # ValueError -> pydantic reports it at the key's path
+    return value
+
+
+Cidr = Annotated[str, AfterValidator(_cidr)]
+DnsLabel = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")]
+ObjectId = Annotated[str, Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
+VmSize = Annotated[str, Field(pattern=r"^Standard_[A-Za-z0-9_]+$")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True)
+
+
+class GroupSettings(_Model):
+    object_id: ObjectId
+    display_name: str = Field(min_length=1, max_length=120)
+
+
+class PoolSettings(_Model):
+    vm_size: VmSize
+    min_nodes: int = Field(ge=0, le=100)
+    max_nodes: int = Field(ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _min_below_max(self) -> PoolSettings:
+        if self.min_nodes > self.max_nodes:
+            raise ValueError(f"minNodes ({self.min_nodes}) must not exceed maxNodes ({self.max_nodes})")
+        return self
+
+
+class ClusterSettings(_Model):
+    tier: Literal["Free", "Standard"]
+    kubernetes_version: str = Field(pattern=r"^1\.\d{2}$")
+    private_cluster: bool
+    defender: bool
+    zones: list[Literal["1", "2", "3"]] = Field(default_factory=list)
+    system_vm_size: VmSize
+    system_nodes: int = Field(ge=1, le=5)
+    user_pool: PoolSettings
+
+
+class NamespaceSettings(_Model):
+    cpu_quota: str = Field(pattern=r"^\d+m?$")
+    memory_quota: str = Field(pattern=r"^\d+(Mi|Gi)$")
+    team: GroupSettings
+    """The Entra group that works in this namespace (a Kubernetes RoleBinding, and cluster sign-in)."""
+    access: Literal["edit", "view"]
+    """edit: the team manages workloads by hand (dev, test); view: Argo CD deploys, people only read."""
+    talks_to: list[DnsLabel] = Field(default_factory=list)
+    """Other namespaces its pods call (their own policy must let them in)."""
+
+
+class MeshSettings(_Model):
+    mtls_mode: Literal["STRICT", "PERMISSIVE"]
+    """Mesh-wide and per-namespace mutual TLS; STRICT refuses plain-text traffic between pods."""
+    auto_sync: bool
+    """Argo CD syncs automatically (prune, self-heal) where nobody approves deployments by hand."""
+
+
+class ProtectionSettings(_Model):
+    lock_stateful: bool
+    protect_stateful: bool
+
+
+class ScfSettings(_Model):
+    environment: Literal["dev", "test", "staging", "prod", "dr"]
+    platform_environment: Literal["dev", "sit", "uat", "prod"]
+    """The platform's environment class this stack is judged as (exported as `environment`)."""
+    owner: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
+    cost_center: str = Field(pattern=r"^CC-\d{4,6}$")
+    location: Literal["westeurope", "northeurope", "swedencentral", "germanywestcentral", "francecentral", "uksouth"]
+    address_space: Cidr
+    authorized_ip_ranges: list[Cidr] = Field(max_length=200)
+    admins: GroupSettings
+    cluster: ClusterSettings
+    mesh: MeshSettings
+    namespaces: dict[DnsLabel, NamespaceSettings] = Field(min_length=1)
+    log_retention_days: int = Field(ge=30, le=730)
+    protection: ProtectionSettings
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ScfSettings:
+        prefix = ipaddress.IPv4Network(self.address_space).prefixlen
+        if not 16 <= prefix <= 22:
+            raise ValueError(f"addressSpace {self.address_space} must be a /16 to /22 block")
+        if not self.cluster.private_cluster and not self.authorized_ip_ranges:
+            raise ValueError("authorizedIpRanges must list at least one range while the API server is public")
+        if self.cluster.private_cluster and self.authorized_ip_ranges:
+            raise ValueError("authorizedIpRanges must be empty for a private cluster (there is no public endpoint)")
+        unknown = sorted({t for ns in self.namespaces.values() for t in ns.talks_to} - set(self.namespaces))
+        if unknown:
+            raise ValueError(f"talksTo names namespaces this stack does not have: {unknown}")
+        return self
+
+
+def _parse(text: str) -> Any:
+    # The Pulumi CLI hands structured values to the program as JSON text and scalars as plain text.
+    return json.loads(text) if text[:1] in ("{", "[") else text
+
+
+def _path(loc: tuple[Any, ...]) -> str:
+    path = NAMESPACE + ":"
+    for i, part in enumerate(loc):
+        path += f"[{part}]" if isinstance(part, int) else ("." if i else "") + str(part)
+    return path
+
+
+def load_settings() -> ScfSettings:
+    """The current stack's settings; raises pulumi.RunError listing every problem."""
+    stack = pulumi.get_stack()
+    config = pulumi.Config(NAMESPACE)
+    raw = {}
+    for name, field in ScfSettings.model_fields.items():
+        key = field.alias or name
+        text = config.get(key)
+        if text is not None:
+            raw[key] = _parse(text)
+    problems = []
+    try:
+        settings = ScfSettings.model_validate(raw)
+    except ValidationError as error:
+        for item in error.errors(include_url=False):
+            got = "(not set)" if item["type"] == "missing" else json.dumps(item["input"], default=str)
+            problems.append(f"{_path(item['loc'])}: got {got}; allowed: {item['msg'].removeprefix('Value error, ')}")
+    else:
+        if settings.environment != stack:
+            problems.append(f"{NAMESPACE}:environment: got {settings.environment!r}; allowed: {stack!r}, the stack's name")
+    if problems:
+        lines = [f"{len(problems)} configuration problem(s) in Pulumi.{stack}.yaml; no resource was registered:"]
+        raise pulumi.RunError("\n".join(lines + [f"  - {p}" for p in problems]))
+    return settings

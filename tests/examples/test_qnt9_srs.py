@@ -1,0 +1,140 @@
+"""examples/qnt9-srs (seed 003): AKS with 1-5 autoscaled nodes, registry, PostgreSQL, network, monitoring."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pulumi
+import pytest
+import yaml
+
+from costs import estimate_plan
+from offline import Plan, run_preview
+from tests.examples import EXAMPLES, plan_of
+
+EXAMPLE = "qnt9-srs"
+CLUSTER = "azure-native:containerservice:ManagedCluster"
+POOL = "azure-native:containerservice:AgentPool"
+POSTGRES = "azure-native:dbforpostgresql:Server"
+REGISTRY = "azure-native:containerregistry:Registry"
+
+
+def _one(plan: Plan, type_token: str) -> dict:
+    (resource,) = plan.of_type(type_token)
+    return resource.inputs
+
+
+@pytest.mark.parametrize(("stack", "vm_size", "minimum"), [("dev", "Standard_B2s", 1), ("staging", "Standard_D2s_v5", 2),
+                                                           ("prd", "Standard_D2s_v5", 2)])
+def test_the_user_pool_autoscales_up_to_five_nodes(stack: str, vm_size: str, minimum: int) -> None:
+    plan = plan_of(EXAMPLE, stack)
+    pool = _one(plan, POOL)
+    assert (pool["vmSize"], pool["enableAutoScaling"], pool["minCount"], pool["maxCount"]) == (vm_size, True, minimum, 5)
+    system = _one(plan, CLUSTER)["agentPoolProfiles"][0]
+    assert system["vmSize"] == vm_size and system["mode"] == "System"
+
+
+def test_dev_is_the_seeds_minimal_environment() -> None:
+    plan = plan_of(EXAMPLE, "dev")
+    cluster = _one(plan, CLUSTER)
+    assert cluster["sku"]["tier"] == "Free"
+    assert cluster["agentPoolProfiles"][0]["count"] == 1
+    assert cluster["apiServerAccessProfile"]["authorizedIPRanges"] == ["203.0.113.0/24", "198.51.100.16/28"]
+    assert _one(plan, REGISTRY)["sku"]["name"] == "Basic"
+    postgres = _one(plan, POSTGRES)
+    assert (postgres["sku"], postgres["storage"]["storageSizeGB"]) == ({"name": "Standard_B1ms", "tier": "Burstable"}, 32)
+    assert postgres["highAvailability"]["mode"] == "Disabled"
+    # Public, but only to the allow-list: one firewall rule per range, never "all of Azure".
+    rules = {(r.inputs["startIpAddress"], r.inputs["endIpAddress"]) for r in plan.of_type("azure-native:dbforpostgresql:FirewallRule")}
+    assert rules == {("203.0.113.0", "203.0.113.255"), ("198.51.100.16", "198.51.100.31")}
+    assert not any(r.protect for r in plan.resources)
+    assert plan.of_type("azure-native:authorization:ManagementLockByScope") == []
+
+
+def test_prd_is_highly_available_private_locked_and_protected() -> None:
+    plan = plan_of(EXAMPLE, "prd")
+    postgres = _one(plan, POSTGRES)
+    assert postgres["sku"] == {"name": "Standard_D2ds_v5", "tier": "GeneralPurpose"}
+    assert postgres["highAvailability"]["mode"] == "ZoneRedundant"
+    assert postgres["backup"] == {"backupRetentionDays": 35, "geoRedundantBackup": "Enabled"}
+    assert postgres["network"]["publicNetworkAccess"] == "Disabled"
+    assert postgres["network"]["delegatedSubnetResourceId"].endswith("/subnets/snet-psql")
+    cluster = _one(plan, CLUSTER)
+    assert cluster["sku"]["tier"] == "Standard" and cluster["apiServerAccessProfile"]["enablePrivateCluster"] is True
+    assert cluster["securityProfile"]["defender"]["securityMonitoring"] == {"enabled": True}
+    assert _one(plan, REGISTRY)["publicNetworkAccess"] == "Disabled"
+    groups = {g for pe in plan.of_type("azure-native:network:PrivateEndpoint")
+              for c in pe.inputs["privateLinkServiceConnections"] for g in c["groupIds"]}
+    assert groups == {"vault", "registry"}
+    protected = {r.type for r in plan.resources if r.protect}
+    assert protected == {POSTGRES, "azure-native:keyvault:Vault", "azure-native:operationalinsights:Workspace"}
+    assert len(plan.of_type("azure-native:authorization:ManagementLockByScope")) == 3
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prd"])
+def test_network_and_monitoring_are_there_in_every_stack(stack: str) -> None:
+    plan = plan_of(EXAMPLE, stack)
+    vnet = _one(plan, "azure-native:network:VirtualNetwork")
+    assert {s["name"] for s in vnet["subnets"]} == {"snet-aks", "snet-pe", "snet-psql"}
+    workspace = _one(plan, "azure-native:operationalinsights:Workspace")
+    insights = _one(plan, "azure-native:applicationinsights:Component")
+    assert insights["workspaceResourceId"].endswith(f"/workspaces/{workspace['workspaceName']}")
+    assert _one(plan, CLUSTER)["addonProfiles"]["omsagent"]["enabled"] is True
+    # The registry's only reader is the cluster's kubelet.
+    (pull,) = [r for r in plan.of_type("azure-native:authorization:RoleAssignment") if r.name.startswith("registry-ra-pull")]
+    assert pull.inputs["principalType"] == "ServicePrincipal"
+    assert plan.outputs["appInsightsConnectionString"] == "[secret]"
+    assert all(r.inputs.get("tags", {}).get("service") == "qnt9-srs" for r in plan.of_type("azure-native:resources:ResourceGroup"))
+
+
+def test_names_fit_azure_limits_with_a_short_code_for_staging() -> None:
+    plan = plan_of(EXAMPLE, "staging")
+    vault = _one(plan, "azure-native:keyvault:Vault")["vaultName"]
+    assert vault.startswith("kv-qnt9-stg-weu-") and len(vault) <= 24
+
+
+def test_the_readme_states_the_estimators_dev_figure() -> None:
+    estimate = estimate_plan(plan_of(EXAMPLE, "dev"))
+    assert estimate.complete, [(u.name, u.reason) for u in estimate.unpriced]
+    readme = (EXAMPLES / EXAMPLE / "README.md").read_text()
+    assert f"${estimate.total_usd:,.2f}" in readme
+    assert "$97" in readme
+    figures = {r.name: round(r.monthly_usd, 2) for r in estimate.resources}
+    for name, usd in figures.items():
+        assert re.search(rf"{re.escape(name)}.*\${usd:,.2f}", readme), f"README misses {name} at ${usd:,.2f}"
+
+
+def test_costs_grow_from_dev_to_prd() -> None:
+    totals = [estimate_plan(plan_of(EXAMPLE, s)).total_usd for s in ("dev", "staging", "prd")]
+    assert totals == sorted(totals) and len(set(totals)) == 3
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    shutil.copytree(EXAMPLES / EXAMPLE, tmp_path / EXAMPLE)
+    return tmp_path / EXAMPLE
+
+
+def test_bad_settings_are_all_reported_and_nothing_is_registered(project: Path) -> None:
+    path = project / "Pulumi.dev.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["config"]["qnt9-srs:aks"]["maxNodes"] = 9
+    data["config"]["qnt9-srs:postgres"]["highAvailability"] = True
+    data["config"]["qnt9-srs:environment"] = "staging"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(pulumi.RunError) as excinfo:
+        run_preview(project, "dev")
+    message = str(excinfo.value)
+    assert message.startswith("2 configuration problem(s) in Pulumi.dev.yaml; no resource was registered:")
+    assert "qnt9-srs:aks.maxNodes: got 9; allowed: Input should be less than or equal to 5" in message
+    assert "qnt9-srs:postgres: got " in message and "highAvailability needs tier GeneralPurpose" in message
+    assert excinfo.value.offline_registered == []  # type: ignore[attr-defined]
+
+
+def test_environment_must_name_the_stack(project: Path) -> None:
+    path = project / "Pulumi.dev.yaml"
+    path.write_text(path.read_text().replace("qnt9-srs:environment: dev", "qnt9-srs:environment: prd"))
+    with pytest.raises(pulumi.RunError, match=r"qnt9-srs:environment: got 'prd'; allowed: 'dev', the stack's name"):
+        run_preview(project, "dev")
