@@ -11,6 +11,7 @@ import yaml
 
 import schemacheck
 from offline import SECRET, Plan, run_preview
+from tests.programs import preview_program
 
 CLUSTER = "azure-native:containerservice:ManagedCluster"
 POOL = "azure-native:containerservice:AgentPool"
@@ -72,11 +73,7 @@ pulumi.export("resourceId", cluster.resource_id)
 
 
 def _preview(tmp_path: Path, args: dict[str, Any]) -> Plan:
-    tmp_path.mkdir(exist_ok=True)
-    (tmp_path / "Pulumi.yaml").write_text("name: t\nruntime: python\n")
-    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
-    (tmp_path / "__main__.py").write_text(PROGRAM.format(args=args))
-    return run_preview(tmp_path, "dev")
+    return preview_program(tmp_path, PROGRAM.format(args=args))
 
 
 def _with(base: dict[str, Any], **changes: Any) -> dict[str, Any]:

@@ -11,8 +11,9 @@ import pytest
 
 import schemacheck
 from components.app_namespace import double_quantity
-from offline import Plan, PlannedResource, run_preview
+from offline import Plan, PlannedResource
 from tests.components.test_service_mesh import CHARTS
+from tests.programs import preview_program
 
 NAMESPACE = "kubernetes:core/v1:Namespace"
 QUOTA = "kubernetes:core/v1:ResourceQuota"
@@ -61,10 +62,7 @@ for app in apps or [args["application"]]:
 
 
 def _preview(tmp_path: Path, args: dict[str, Any]) -> Plan:
-    (tmp_path / "Pulumi.yaml").write_text("name: t\nruntime: python\n")
-    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
-    (tmp_path / "__main__.py").write_text(PROGRAM.format(args=args, charts=CHARTS))
-    return run_preview(tmp_path, "dev")
+    return preview_program(tmp_path, PROGRAM.format(args=args, charts=CHARTS))
 
 
 def _with(base: dict[str, Any], **changes: Any) -> dict[str, Any]:

@@ -11,6 +11,7 @@ import pytest
 from components import InvalidArgumentError
 from offline import Plan, run_preview
 from schemacheck import validate_plan
+from tests.programs import preview_program
 
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000000"
 ACTION_GROUP = f"{SUB}/resourceGroups/rg-smk-prod-weu/providers/Microsoft.Insights/actionGroups/ag-smk-prod"
@@ -35,15 +36,10 @@ BUDGET = "azure-native:consumption:Budget"
 
 
 def _preview(tmp_path: Path, args: dict[str, Any]) -> Plan:
-    (tmp_path / "Pulumi.yaml").write_text("name: t\nruntime: python\n")
-    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
-    (tmp_path / "__main__.py").write_text(
-        "import json, pulumi\n"
+    return preview_program(tmp_path, "import json, pulumi\n"
         "from components.budget import Budget\n"
         f"b = Budget('budget', json.loads({json.dumps(json.dumps(args))}))\n"
-        "pulumi.export('id', b.resource_id)\n"
-    )
-    return run_preview(tmp_path, "dev")
+        "pulumi.export('id', b.resource_id)\n")
 
 
 @pytest.fixture(scope="module")

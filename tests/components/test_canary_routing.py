@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 
 import schemacheck
 from components import _canary_specs as specs
-from offline import Plan, PlannedResource, run_preview
+from offline import Plan, PlannedResource
 from tests.components.test_service_mesh import CHARTS
+from tests.programs import preview_program
 
 VS = "kubernetes:networking.istio.io/v1:VirtualService"
 DR = "kubernetes:networking.istio.io/v1:DestinationRule"
@@ -74,10 +75,7 @@ pulumi.export("rollout", routing.rollout_name)
 
 
 def _preview(tmp_path: Path, args: dict[str, Any]) -> Plan:
-    (tmp_path / "Pulumi.yaml").write_text("name: t\nruntime: python\n")
-    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
-    (tmp_path / "__main__.py").write_text(PROGRAM.format(args=args, charts=CHARTS))
-    return run_preview(tmp_path, "dev")
+    return preview_program(tmp_path, PROGRAM.format(args=args, charts=CHARTS))
 
 
 def _with(base: dict[str, Any], **changes: Any) -> dict[str, Any]:

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from components.errors import InvalidArgumentError
-from offline import Plan, run_preview
+from offline import Plan
 from schemacheck import validate_plan
+from tests.programs import preview_program
 
 REGISTRY = "azure-native:containerregistry:Registry"
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-net"
@@ -35,17 +36,12 @@ PROD = {
 
 
 def _preview(tmp_path: Path, args: dict[str, Any]) -> Plan:
-    (tmp_path / "Pulumi.yaml").write_text("name: t\nruntime: python\n")
-    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
-    (tmp_path / "__main__.py").write_text(
-        "import pulumi\n"
+    return preview_program(tmp_path, "import pulumi\n"
         "from components.container_registry import ContainerRegistry\n"
         f"cr = ContainerRegistry('cr', {args!r})\n"
         "pulumi.export('name', cr.name)\n"
         "pulumi.export('resource_id', cr.resource_id)\n"
-        "pulumi.export('login_server', cr.login_server)\n"
-    )
-    return run_preview(tmp_path, "dev")
+        "pulumi.export('login_server', cr.login_server)\n")
 
 
 def test_prod_like_registry_is_private_zone_redundant_and_keyless(tmp_path: Path) -> None:

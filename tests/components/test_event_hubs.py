@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 import schemacheck
-from offline import SECRET, Plan, run_preview
+from offline import SECRET, Plan
+from tests.programs import preview_program
 
 NAMESPACE = "azure-native:eventhub:Namespace"
 RULESET = "azure-native:eventhub:NamespaceNetworkRuleSet"
@@ -44,17 +45,12 @@ PROD: dict[str, Any] = {
 
 
 def _preview(tmp_path: Path, args: dict[str, Any]) -> Plan:
-    (tmp_path / "Pulumi.yaml").write_text("name: t\nruntime: python\n")
-    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
-    (tmp_path / "__main__.py").write_text(
-        "import json, pulumi\n"
+    return preview_program(tmp_path, "import json, pulumi\n"
         "from components.event_hubs import EventHubs\n"
         f"eh = EventHubs('eh', json.loads({json.dumps(json.dumps(args))}))\n"
         "pulumi.export('id', eh.resource_id)\n"
         "pulumi.export('hubs', eh.event_hub_ids)\n"
-        "pulumi.export('principal', eh.principal_id)\n"
-    )
-    return run_preview(tmp_path, "dev")
+        "pulumi.export('principal', eh.principal_id)\n")
 
 
 @pytest.fixture(scope="module")

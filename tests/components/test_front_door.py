@@ -10,7 +10,8 @@ import pytest
 
 import schemacheck
 from components import InvalidArgumentError
-from offline import Plan, run_preview
+from offline import Plan
+from tests.programs import preview_program
 
 ORIGINS = {
     "weu": {"host_name": "smk-prod-weu.westeurope.cloudapp.azure.com", "primary": True},
@@ -20,14 +21,9 @@ BASE: dict[str, Any] = {"resource_group_name": "rg-x", "origins": ORIGINS, "prof
 
 
 def _preview(tmp_path: Path, args: dict[str, Any]) -> Plan:
-    (tmp_path / "Pulumi.yaml").write_text("name: t\nruntime: python\n")
-    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
-    (tmp_path / "__main__.py").write_text(
-        "import json\nfrom components.front_door import FrontDoor\n"
+    return preview_program(tmp_path, "import json\nfrom components.front_door import FrontDoor\n"
         f"fd = FrontDoor('edge', json.loads({json.dumps(json.dumps(args))}))\n"
-        "import pulumi\npulumi.export('host', fd.endpoint_host_name)\n"
-    )
-    return run_preview(tmp_path, "dev")
+        "import pulumi\npulumi.export('host', fd.endpoint_host_name)\n")
 
 
 def test_active_passive_gives_the_primary_priority_and_probes_https(tmp_path: Path) -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from components._interfaces import ROLE_DEFINITIONS, role_definition_id
-from offline import SECRET, Plan, run_preview
+from offline import SECRET, Plan
+from tests.programs import preview_program
 
 PROGRAM = textwrap.dedent(
     """
@@ -46,10 +47,7 @@ PROGRAM = textwrap.dedent(
 @pytest.fixture(scope="module")
 def plan(tmp_path_factory: pytest.TempPathFactory) -> Plan:
     directory: Path = tmp_path_factory.mktemp("interfaces")
-    (directory / "Pulumi.yaml").write_text("name: t\nruntime: python\n")
-    (directory / "Pulumi.dev.yaml").write_text("config: {}\n")
-    (directory / "__main__.py").write_text(PROGRAM)
-    return run_preview(directory, "dev")
+    return preview_program(directory, PROGRAM)
 
 
 def test_role_assignment_uses_subscription_scoped_definition_and_stable_guid_name(plan: Plan) -> None:

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from components.errors import InvalidArgumentError
-from offline import SECRET, Plan, run_preview
+from offline import SECRET, Plan
 from schemacheck import validate_plan
+from tests.programs import preview_program
 
 VAULT = "azure-native:keyvault:Vault"
 TENANT = "11111111-1111-1111-1111-111111111111"
@@ -41,17 +42,12 @@ PROD = {
 
 
 def _preview(tmp_path: Path, args: dict[str, Any], extra: str = "") -> Plan:
-    (tmp_path / "Pulumi.yaml").write_text("name: t\nruntime: python\n")
-    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
-    (tmp_path / "__main__.py").write_text(
-        "import datetime, pulumi\n"
+    return preview_program(tmp_path, "import datetime, pulumi\n"
         "from components.key_vault import KeyVault\n"
         f"kv = KeyVault('kv', {args!r})\n"
         "pulumi.export('name', kv.name)\n"
         "pulumi.export('vault_uri', kv.vault_uri)\n"
-        "pulumi.export('resource_id', kv.resource_id)\n" + extra
-    )
-    return run_preview(tmp_path, "dev")
+        "pulumi.export('resource_id', kv.resource_id)\n" + extra)
 
 
 def _properties(plan: Plan) -> dict[str, Any]:

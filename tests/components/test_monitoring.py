@@ -10,23 +10,19 @@ from typing import Any
 import pytest
 
 from components import InvalidArgumentError
-from offline import Plan, run_preview
+from offline import Plan
 from schemacheck import validate_plan
+from tests.programs import preview_program
 
 
 def _preview(tmp_path: Path, **args: Any) -> Plan:
     arguments = {"resource_group_name": "rg-x", "location": "westeurope", "retention_days": 30, "application_insights_name": "appi-x", **args}
-    (tmp_path / "Pulumi.yaml").write_text("name: t\nruntime: python\n")
-    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
-    (tmp_path / "__main__.py").write_text(
-        textwrap.dedent(
+    return preview_program(tmp_path, textwrap.dedent(
             f"""
             from components.monitoring import Monitoring
             Monitoring("mon", {arguments!r})
             """
-        )
-    )
-    return run_preview(tmp_path, "dev")
+        ))
 
 
 def test_development_like_workspace_has_event_tables_and_entra_only_insights(tmp_path: Path) -> None:
@@ -140,17 +136,12 @@ def _schema_problems(plan: Plan) -> list[str]:
 
 
 def _run(tmp_path: Path, args: dict[str, Any]) -> Plan:
-    (tmp_path / "Pulumi.yaml").write_text("name: t\nruntime: python\n")
-    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
-    (tmp_path / "__main__.py").write_text(
-        "import json, pulumi\n"
+    return preview_program(tmp_path, "import json, pulumi\n"
         "from components.monitoring import Monitoring\n"
         f"m = Monitoring('mon', json.loads({json.dumps(json.dumps(args))}))\n"
         "pulumi.export('amw', m.monitor_workspace_id)\n"
         "pulumi.export('grafana_principal', m.grafana_principal_id)\n"
-        "pulumi.export('alerts', sorted(m.metric_alert_ids))\n"
-    )
-    return run_preview(tmp_path, "dev")
+        "pulumi.export('alerts', sorted(m.metric_alert_ids))\n")
 
 
 @pytest.fixture(scope="module")
@@ -408,17 +399,12 @@ def test_recommended_rule_groups_keep_upstreams_shape() -> None:
 
 def _run_later(tmp_path: Path, args: dict[str, Any], clusters: dict[str, Any], targets: dict[str, Any]) -> Plan:
     """Construct first, bind clusters and alert targets afterwards (the stacks' order: they need workspace_id)."""
-    (tmp_path / "Pulumi.yaml").write_text("name: t\nruntime: python\n")
-    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
-    (tmp_path / "__main__.py").write_text(
-        "import json, pulumi\n"
+    return preview_program(tmp_path, "import json, pulumi\n"
         "from components.monitoring import Monitoring\n"
         f"m = Monitoring('mon', json.loads({json.dumps(json.dumps(args))}))\n"
         f"m.add_clusters(json.loads({json.dumps(json.dumps(clusters))}))\n"
         f"m.add_alert_targets(json.loads({json.dumps(json.dumps(targets))}))\n"
-        "pulumi.export('alerts', sorted(m.metric_alert_ids))\n"
-    )
-    return run_preview(tmp_path, "dev")
+        "pulumi.export('alerts', sorted(m.metric_alert_ids))\n")
 
 
 LATER: dict[str, Any] = {**{k: v for k, v in PROD.items() if k != "alert_targets"}, "prometheus": {"monitor_workspace_name": "amw-smk-prod-weu"}}

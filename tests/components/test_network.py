@@ -10,6 +10,7 @@ import pytest
 from components.errors import InvalidArgumentError
 from offline import Plan, run_preview
 from schemacheck import validate_plan
+from tests.programs import preview_program
 
 VNET = "azure-native:network:VirtualNetwork"
 NSG = "azure-native:network:NetworkSecurityGroup"
@@ -39,17 +40,12 @@ PROD = {
 
 
 def _preview(tmp_path: Path, args: dict[str, Any]) -> Plan:
-    (tmp_path / "Pulumi.yaml").write_text("name: t\nruntime: python\n")
-    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
-    (tmp_path / "__main__.py").write_text(
-        "import pulumi\n"
+    return preview_program(tmp_path, "import pulumi\n"
         "from components.network import Network\n"
         f"net = Network('net', {args!r})\n"
         "pulumi.export('subnet_ids', net.subnet_ids)\n"
         "pulumi.export('zones', net.private_dns_zone_ids)\n"
-        "pulumi.export('name', net.name)\n"
-    )
-    return run_preview(tmp_path, "dev")
+        "pulumi.export('name', net.name)\n")
 
 
 def test_prod_like_vnet_has_inline_subnets_each_with_its_own_nsg(tmp_path: Path) -> None:

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 import schemacheck
-from offline import SECRET, Plan, run_preview
+from offline import SECRET, Plan
 from offline.report import to_markdown
+from tests.programs import preview_program
 
 SERVER = "azure-native:dbforpostgresql:Server"
 SUBNET = "/subscriptions/s/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/snet-psql"
@@ -54,17 +55,12 @@ PROD: dict[str, Any] = {
 
 
 def _preview(tmp_path: Path, args: dict[str, Any]) -> Plan:
-    (tmp_path / "Pulumi.yaml").write_text("name: t\nruntime: python\n")
-    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
-    (tmp_path / "__main__.py").write_text(
-        "import json, pulumi\n"
+    return preview_program(tmp_path, "import json, pulumi\n"
         "from components.postgres_server import PostgresServer\n"
         f"pg = PostgresServer('pg', json.loads({json.dumps(json.dumps(args))}))\n"
         "pulumi.export('secret_name', pg.admin_password_secret_name)\n"
         "pulumi.export('fqdn', pg.fqdn)\n"
-        "pulumi.export('id', pg.resource_id)\n"
-    )
-    return run_preview(tmp_path, "dev")
+        "pulumi.export('id', pg.resource_id)\n")
 
 
 @pytest.fixture(scope="module")

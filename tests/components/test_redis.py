@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 import schemacheck
-from offline import SECRET, Plan, run_preview
+from offline import SECRET, Plan
 from offline.report import to_markdown
+from tests.programs import preview_program
 
 CLUSTER = "azure-native:redisenterprise:RedisEnterprise"
 DATABASE = "azure-native:redisenterprise:Database"
@@ -36,17 +37,12 @@ CLASSIC: dict[str, Any] = {
 
 
 def _preview(tmp_path: Path, args: dict[str, Any]) -> Plan:
-    (tmp_path / "Pulumi.yaml").write_text("name: t\nruntime: python\n")
-    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
-    (tmp_path / "__main__.py").write_text(
-        "import json, pulumi\n"
+    return preview_program(tmp_path, "import json, pulumi\n"
         "from components.redis import Redis\n"
         f"r = Redis('cache', json.loads({json.dumps(json.dumps(args))}))\n"
         "pulumi.export('secret_name', r.connection_secret_name)\n"
         "pulumi.export('id', r.resource_id)\n"
-        "pulumi.export('port', r.port)\n"
-    )
-    return run_preview(tmp_path, "dev")
+        "pulumi.export('port', r.port)\n")
 
 
 @pytest.fixture(scope="module")

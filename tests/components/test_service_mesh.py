@@ -11,7 +11,8 @@ import pytest
 
 import schemacheck
 from components.service_mesh import gitops_sync_policy
-from offline import Plan, PlannedResource, run_preview
+from offline import Plan, PlannedResource
+from tests.programs import preview_program
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 NAMESPACE = "kubernetes:core/v1:Namespace"
@@ -63,10 +64,7 @@ pulumi.export("namespaces", mesh.namespaces)
 
 
 def _preview(tmp_path: Path, args: dict[str, Any]) -> Plan:
-    (tmp_path / "Pulumi.yaml").write_text("name: t\nruntime: python\n")
-    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
-    (tmp_path / "__main__.py").write_text(PROGRAM.format(args=args))
-    return run_preview(tmp_path, "dev")
+    return preview_program(tmp_path, PROGRAM.format(args=args))
 
 
 def _with(base: dict[str, Any], **changes: Any) -> dict[str, Any]:

@@ -11,7 +11,8 @@ import yaml
 
 import schemacheck
 from components.workload_identity import vault_objects_parameter
-from offline import Plan, run_preview
+from offline import Plan
+from tests.programs import preview_program
 
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000000"
 VAULT_ID = f"{SUB}/resourceGroups/rg-sec/providers/Microsoft.KeyVault/vaults/kv-platform"
@@ -67,10 +68,7 @@ pulumi.export("tenantId", identity.tenant_id)
 
 
 def _preview(tmp_path: Path, args: dict[str, Any]) -> Plan:
-    (tmp_path / "Pulumi.yaml").write_text("name: t\nruntime: python\n")
-    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
-    (tmp_path / "__main__.py").write_text(PROGRAM.format(args=args))
-    return run_preview(tmp_path, "dev")
+    return preview_program(tmp_path, PROGRAM.format(args=args))
 
 
 def _with(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
