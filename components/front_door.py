@@ -104,8 +104,8 @@ class FrontDoor(pulumi.ComponentResource):
                 origin_group_name="ingress",
                 health_probe_settings=cdn.HealthProbeParametersArgs(
                     probe_path=args.get("health_probe_path", "/healthz/ready"),
-                    probe_protocol="Https",
-                    probe_request_type="GET",
+                    probe_protocol=cdn.ProbeProtocol.HTTPS,
+                    probe_request_type=cdn.HealthProbeRequestType.GET,
                     probe_interval_in_seconds=30,
                 ),
                 load_balancing_settings=cdn.LoadBalancingSettingsParametersArgs(

@@ -1,0 +1,99 @@
+"""Monitoring's argument rules: (argument, value, is it bad?, how to fix), the first bad one raising."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, cast
+
+import pulumi
+
+from components._metric_alerts import TargetKind
+from components._naming import NAMING_RULES
+from components.errors import InvalidArgumentError
+
+if TYPE_CHECKING:
+    from components.monitoring import MonitoringArgs
+
+__all__ = ["check", "cluster_rules", "target_rules", "validate"]
+
+COLUMN_TYPES = ("string", "int", "long", "real", "boolean", "dateTime", "guid", "dynamic")
+_KEY = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
+ALERT_KINDS: tuple[TargetKind, ...] = ("aks", "postgres", "redis", "event_hubs")
+
+
+def _keys_bad(mapping: Mapping[str, Any] | None) -> list[str]:
+    return [key for key in (mapping or {}) if not _KEY.match(key)]
+
+
+def check(rules: list[tuple[str, Any, bool, str]]) -> None:
+    """Raise for the first bad rule (argument, value, is it bad?, how to fix); unknown Outputs are skipped."""
+    for argument, value, bad, fix in rules:
+        if bad and not isinstance(value, pulumi.Output):
+            raise InvalidArgumentError("Monitoring", argument, value, fix)
+
+
+def cluster_rules(clusters: Mapping[str, Any] | None, used: set[str], argument: str) -> list[tuple[str, Any, bool, str]]:
+    again = sorted(set(clusters or {}) & used)
+    return [
+        (argument, _keys_bad(clusters), bool(_keys_bad(clusters)),
+         "use keys of lower-case letters, digits and hyphens (they name the child resources)"),
+        (argument, again, bool(again), "use keys not used before: each names the cluster's child resources"),
+    ]
+
+
+def target_rules(targets: Mapping[str, Any], used: set[str], has_action_group: bool, argument: str) -> list[tuple[str, Any, bool, str]]:
+    unknown = sorted(set(targets) - set(ALERT_KINDS))
+    again = sorted(f"{kind}/{key}" for kind in ALERT_KINDS for key in (targets.get(kind) or {}) if f"{kind}/{key}" in used)
+    return [
+        (argument, unknown, bool(unknown), f"use the kinds {', '.join(ALERT_KINDS)}"),
+        (argument, sorted(targets), bool(targets) and not has_action_group,
+         "give action_group_id too: alerts without an action group notify nobody"),
+        *[(f"{argument}.{kind}", _keys_bad(targets.get(kind)), bool(_keys_bad(targets.get(kind))),
+           "use keys of lower-case letters, digits and hyphens (they name the alert resources)") for kind in ALERT_KINDS],
+        (argument, again, bool(again), "use keys not used before for the same kind"),
+    ]
+
+
+def validate(args: MonitoringArgs, tables: Mapping[str, Mapping[str, str]]) -> None:
+    """Rules: (argument, value, is it bad?, how to fix). The first bad one raises."""
+    retention = args["retention_days"]
+    prometheus = args.get("prometheus")
+    grafana = args.get("grafana")
+    targets = cast("Mapping[str, Any]", args.get("alert_targets") or {})
+    has_action_group = args.get("action_group_id") is not None
+    grafana_name = grafana.get("resource_name") if grafana else None
+    grafana_sku = grafana.get("sku", "Standard") if grafana else None
+    clusters = prometheus.get("clusters") if prometheus is not None else None
+    amw_name = prometheus.get("monitor_workspace_name") if prometheus is not None else None
+    check([
+        ("retention_days", retention, not 30 <= retention <= 730, "use 30 to 730 days (Log Analytics' range)"),
+        *_table_rules(tables),
+        *cluster_rules(clusters, set(), "prometheus.clusters"),
+        ("prometheus.monitor_workspace_name", amw_name,
+         amw_name is not None and not NAMING_RULES["monitor_workspace"].check(amw_name),
+         "use 4-44 letters, digits and hyphens, starting and ending with a letter or digit"),
+        ("grafana.resource_name", grafana_name, grafana is not None and not NAMING_RULES["managed_grafana"].check(grafana_name or ""),
+         "use 2-23 letters, digits and hyphens, starting with a letter and ending with a letter or digit"),
+        ("grafana.reader_scopes", _keys_bad(grafana.get("reader_scopes") if grafana else None),
+         bool(_keys_bad(grafana.get("reader_scopes") if grafana else None)),
+         "use keys of lower-case letters, digits and hyphens (they name the role assignments)"),
+        ("grafana.sku", grafana_sku, grafana is not None and grafana_sku not in ("Standard", "Essential"),
+         "use Standard or Essential"),
+        ("grafana.zone_redundant", True, grafana is not None and grafana_sku == "Essential" and grafana.get("zone_redundant") is True,
+         "zone redundancy needs the Standard SKU"),
+        ("grafana.private_endpoints", "Essential", grafana is not None and grafana_sku == "Essential"
+         and bool(grafana.get("private_endpoints")), "private endpoints need the Standard SKU"),
+        *target_rules(targets, set(), has_action_group, "alert_targets"),
+        ("application_insights_alerts", True, args.get("application_insights_alerts") is True and not has_action_group,
+         "give action_group_id too: alerts without an action group notify nobody"),
+    ])
+
+
+def _table_rules(tables: Mapping[str, Mapping[str, str]]) -> list[tuple[str, Any, bool, str]]:
+    rules: list[tuple[str, Any, bool, str]] = []
+    for table, columns in tables.items():
+        rules.append(("event_tables", table, not table.endswith("_CL"), "custom table names must end in _CL"))
+        bad: Sequence[str] = [f"{c}: {t}" for c, t in columns.items() if t not in COLUMN_TYPES]
+        rules.append((f"event_tables[{table!r}]", bad, bool(bad), f"use column types from {', '.join(COLUMN_TYPES)}"))
+    return rules
