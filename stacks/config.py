@@ -1,25 +1,15 @@
-"""Load and validate a stack's settings once, reporting every problem at once.
+"""Load and validate this project's stack settings once, with `stackconfig` (every problem at once).
 
-Precedence is Pulumi's own: a value in `Pulumi.<stack>.yaml` wins over a `default:` declared in the
-project's `Pulumi.yaml`; the pydantic model's defaults apply only to keys neither file sets. Objects arrive
-from the engine as JSON text and are parsed here; scalars arrive as text and pydantic converts them.
-
-Secret keys are read with `get_secret` (never `get_object`, which returns secrets decrypted and unmarked),
-so they reach resources as secret Outputs.
+The platform's one secret setting is the alert webhook; `environment` must equal the stack's name.
 """
 
 from __future__ import annotations
 
-import json
-import types
-import typing
 from dataclasses import dataclass
-from typing import Any
 
 import pulumi
-from pulumi.runtime import config as runtime_config
-from pydantic import BaseModel, ValidationError
 
+from stackconfig import ConfigProblem, SettingsError, load_settings_model
 from stacks.settings import PlatformSettings
 
 __all__ = ["SECRET_KEYS", "ConfigProblem", "SettingsError", "StackSecrets", "load_settings"]
@@ -37,204 +27,9 @@ class StackSecrets:
     alert_webhook_url: pulumi.Output[str] | None
 
 
-@dataclass(frozen=True)
-class ConfigProblem:
-    """One thing wrong in a stack file: where, what was received, and what is allowed."""
-
-    file: str
-    path: str
-    got: str
-    allowed: str
-
-    def __str__(self) -> str:
-        return f"{self.file}: {self.path}: got {self.got}; allowed: {self.allowed}"
-
-
-class SettingsError(pulumi.RunError):
-    """The stack's configuration is invalid. A RunError, so that `pulumi up` prints it without a traceback."""
-
-    def __init__(self, problems: list[ConfigProblem]) -> None:
-        self.problems = problems
-        lines = [f"{len(problems)} configuration problem(s); no resource was registered:"]
-        lines += [f"  - {p}" for p in problems]
-        super().__init__("\n".join(lines))
-
-
 def load_settings(namespace: str | None = None, stack: str | None = None) -> tuple[PlatformSettings, StackSecrets]:
     """Validate the current stack's configuration; raise SettingsError listing every problem."""
-    namespace = namespace or pulumi.get_project()
-    stack = stack or pulumi.get_stack()
-    stack_file = f"Pulumi.{stack}.yaml"
-    config = pulumi.Config(namespace)
-    problems: list[ConfigProblem] = []
-    raw: dict[str, Any] = {}
-    secret_values: dict[str, pulumi.Output[str] | None] = dict.fromkeys(SECRET_KEYS)
-
-    for key in _keys_in_namespace(namespace):
-        full_key = f"{namespace}:{key}"
-        is_secret = runtime_config.is_config_secret(full_key)
-        if key in SECRET_KEYS:
-            if not is_secret:
-                problems.append(
-                    ConfigProblem(
-                        stack_file,
-                        full_key,
-                        "a plaintext value (not shown)",
-                        f"an encrypted value, {SECRET_KEYS[key]}: `pulumi config set --secret {key} <value>`",
-                    )
-                )
-            else:
-                secret_values[key] = config.get_secret(key)
-            continue
-        text = config.get(key)
-        if text is None:
-            continue
-        raw[key] = _parse(text)
-
-    try:
-        settings = PlatformSettings.model_validate(raw)
-    except ValidationError as error:
-        problems += _problems_from(error, raw, stack_file, namespace)
-        raise SettingsError(problems) from None
-
-    if settings.environment != stack:
-        problems.append(
-            ConfigProblem(
-                stack_file,
-                f"{namespace}:environment",
-                json.dumps(settings.environment),
-                f"{json.dumps(stack)}, the name of the stack this file configures",
-            )
-        )
-    if problems:
-        raise SettingsError(problems)
-    return settings, StackSecrets(alert_webhook_url=secret_values["alertWebhookUrl"])
-
-
-def _keys_in_namespace(namespace: str) -> list[str]:
-    # The SDK has no public listing of config keys; the runtime's map is the one every Config reads.
-    every_key = set(runtime_config.CONFIG.get()) | set(runtime_config.get_config_env())
-    prefix = f"{namespace}:"
-    return sorted(k[len(prefix) :] for k in every_key if k.startswith(prefix))
-
-
-def _parse(text: str) -> Any:
-    # The engine hands structured values over as JSON text and scalars as plain text.
-    if text[:1] in ("{", "["):
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError:
-            return text
-    return text
-
-
-def _problems_from(error: ValidationError, raw: dict[str, Any], stack_file: str, namespace: str) -> list[ConfigProblem]:
-    problems = []
-    for item in error.errors(include_url=False):
-        loc = list(item["loc"])
-        if item["type"] == "settings_rules":
-            for field, got, allowed in item["ctx"]["rules"]:
-                path = _format_path(namespace, loc + field.split("."))
-                problems.append(ConfigProblem(stack_file, path, _show(got), allowed))
-            continue
-        if loc and loc[-1] == "[key]":
-            loc = loc[:-1]
-            problems.append(
-                ConfigProblem(stack_file, _format_path(namespace, loc), _show(item["input"]), "a lowercase name of letters, digits and hyphens (3-40 characters)")
-            )
-            continue
-        got = "(not set)" if item["type"] == "missing" else _show(item["input"])
-        problems.append(ConfigProblem(stack_file, _format_path(namespace, loc), got, _allowed(item, loc)))
-    return problems
-
-
-def _format_path(namespace: str, loc: list[Any]) -> str:
-    text = namespace + ":"
-    for i, part in enumerate(loc):
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text += ("." if i else "") + str(part)
-    return text
-
-
-def _show(value: Any) -> str:
-    return json.dumps(value, default=str)
-
-
-_ALLOWED_BY_TYPE = {
-    "missing": "a value (this key is required)",
-    "int_parsing": "a whole number",
-    "int_type": "a whole number",
-    "int_from_float": "a whole number",
-    "bool_parsing": "true or false",
-    "bool_type": "true or false",
-    "string_type": "text (quote it in YAML: \"1.33\", not 1.33)",
-    "list_type": "a list",
-    "dict_type": "a mapping of keys to values",
-    "model_type": "a mapping of keys to values",
-    "model_attributes_type": "a mapping of keys to values",
-    "date_from_datetime_parsing": "a date such as 2026-12-01",
-    "date_parsing": "a date such as 2026-12-01",
-    "date_type": "a date such as 2026-12-01",
-}
-
-
-def _allowed(item: Any, loc: list[Any]) -> str:
-    kind, ctx = item["type"], item.get("ctx") or {}
-    if kind == "extra_forbidden":
-        known = _known_keys(loc[:-1])
-        return "no such key; known keys here: " + ", ".join(known) if known else "no such key"
-    if kind == "literal_error":
-        return f"one of {ctx['expected']}"
-    if kind == "string_pattern_mismatch":
-        return f"text matching {ctx['pattern']}"
-    bounds = {
-        "greater_than_equal": ("a number >=", "ge"),
-        "greater_than": ("a number >", "gt"),
-        "less_than_equal": ("a number <=", "le"),
-        "less_than": ("a number <", "lt"),
-        "too_short": ("at least this many items:", "min_length"),
-        "too_long": ("at most this many items:", "max_length"),
-    }
-    if kind in bounds:
-        words, key = bounds[kind]
-        return f"{words} {ctx[key]}"
-    return _ALLOWED_BY_TYPE.get(kind, item["msg"])
-
-
-def _known_keys(loc: list[Any]) -> list[str]:
-    """The keys a settings object accepts at `loc`, for 'no such key' messages."""
-    node: Any = PlatformSettings
-    for part in loc:
-        node = _strip(node)
-        if isinstance(part, str) and _is_model(node):
-            field = next((f for n, f in node.model_fields.items() if (f.alias or n) == part), None)
-            if field is None:
-                return []
-            node = field.annotation
-        else:
-            # A list index or a mapping key: step into the element type.
-            args = typing.get_args(node)
-            node = args[-1] if args else node
-    node = _strip(node)
-    return sorted(f.alias or n for n, f in node.model_fields.items()) if _is_model(node) else []
-
-
-def _is_model(node: Any) -> bool:
-    return isinstance(node, type) and issubclass(node, BaseModel)
-
-
-def _strip(annotation: Any) -> Any:
-    """Unwrap Annotated[X, ...] and X | None down to X."""
-    while True:
-        origin = typing.get_origin(annotation)
-        if origin is typing.Annotated:
-            annotation = typing.get_args(annotation)[0]
-        elif origin in (typing.Union, types.UnionType):
-            rest = [a for a in typing.get_args(annotation) if a is not type(None)]
-            annotation = rest[0] if len(rest) == 1 else annotation
-            if len(rest) != 1:
-                return annotation
-        else:
-            return annotation
+    settings, secrets = load_settings_model(
+        PlatformSettings, secret_keys=SECRET_KEYS, stack_field="environment", namespace=namespace, stack=stack
+    )
+    return settings, StackSecrets(alert_webhook_url=secrets["alertWebhookUrl"])

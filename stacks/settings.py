@@ -2,8 +2,8 @@
 
 The stack files (`Pulumi.<stack>.yaml`) hold these values under the project's namespace, in camelCase
 (`sentimark-platform:aks: {tier: Standard, ...}`). They are validated here, once, before any resource is
-registered; `stacks.config.load_settings` turns every problem into a message naming the stack file, the
-key path, the value received and what is allowed.
+registered; `stacks.config.load_settings` (through `stackconfig`) turns every problem into a message naming
+the stack file, the key path, the value received and what is allowed.
 
 Shape and range rules are pydantic field constraints; rules that relate two fields live in each model's
 `_rules` method, so that a section with a problem still lets every other section report its own.
@@ -17,9 +17,10 @@ import itertools
 from collections.abc import Iterator
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
-from pydantic.alias_generators import to_camel
+from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
+
+from stackconfig import SettingsModel
 
 __all__ = [
     "AZURE_REGIONS",
@@ -89,26 +90,8 @@ SemVer = Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")]
 HttpsUrl = Annotated[str, Field(pattern=r"^(https|oci)://[^\s]+$")]
 
 
-class _Settings(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        frozen=True,
-        alias_generator=to_camel,
-        populate_by_name=True,
-    )
-
-    def _rules(self) -> Iterator[tuple[str, object, str]]:
-        """Yield (field alias, value received, what is allowed) for each cross-field rule that fails."""
-        return iter(())
-
-    @model_validator(mode="after")
-    def _check_rules(self) -> _Settings:
-        problems = list(self._rules())
-        if problems:
-            # One error carries every failed rule of this model; stacks.config expands it so that each
-            # rule is reported at its own key path.
-            raise PydanticCustomError("settings_rules", "cross-field rules failed", {"rules": problems})
-        return self
+class _Settings(SettingsModel):
+    """camelCase keys, frozen, unknown keys refused; cross-field rules in `_rules` (see stackconfig)."""
 
 
 class RegionSettings(_Settings):

@@ -8,12 +8,11 @@ problem is reported as `Pulumi.dev.yaml: canary-pipeline:canary.steps: got [...]
 from __future__ import annotations
 
 import itertools
-import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-import pulumi
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from pydantic.alias_generators import to_camel
+from pydantic import Field, model_validator
+
+from stackconfig import SettingsModel, load_settings_model
 
 __all__ = ["CanarySettings", "load_settings"]
 
@@ -22,8 +21,8 @@ DnsLabel = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")]
 Duration = Annotated[str, Field(pattern=r"^\d+(s|m|h)$")]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True)
+class _Model(SettingsModel):
+    """camelCase keys, frozen, unknown keys refused (stackconfig.SettingsModel)."""
 
 
 class ApplicationSettings(_Model):
@@ -84,33 +83,8 @@ class CanarySettings(_Model):
         return self
 
 
-def _parse(text: str) -> Any:
-    # The Pulumi CLI hands structured values to the program as JSON text and scalars as plain text.
-    return json.loads(text) if text[:1] in ("{", "[") else text
-
-
-def _path(loc: tuple[Any, ...]) -> str:
-    path = NAMESPACE + ":"
-    for i, part in enumerate(loc):
-        path += f"[{part}]" if isinstance(part, int) else ("." if i else "") + str(part)
-    return path
-
-
 def load_settings() -> CanarySettings:
-    """The current stack's settings; raises pulumi.RunError listing every problem."""
-    config = pulumi.Config(NAMESPACE)
-    raw = {}
-    for name, field in CanarySettings.model_fields.items():
-        key = field.alias or name
-        text = config.get(key)
-        if text is not None:
-            raw[key] = _parse(text)
-    try:
-        return CanarySettings.model_validate(raw)
-    except ValidationError as error:
-        problems = []
-        for item in error.errors(include_url=False):
-            got = "(not set)" if item["type"] == "missing" else json.dumps(item["input"], default=str)
-            problems.append(f"{_path(item['loc'])}: got {got}; allowed: {item['msg'].removeprefix('Value error, ')}")
-        lines = [f"{len(problems)} configuration problem(s) in Pulumi.{pulumi.get_stack()}.yaml; no resource was registered:"]
-        raise pulumi.RunError("\n".join(lines + [f"  - {p}" for p in problems])) from None
+    """The current stack's settings, validated once; raises stackconfig.SettingsError (a pulumi.RunError)
+    listing every problem with the stack file, key path, value and what is allowed."""
+    settings, _ = load_settings_model(CanarySettings, namespace=NAMESPACE)
+    return settings

@@ -8,12 +8,11 @@ allowed: ...`, as a `pulumi.RunError`: `pulumi up` prints it without a traceback
 from __future__ import annotations
 
 import ipaddress
-import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-import pulumi
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
-from pydantic.alias_generators import to_camel
+from pydantic import AfterValidator, Field, model_validator
+
+from stackconfig import SettingsModel, load_settings_model
 
 __all__ = ["ScfSettings", "load_settings"]
 
@@ -31,8 +30,8 @@ ObjectId = Annotated[str, Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[
 VmSize = Annotated[str, Field(pattern=r"^Standard_[A-Za-z0-9_]+$")]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True)
+class _Model(SettingsModel):
+    """camelCase keys, frozen, unknown keys refused (stackconfig.SettingsModel)."""
 
 
 class GroupSettings(_Model):
@@ -117,39 +116,8 @@ class ScfSettings(_Model):
         return self
 
 
-def _parse(text: str) -> Any:
-    # The Pulumi CLI hands structured values to the program as JSON text and scalars as plain text.
-    return json.loads(text) if text[:1] in ("{", "[") else text
-
-
-def _path(loc: tuple[Any, ...]) -> str:
-    path = NAMESPACE + ":"
-    for i, part in enumerate(loc):
-        path += f"[{part}]" if isinstance(part, int) else ("." if i else "") + str(part)
-    return path
-
-
 def load_settings() -> ScfSettings:
-    """The current stack's settings; raises pulumi.RunError listing every problem."""
-    stack = pulumi.get_stack()
-    config = pulumi.Config(NAMESPACE)
-    raw = {}
-    for name, field in ScfSettings.model_fields.items():
-        key = field.alias or name
-        text = config.get(key)
-        if text is not None:
-            raw[key] = _parse(text)
-    problems = []
-    try:
-        settings = ScfSettings.model_validate(raw)
-    except ValidationError as error:
-        for item in error.errors(include_url=False):
-            got = "(not set)" if item["type"] == "missing" else json.dumps(item["input"], default=str)
-            problems.append(f"{_path(item['loc'])}: got {got}; allowed: {item['msg'].removeprefix('Value error, ')}")
-    else:
-        if settings.environment != stack:
-            problems.append(f"{NAMESPACE}:environment: got {settings.environment!r}; allowed: {stack!r}, the stack's name")
-    if problems:
-        lines = [f"{len(problems)} configuration problem(s) in Pulumi.{stack}.yaml; no resource was registered:"]
-        raise pulumi.RunError("\n".join(lines + [f"  - {p}" for p in problems]))
+    """The current stack's settings, validated once; raises stackconfig.SettingsError (a pulumi.RunError)
+    listing every problem with the stack file, key path, value and what is allowed."""
+    settings, _ = load_settings_model(ScfSettings, namespace=NAMESPACE, stack_field="environment")
     return settings

@@ -20,7 +20,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PROGRAM = Path(__file__).with_name("program")
-PACKAGES = ("components", "costs", "offline", "schemacheck", "policy/rules")
+PACKAGES = ("components", "costs", "offline", "schemacheck", "stackconfig", "policy/rules")
 
 pytestmark = pytest.mark.slow
 

@@ -127,14 +127,15 @@ def test_bad_settings_are_all_reported_and_nothing_is_registered(project: Path) 
     with pytest.raises(pulumi.RunError) as excinfo:
         run_preview(project, "dev")
     message = str(excinfo.value)
-    assert message.startswith("2 configuration problem(s) in Pulumi.dev.yaml; no resource was registered:")
-    assert "qnt9-srs:aks.maxNodes: got 9; allowed: Input should be less than or equal to 5" in message
-    assert "qnt9-srs:postgres: got " in message and "highAvailability needs tier GeneralPurpose" in message
+    assert message.startswith("2 configuration problem(s); no resource was registered:")
+    assert "Pulumi.dev.yaml: qnt9-srs:aks.maxNodes: got 9; allowed: a number <= 5" in message
+    assert "Pulumi.dev.yaml: qnt9-srs:postgres: got the settings " in message
+    assert "highAvailability needs tier GeneralPurpose" in message
     assert excinfo.value.offline_registered == []  # type: ignore[attr-defined]
 
 
 def test_environment_must_name_the_stack(project: Path) -> None:
     path = project / "Pulumi.dev.yaml"
     path.write_text(path.read_text().replace("qnt9-srs:environment: dev", "qnt9-srs:environment: prd"))
-    with pytest.raises(pulumi.RunError, match=r"qnt9-srs:environment: got 'prd'; allowed: 'dev', the stack's name"):
+    with pytest.raises(pulumi.RunError, match=r'qnt9-srs:environment: got "prd"; allowed: "dev", the name of the stack'):
         run_preview(project, "dev")

@@ -134,7 +134,7 @@ def test_a_namespace_that_talks_to_an_unknown_domain_is_refused(project: Path) -
     with pytest.raises(pulumi.RunError) as excinfo:
         run_preview(project, "prod")
     message = str(excinfo.value)
-    assert message.startswith("1 configuration problem(s) in Pulumi.prod.yaml")
+    assert message.startswith("1 configuration problem(s); no resource was registered:\n  - Pulumi.prod.yaml: ")
     assert "authorizedIpRanges must be empty for a private cluster" in message
     assert excinfo.value.offline_registered == []  # type: ignore[attr-defined]
     data["config"]["supply-chain-finance:authorizedIpRanges"] = []
