@@ -62,7 +62,7 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
     client = authorization.get_client_config_output()
 
     def name(kind: str, code: str, *, unique: bool = False) -> str:
-        suffix = stable_suffix(SERVICE, env) if unique else None
+        suffix = stable_suffix(settings.unique_name_seed, env) if unique else None
         return resource_name(kind, workload=WORKLOAD, environment=env, region=code, suffix=suffix)
 
     # --- per region: resource group and network ----------------------------------------------------

@@ -323,6 +323,9 @@ class PlatformSettings(_Settings):
     applications: dict[DnsLabel, ApplicationSettings] = Field(min_length=1)
     ingress: IngressSettings
     deployment_approval: Literal["automatic", "manual"]
+    unique_name_seed: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{2,62}$")
+    """Seeds the suffix of globally unique names (Key Vault, registry, PostgreSQL, Redis, Event Hubs). Give a
+    fork of this repository its own value, or its names collide with ours."""
     tags: dict[str, str] = Field(default_factory=dict)
     """Extra tags on every taggable resource; the FinOps tags win over these."""
     drop_versioned_aliases: bool = True
