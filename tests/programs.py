@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
+from typing import Any
 
 from offline import Plan, run_preview
 
-__all__ = ["preview_program"]
+__all__ = ["preview_program", "with_changes"]
 
 
 def preview_program(directory: Path, program: str, *, stack_config: str = "config: {}\n") -> Plan:
@@ -16,3 +18,14 @@ def preview_program(directory: Path, program: str, *, stack_config: str = "confi
     (directory / "Pulumi.dev.yaml").write_text(stack_config)
     (directory / "__main__.py").write_text(program)
     return run_preview(directory, "dev")
+
+
+def with_changes(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """A deep copy of component arguments with keys replaced, or removed where the new value is None."""
+    args = copy.deepcopy(base)
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = value
+    return args

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ import yaml
 import schemacheck
 from offline import SECRET, Plan, run_preview
 from tests.programs import preview_program
+from tests.programs import with_changes as _with
 
 CLUSTER = "azure-native:containerservice:ManagedCluster"
 POOL = "azure-native:containerservice:AgentPool"
@@ -76,14 +76,6 @@ def _preview(tmp_path: Path, args: dict[str, Any]) -> Plan:
     return preview_program(tmp_path, PROGRAM.format(args=args))
 
 
-def _with(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
-    args = copy.deepcopy(base)
-    for key, value in changes.items():
-        if value is None:
-            args.pop(key, None)
-        else:
-            args[key] = value
-    return args
 
 
 def test_dev_cluster_is_public_behind_authorized_ranges_with_entra_id_only(tmp_path: Path) -> None:

@@ -3,7 +3,6 @@ network policy with explicit allows and a disruption budget; STRICT mTLS when as
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ from components.app_namespace import double_quantity
 from offline import Plan, PlannedResource
 from tests.components.test_service_mesh import CHARTS
 from tests.programs import preview_program
+from tests.programs import with_changes as _with
 
 NAMESPACE = "kubernetes:core/v1:Namespace"
 QUOTA = "kubernetes:core/v1:ResourceQuota"
@@ -65,14 +65,6 @@ def _preview(tmp_path: Path, args: dict[str, Any]) -> Plan:
     return preview_program(tmp_path, PROGRAM.format(args=args, charts=CHARTS))
 
 
-def _with(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
-    args = copy.deepcopy(base)
-    for key, value in changes.items():
-        if value is None:
-            args.pop(key, None)
-        else:
-            args[key] = value
-    return args
 
 
 def _policies(plan: Plan) -> dict[str, dict[str, Any]]:

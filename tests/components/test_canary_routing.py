@@ -4,7 +4,6 @@ arguments. The spec builders and the threshold arithmetic are tested without the
 
 from __future__ import annotations
 
-import copy
 import itertools
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +18,7 @@ from components import _canary_specs as specs
 from offline import Plan, PlannedResource
 from tests.components.test_service_mesh import CHARTS
 from tests.programs import preview_program
+from tests.programs import with_changes as _with
 
 VS = "kubernetes:networking.istio.io/v1:VirtualService"
 DR = "kubernetes:networking.istio.io/v1:DestinationRule"
@@ -78,14 +78,6 @@ def _preview(tmp_path: Path, args: dict[str, Any]) -> Plan:
     return preview_program(tmp_path, PROGRAM.format(args=args, charts=CHARTS))
 
 
-def _with(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
-    args = copy.deepcopy(base)
-    for key, value in changes.items():
-        if value is None:
-            args.pop(key, None)
-        else:
-            args[key] = value
-    return args
 
 
 def _one(plan: Plan, type_token: str) -> PlannedResource:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ import schemacheck
 from components.workload_identity import vault_objects_parameter
 from offline import Plan
 from tests.programs import preview_program
+from tests.programs import with_changes as _with
 
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000000"
 VAULT_ID = f"{SUB}/resourceGroups/rg-sec/providers/Microsoft.KeyVault/vaults/kv-platform"
@@ -71,14 +71,6 @@ def _preview(tmp_path: Path, args: dict[str, Any]) -> Plan:
     return preview_program(tmp_path, PROGRAM.format(args=args))
 
 
-def _with(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
-    args = copy.deepcopy(base)
-    for key, value in changes.items():
-        if value is None:
-            args.pop(key, None)
-        else:
-            args[key] = value
-    return args
 
 
 def test_dev_identity_trusts_one_service_account_and_reads_the_vault(tmp_path: Path) -> None:
