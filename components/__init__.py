@@ -35,6 +35,7 @@ from components.container_registry import ContainerRegistry, ContainerRegistryAr
 from components.errors import InvalidArgumentError
 from components.event_hubs import EventHubArgs, EventHubCaptureArgs, EventHubs, EventHubsArgs
 from components.front_door import FrontDoor, FrontDoorArgs, FrontDoorOriginArgs
+from components.ingress_certificate import DEFAULT_SYNC_IMAGE, IngressCertificate, IngressCertificateArgs
 from components.key_vault import KeyVault, KeyVaultArgs, KeyVaultPublicAccessArgs
 from components.monitoring import (
     PLATFORM_EVENT_TABLES,
@@ -76,6 +77,7 @@ from components.workload_identity import (
 __all__ = [
     "DEFAULT_BUDGET_NOTIFICATIONS",
     "DEFAULT_PRIVATE_DNS_ZONES",
+    "DEFAULT_SYNC_IMAGE",
     "FINOPS_TAG_NAMES",
     "NAMING_RULES",
     "PLATFORM_EVENT_TABLES",
@@ -116,6 +118,8 @@ __all__ = [
     "GrafanaArgs",
     "HeaderRouteArgs",
     "InClusterPrometheusArgs",
+    "IngressCertificate",
+    "IngressCertificateArgs",
     "IngressGatewayArgs",
     "InvalidArgumentError",
     "KeyVault",

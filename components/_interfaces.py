@@ -99,6 +99,7 @@ ROLE_DEFINITIONS: dict[str, str] = {
     "Reader": "acdd72a7-3385-48ef-bd42-f606fba81ae7",
     "Key Vault Administrator": "00482a5a-887f-4fb3-b363-3b7fe8e74483",
     "Key Vault Secrets Officer": "b86a8fe4-44ce-4948-aee5-eccb2c155cd7",
+    "Key Vault Certificates Officer": "a4417e6f-fecd-4de8-b567-7b0420556985",
     "Key Vault Secrets User": "4633458b-17de-408a-b874-0445c86b69e6",
     "Key Vault Crypto User": "12338af0-0e69-4776-bea7-57ae8d297424",
     "AcrPull": "7f951dda-4ed3-4680-a7ca-43fe172d538d",

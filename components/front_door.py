@@ -27,6 +27,10 @@ _KEY = re.compile(r"^[a-z][a-z0-9-]{0,40}$")
 class FrontDoorOriginArgs(TypedDict):
     host_name: pulumi.Input[str]
     """Public host name of the region's ingress gateway (e.g. its public IP's DNS name)."""
+    origin_host_header: NotRequired[str]
+    """Host header (and TLS server name) Front Door sends to this origin and probes it with; the origin's
+    certificate must cover it, from a publicly trusted CA. `host_name` unless given (a name such as
+    *.cloudapp.azure.com can carry no certificate of yours: give the host your ingress certificate is for)."""
     primary: NotRequired[bool]
     """Takes the traffic in active-passive mode; exactly one origin must be primary there."""
 
@@ -126,7 +130,7 @@ class FrontDoor(pulumi.ComponentResource):
                         origin_group_name=group.name,
                         origin_name=key,
                         host_name=origin["host_name"],
-                        origin_host_header=origin["host_name"],
+                        origin_host_header=origin.get("origin_host_header", origin["host_name"]),
                         http_port=80,
                         https_port=443,
                         priority=1 if (origin.get("primary") or not active_passive) else 2,
@@ -183,6 +187,12 @@ def _validate(args: FrontDoorArgs) -> None:
             (f"origins[{k!r}].host_name", o["host_name"], isinstance(o["host_name"], str) and not _HOST.match(o["host_name"]),
              "give a public DNS host name such as smk-prod-weu.westeurope.cloudapp.azure.com")
             for k, o in origins.items()
+        ),
+        *(
+            (f"origins[{k!r}].origin_host_header", o["origin_host_header"],
+             isinstance(o["origin_host_header"], str) and not _HOST.match(o["origin_host_header"]),
+             "give the public DNS name the origin's certificate is for, such as api.example.com")
+            for k, o in origins.items() if "origin_host_header" in o
         ),
     ]
     for argument, value, bad, fix in rules:

@@ -44,6 +44,7 @@ MONITORING_NAMESPACE = "monitoring"
 MANAGED_PROMETHEUS_NAMESPACE = "kube-system"  # Azure Monitor managed Prometheus runs its ama-metrics agents here
 _PROMETHEUS_FULLNAME = "kube-prometheus-stack"
 _HOST = re.compile(r"^(\*\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_PATH = re.compile(r"^/[A-Za-z0-9._~/-]*$")
 _SECRET_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
 
 
@@ -88,6 +89,9 @@ class IngressGatewayArgs(TypedDict):
     tls_credential_name: NotRequired[str]
     """Kubernetes TLS Secret in istio-ingress: the shared Gateway serves HTTPS on 443 with it and redirects
     HTTP; plain HTTP on 80 unless given (TLS terminated in front of the load balancer)."""
+    health_path: NotRequired[str]
+    """Path on the shared Gateway's hosts that answers 200 from the gateway itself (a Front Door or load
+    balancer health probe); "/healthz/ready" unless given. Only with `hosts`."""
 
 
 class InClusterPrometheusArgs(TypedDict):
@@ -138,12 +142,18 @@ class ServiceMesh(pulumi.ComponentResource):
     """Kubernetes namespace of each release, by release name."""
     ingress_gateway_namespace: str
     """Namespace of the Istio ingress gateway (istio-ingress), for AppNamespace's `ingress_gateway_namespace`."""
+    ingress_namespace_resource: k8s.core.v1.Namespace
+    """That namespace as a resource, for what else runs there to depend on (e.g. IngressCertificate)."""
     monitoring_namespace: str
     """Where Prometheus scrapes from: monitoring (in-cluster) or kube-system (managed Prometheus)."""
     prometheus_address: str | None
     """In-cluster Prometheus query URL; None with managed Prometheus."""
     shared_gateway: str | None
     """`istio-ingress/public` when `ingress_gateway.hosts` is given, for VirtualServices' `gateways`."""
+    shared_gateway_ready: list[pulumi.Resource]
+    """The shared Gateway and its health route: VirtualServices bound to the Gateway depend on these, so the
+    health route is the older one and comes first when Istio merges routes for the same host (it merges a
+    gateway's VirtualServices in creation order); empty without `hosts`."""
     gitops_sync_policy: dict[str, Any]
     """The Argo CD `syncPolicy` for the applications' Argo CD Applications (automated or manual sync)."""
 
@@ -215,17 +225,35 @@ class ServiceMesh(pulumi.ComponentResource):
             )
 
         self.ingress_gateway_namespace = INGRESS_NAMESPACE
+        self.ingress_namespace_resource = ingress_ns
         self.shared_gateway = None
+        self.shared_gateway_ready = []
         if gateway.get("hosts"):
-            k8s.apiextensions.CustomResource(
+            hosts = list(gateway["hosts"])
+            shared = k8s.apiextensions.CustomResource(
                 f"{name}-gw-public",
                 api_version="networking.istio.io/v1",
                 kind="Gateway",
                 metadata=k8s.meta.v1.ObjectMetaArgs(name="public", namespace=INGRESS_NAMESPACE),
-                spec=gateway_spec(list(gateway["hosts"]), gateway.get("tls_credential_name")),
+                spec=gateway_spec(hosts, gateway.get("tls_credential_name")),
                 opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[base, istiod, ingress]),
             )
             self.shared_gateway = f"{INGRESS_NAMESPACE}/public"
+            # Answered by the gateway itself: healthy means this region's gateway accepts and terminates
+            # the host's TLS, whatever the applications behind it are doing.
+            health = k8s.apiextensions.CustomResource(
+                f"{name}-vs-health",
+                api_version="networking.istio.io/v1",
+                kind="VirtualService",
+                metadata=k8s.meta.v1.ObjectMetaArgs(name="gateway-health", namespace=INGRESS_NAMESPACE),
+                spec={"hosts": hosts, "gateways": [self.shared_gateway], "http": [{
+                    "name": "health",
+                    "match": [{"uri": {"exact": gateway.get("health_path", "/healthz/ready")}}],
+                    "directResponse": {"status": 200, "body": {"string": "ok"}},
+                }]},
+                opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[shared]),
+            )
+            self.shared_gateway_ready = [shared, health]
         self.gitops_sync_policy = gitops_sync_policy(args["gitops"]["auto_sync"])
         self.register_outputs({
             "releases": {key: r.status for key, r in self.releases.items()},
@@ -383,6 +411,9 @@ def _rules(args: ServiceMeshArgs) -> list[Rule]:
         ("in_cluster_prometheus.retention_days", (prometheus or {}).get("retention_days", 30),
          lambda v: not isinstance(v, int) or not 1 <= v <= 365, "give 1 to 365 days"),
     ]
+    rows.append(("ingress_gateway.health_path", gateway.get("health_path"),
+                 lambda v: v is not None and (not gateway.get("hosts") or not isinstance(v, str) or not _PATH.match(v)),
+                 "give an absolute path such as /healthz/ready, together with ingress_gateway.hosts"))
     for host in gateway.get("hosts") or []:
         rows.append(("ingress_gateway.hosts", host, lambda v: not isinstance(v, str) or not _HOST.match(v),
                      "give DNS host names such as api.example.com or *.example.com"))

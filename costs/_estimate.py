@@ -204,7 +204,7 @@ def _monthly(ctx: _Context, row: str, sku: str, region: str, what: str, quantity
     return CostLine(what, price * quantity, f"{price:.4f}{amount} [{ref}]")
 
 
-_DISK_TIERS = ((128, "P10"), (256, "P15"), (512, "P20"))
+_DISK_TIERS = ((32, "P4"), (64, "P6"), (128, "P10"), (256, "P15"), (512, "P20"))
 
 
 def _pool_lines(pool: Mapping[str, Any], region: str, ctx: _Context) -> list[CostLine]:

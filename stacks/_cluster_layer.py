@@ -15,6 +15,7 @@ from components import (
     AksCluster,
     AppNamespace,
     CanaryRouting,
+    IngressCertificate,
     ServiceMesh,
     WorkloadIdentity,
 )
@@ -22,6 +23,8 @@ from components._helm import ChartPinArgs
 from stacks.settings import ChartPin, PlatformSettings
 
 __all__ = ["ClusterLayer", "build_cluster_layer"]
+
+INGRESS_TLS_SECRET = "ingress-tls"
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ def build_cluster_layer(
     provider = cluster.kubernetes_provider
     charts, routing, ingress = settings.charts, settings.routing, settings.ingress
     automatic = settings.deployment_approval == "automatic"
+    tls = ingress.tls
     mesh = ServiceMesh(
         f"mesh-{code}",
         {
@@ -77,10 +81,30 @@ def build_cluster_layer(
                     else {}
                 ),
                 **({"allowed_service_tags": ["AzureFrontDoor.Backend"]} if ingress.front_door else {}),
+                # HTTPS for the host on the shared Gateway, with the certificate synced below.
+                **({"hosts": [tls.host_name], "tls_credential_name": INGRESS_TLS_SECRET} if tls else {}),
             },
             **({"in_cluster_prometheus": {}} if settings.monitoring.prometheus == "in-cluster" else {}),
         },
     )
+    if tls:
+        IngressCertificate(
+            f"ingress-tls-{code}",
+            {
+                "provider": provider,
+                "resource_group_name": resource_group_name,
+                "location": location,
+                "oidc_issuer_url": cluster.oidc_issuer_url,
+                "key_vault_id": key_vault_id,
+                "key_vault_name": key_vault_name,
+                "tenant_id": tenant_id,
+                "certificate_name": tls.certificate_name,
+                "namespace": mesh.ingress_gateway_namespace,
+                "secret_name": INGRESS_TLS_SECRET,
+                "tags": tags,
+            },
+            opts=pulumi.ResourceOptions(depends_on=[mesh.ingress_namespace_resource]),
+        )
 
     identities: dict[str, WorkloadIdentity] = {}
     for app, spec in settings.applications.items():
@@ -141,12 +165,19 @@ def build_cluster_layer(
                 f"canary-{code}-{app}",
                 {
                     "provider": provider,
-                    "crds_ready": mesh.crds_ready,
+                    # A public application's routes come after the gateway's health route: Istio merges one
+                    # host's routes from several VirtualServices oldest first.
+                    "crds_ready": [*mesh.crds_ready, *(mesh.shared_gateway_ready if spec.public else [])],
                     "namespace": namespace.namespace,
                     "service": app,
                     "port": spec.port,
                     "steps": routing.canary_steps,
                     "header_route": {"name": "x-canary", "value": "always"},
+                    **(
+                        {"hosts": [tls.host_name], "gateways": [mesh.shared_gateway]}
+                        if spec.public and tls and mesh.shared_gateway
+                        else {}
+                    ),
                     **analysis,  # type: ignore[typeddict-item]
                 },
                 opts=pulumi.ResourceOptions(depends_on=[namespace]),

@@ -186,7 +186,19 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
                     "role": "Key Vault Secrets Officer",
                     "principal_id": settings.platform_admins.object_id,
                     "principal_type": "Group",
-                }
+                },
+                # They import the ingress certificate (docs/runbooks/ingress-certificate.md).
+                **(
+                    {
+                        "platform-admins-certificates": {
+                            "role": "Key Vault Certificates Officer",
+                            "principal_id": settings.platform_admins.object_id,
+                            "principal_type": "Group",
+                        }
+                    }
+                    if settings.ingress.tls
+                    else {}
+                ),
             },
             "diagnostic_settings": {**diagnostics, "category_groups": ["audit"]},
             **({"lock": lock} if lock else {}),
@@ -317,6 +329,8 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
                     region_code(r.location): {
                         # The gateway's public IP answers at this name (its azure-dns-label-name annotation).
                         "host_name": f"smk-{env}-{region_code(r.location)}.{r.location}.cloudapp.azure.com",
+                        # ...and presents the certificate for this host (settings require tls with Front Door).
+                        **({"origin_host_header": settings.ingress.tls.host_name} if settings.ingress.tls else {}),
                         "primary": i == 0,
                     }
                     for i, r in enumerate(settings.regions)

@@ -34,6 +34,7 @@ __all__ = [
     "EventHubSettings",
     "EventHubsSettings",
     "IngressSettings",
+    "IngressTlsSettings",
     "NetworkSettings",
     "PlatformAdminsSettings",
     "PlatformSettings",
@@ -87,6 +88,7 @@ Cidr = Annotated[str, AfterValidator(_cidr)]
 Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")]
 DnsLabel = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")]
 SemVer = Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")]
+HostName = Annotated[str, Field(max_length=253, pattern=r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")]
 HttpsUrl = Annotated[str, Field(pattern=r"^(https|oci)://[^\s]+$")]
 
 
@@ -274,6 +276,17 @@ class ApplicationSettings(_Settings):
     port: int = Field(default=8080, ge=1, le=65535)
     """The service port the mesh routes to."""
     replicas: int = Field(default=2, ge=1, le=50)
+    public: bool = False
+    """Served at ingress.tls.hostName through the regional ingress gateways (and Front Door where it is on);
+    mesh-internal only unless true. At most one application, and it needs canary: true (its routes)."""
+
+
+class IngressTlsSettings(_Settings):
+    host_name: HostName
+    """Public DNS name the ingress gateways serve over HTTPS (and Front Door sends as the origin host header)."""
+    certificate_name: str = Field(pattern=r"^[A-Za-z0-9-]{1,127}$")
+    """Key Vault certificate for hostName from a publicly trusted CA, imported into the platform's vault by
+    the team that owns the domain's certificates (see docs/runbooks/ingress-certificate.md)."""
 
 
 class IngressSettings(_Settings):
@@ -281,10 +294,15 @@ class IngressSettings(_Settings):
     """public: the ingress gateway gets a public IP; internal: only the VNet reaches it."""
     front_door: bool = False
     """Azure Front Door in front of the regional gateways (health probes, failover between regions)."""
+    tls: IngressTlsSettings | None = None
+    """HTTPS on the ingress gateways with a Key Vault certificate; plain HTTP inside the VNet unless given."""
 
     def _rules(self) -> Iterator[tuple[str, object, str]]:
         if self.front_door and self.load_balancer != "public":
             yield "frontDoor", True, "false unless loadBalancer is public (Standard Front Door reaches public origins only)"
+        if self.front_door and self.tls is None:
+            yield ("tls", None, "a hostName and certificateName when frontDoor is true (Front Door forwards HTTPS "
+                   "only, to a gateway presenting a publicly trusted certificate for that host)")
 
 
 class MonitoringSettings(_Settings):
@@ -362,6 +380,15 @@ class PlatformSettings(_Settings):
             )
         if self.monitoring.prometheus == "in-cluster" and self.charts.kube_prometheus_stack is None:
             yield "charts.kubePrometheusStack", None, "a chart pin when monitoring.prometheus is in-cluster"
+        public = sorted(app for app, spec in self.applications.items() if spec.public)
+        if len(public) > 1:
+            yield "applications", public, "public: true on one application at most (it takes every path of ingress.tls.hostName)"
+        for app in public:
+            if self.ingress.tls is None:
+                yield f"applications.{app}.public", True, "false unless ingress.tls gives the host name to serve it at"
+            if not self.applications[app].canary:
+                yield (f"applications.{app}.public", True,
+                       "false unless canary is true (the public routes are the canary routes' VirtualService)")
         overlaps = {"environment", "owner", "cost-center", "service", "managed-by"} & set(self.tags)
         if overlaps:
             yield "tags", sorted(overlaps), "no FinOps tag names (they are set from environment, owner and costCenter)"

@@ -46,6 +46,17 @@ def test_active_active_spreads_traffic(tmp_path: Path) -> None:
     assert {o.inputs["priority"] for o in plan.of_type("azure-native:cdn:AFDOrigin")} == {1}
 
 
+def test_origin_host_header_is_what_the_origin_certificate_covers(tmp_path: Path) -> None:
+    origins = {k: {**o, "origin_host_header": "api.sentimark.example"} for k, o in ORIGINS.items()}
+    plan = _preview(tmp_path, {**BASE, "origins": origins})
+    for origin in plan.of_type("azure-native:cdn:AFDOrigin"):
+        assert origin.inputs["originHostHeader"] == "api.sentimark.example"
+        assert origin.inputs["hostName"].endswith(".cloudapp.azure.com")
+    without = _preview(tmp_path / "default", BASE)
+    assert {o.inputs["originHostHeader"] for o in without.of_type("azure-native:cdn:AFDOrigin")} == {
+        o["host_name"] for o in ORIGINS.values()}
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -55,8 +66,11 @@ def test_active_active_spreads_traffic(tmp_path: Path) -> None:
         ({**BASE, "origins": {"weu": {"host_name": "not a host", "primary": True}}},
          "FrontDoor: argument \"origins['weu'].host_name\" got 'not a host'; give a public DNS host name such as "
          "smk-prod-weu.westeurope.cloudapp.azure.com"),
+        ({**BASE, "origins": {"weu": {"host_name": "a.example.com", "origin_host_header": "https://api", "primary": True}}},
+         "FrontDoor: argument \"origins['weu'].origin_host_header\" got 'https://api'; give the public DNS name the "
+         "origin's certificate is for, such as api.example.com"),
     ],
-    ids=["no-primary", "bad-host"],
+    ids=["no-primary", "bad-host", "bad-origin-host-header"],
 )
 def test_bad_input_is_refused_before_anything_is_registered(tmp_path: Path, args: dict[str, Any], message: str) -> None:
     with pytest.raises(InvalidArgumentError) as caught:

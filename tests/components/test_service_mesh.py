@@ -161,6 +161,17 @@ def test_prod_is_highly_available_internal_https_and_syncs_manually(prod: Plan) 
     assert {releases["istio-base"].urn, releases["istiod"].urn} <= set(gateway.dependencies)
 
 
+def test_shared_gateway_answers_its_own_health_probe(prod: Plan, dev: Plan) -> None:
+    (gateway,) = prod.of_type(GATEWAY)
+    (health,) = prod.of_type("kubernetes:networking.istio.io/v1:VirtualService")
+    assert health.inputs["metadata"] == {"name": "gateway-health", "namespace": "istio-ingress"}
+    assert health.inputs["spec"] == {"hosts": ["api.sentimark.example"], "gateways": ["istio-ingress/public"], "http": [
+        {"name": "health", "match": [{"uri": {"exact": "/healthz/ready"}}],
+         "directResponse": {"status": 200, "body": {"string": "ok"}}}]}
+    assert gateway.urn in health.dependencies
+    assert dev.of_type("kubernetes:networking.istio.io/v1:VirtualService") != []  # dev has hosts too
+
+
 def test_crds_ready_lists_the_crd_releases_and_istiod(prod: Plan) -> None:
     releases = _releases(prod)
     assert prod.outputs["crdsReady"] == [releases[n].urn for n in ("istio-base", "istiod", "argo-rollouts")]
@@ -191,7 +202,8 @@ def test_plan_passes_the_schemas(tmp_path: Path, args: dict[str, Any]) -> None:
     plan = _preview(tmp_path, args)
     report = schemacheck.validate_plan(plan.to_json())
     assert report.problems == [], "\n".join(report.format_lines())
-    assert report.checked == len(plan.of_type(NAMESPACE)) + len(plan.of_type(GATEWAY)) > 0
+    routes = plan.of_type("kubernetes:networking.istio.io/v1:VirtualService")
+    assert report.checked == len(plan.of_type(NAMESPACE)) + len(plan.of_type(GATEWAY)) + len(routes) > 0
 
 
 BAD = {
@@ -218,6 +230,11 @@ BAD = {
         _with(DEV, ingress_gateway={"hosts": ["API.example.com"]}),
         "ServiceMesh: argument 'ingress_gateway.hosts' got 'API.example.com'; give DNS host names such as "
         "api.example.com or *.example.com",
+    ),
+    "health_path_without_hosts": (
+        _with(DEV, ingress_gateway={"health_path": "/healthz/ready"}),
+        "ServiceMesh: argument 'ingress_gateway.health_path' got '/healthz/ready'; give an absolute path such as "
+        "/healthz/ready, together with ingress_gateway.hosts",
     ),
     "no_provider": (
         _with(DEV, with_provider=False),

@@ -55,7 +55,8 @@ def small_table() -> PriceTable:
     data["assumptions"]["log_analytics_gb_per_day"]["value"] = 1
     data["prices"]["aks-tier"]["skus"] = {"Free": {"westeurope": 0}, "Standard": {"westeurope": 0.1}}
     data["prices"]["vm-linux"]["skus"] = {"Standard_D4s_v5": {"westeurope": 0.2}, "Standard_D8s_v5": {"westeurope": 0.4}}
-    data["prices"]["managed-disk"]["skus"] = {"P10": {"westeurope": 20}, "P15": {"westeurope": 40}, "P20": {"westeurope": 80}}
+    data["prices"]["managed-disk"]["skus"] = {"P4": {"westeurope": 5}, "P6": {"westeurope": 10}, "P10": {"westeurope": 20},
+                                              "P15": {"westeurope": 40}, "P20": {"westeurope": 80}}
     data["prices"]["postgres-compute"]["skus"] = {"Standard_D2ds_v5": {"westeurope": 0.2}}
     data["prices"]["postgres-storage"]["skus"] = {"storage": {"westeurope": 0.1}}
     data["prices"]["postgres-geo-backup"]["skus"] = {"geo-redundant": {"westeurope": 0.2}}
@@ -76,6 +77,15 @@ def test_cluster_costs_its_tier_nodes_and_managed_os_disks() -> None:
     assert aks.monthly_usd == pytest.approx(10 + 60 + 60)
     assert estimate.total_usd == pytest.approx(130)
     assert aks.lines[0].what == "AKS Standard tier"
+
+
+@pytest.mark.parametrize(("size", "tier", "price"), [(30, "P4", 5), (64, "P6", 10), (100, "P10", 20), (256, "P15", 40)])
+def test_managed_os_disks_are_priced_at_the_smallest_tier_that_holds_them(size: int, tier: str, price: int) -> None:
+    pool = user_pool(min_count=2)
+    pool["inputs"]["osDiskSizeGB"] = size
+    estimate = estimate_plan(plan(cluster(), pool), prices=TABLE)
+    line = next(r for r in estimate.resources if r.name == "aks-np-apps").lines[1]
+    assert line.what == f"OS disk {tier} × 2, pool apps" and line.monthly_usd == pytest.approx(2 * price)
 
 
 def test_free_tier_and_ephemeral_disks_cost_nothing_extra() -> None:

@@ -348,16 +348,32 @@ def test_prod_secondary_region_can_reach_the_private_data_services() -> None:
     assert peerings and primary_zone_linked_to_secondary
 
 
-@pytest.mark.xfail(strict=True, reason="platform gap: Front Door forwards HTTPS only, but no Istio Gateway listens on "
-                   "the ingress gateways (ingress_gateway.hosts is not set) and every VirtualService is mesh-only, so "
-                   "neither region answers Front Door or its health probe")
 def test_prod_ingress_gateways_serve_front_door_over_https() -> None:
+    """Both regions can take Front Door's traffic: HTTPS for the origin host header with a synced certificate,
+    a health route the probe reaches, and the public application bound to the shared Gateway."""
     plan = plan_of("prod")
     (route,) = plan.of_type("azure-native:cdn:Route")
     assert route.inputs["forwardingProtocol"] == "HttpsOnly"
-    gateways = [g for g in plan.of_type("kubernetes:networking.istio.io/v1:Gateway")
-                if any(s["port"]["number"] == 443 for s in g.inputs["spec"]["servers"])]
-    assert len(gateways) == len(PROD_REGIONS)
-    bound = [vs for vs in plan.of_type("kubernetes:networking.istio.io/v1:VirtualService")
-             if set(vs.inputs["spec"]["gateways"]) - {"mesh"}]
-    assert bound
+    (group,) = plan.of_type("azure-native:cdn:AFDOriginGroup")
+    probe = group.inputs["healthProbeSettings"]
+    assert probe["probeProtocol"] == "Https"
+    hosts = {o.inputs["originHostHeader"] for o in plan.of_type("azure-native:cdn:AFDOrigin")}
+    assert len(hosts) == 1
+    (host,) = hosts
+    assert "cloudapp.azure.com" not in host
+    istio = "kubernetes:networking.istio.io/v1:"
+    for code in PROD_REGIONS.values():
+        (gateway,) = [g for g in plan.of_type(istio + "Gateway") if g.name == f"mesh-{code}-gw-public"]
+        (https,) = [s for s in gateway.inputs["spec"]["servers"] if s["port"]["number"] == 443]
+        assert https["hosts"] == [host] and https["tls"]["mode"] == "SIMPLE"
+        (spc,) = [r for r in plan.of_type("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass")
+                  if r.name == f"ingress-tls-{code}-wi-spc"]
+        synced = spc.inputs["spec"]["secretObjects"]
+        assert [(s["secretName"], s["type"]) for s in synced] == [(https["tls"]["credentialName"], "kubernetes.io/tls")]
+        assert spc.inputs["metadata"]["namespace"] == gateway.inputs["metadata"]["namespace"]
+        (health,) = [v for v in plan.of_type(istio + "VirtualService") if v.name == f"mesh-{code}-vs-health"]
+        (rule,) = health.inputs["spec"]["http"]
+        assert rule["match"] == [{"uri": {"exact": probe["probePath"]}}] and rule["directResponse"]["status"] == 200
+        (public,) = [v for v in plan.of_type(istio + "VirtualService")
+                     if v.name.startswith(f"canary-{code}-") and "istio-ingress/public" in v.inputs["spec"]["gateways"]]
+        assert host in public.inputs["spec"]["hosts"] and health.urn in public.dependencies

@@ -131,6 +131,25 @@ CASES = [
         _with("routing", errorBudgetCriticalPercent=97),
         f"Pulumi.uat.yaml: {NS}:routing.errorBudgetCriticalPercent: got 97; allowed: less than errorBudgetRollbackPercent (95)",
     ),
+    (
+        "Front Door without a certificate for the gateways",
+        {"ingress": {"loadBalancer": "public", "frontDoor": True}},
+        f"Pulumi.uat.yaml: {NS}:ingress.tls: got null; allowed: a hostName and certificateName when frontDoor is true "
+        "(Front Door forwards HTTPS only, to a gateway presenting a publicly trusted certificate for that host)",
+    ),
+    (
+        "an ingress host name that is a URL",
+        {"ingress": {"loadBalancer": "internal", "tls": {"hostName": "https://api.example.com",
+                                                         "certificateName": "api"}}},
+        f"Pulumi.uat.yaml: {NS}:ingress.tls.hostName: got \"https://api.example.com\"; allowed: text matching "
+        "^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$",
+    ),
+    (
+        "a public application without a host name to serve it at",
+        _with("applications", **{"sentimark-api.public": True, "sentimark-api.canary": True}),
+        f"Pulumi.uat.yaml: {NS}:applications.sentimark-api.public: got true; allowed: false unless ingress.tls gives "
+        "the host name to serve it at",
+    ),
 ]
 
 
