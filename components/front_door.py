@@ -67,6 +67,10 @@ class FrontDoor(pulumi.ComponentResource):
     """Azure name of the profile."""
     endpoint_host_name: pulumi.Output[str]
     """The endpoint's `*.azurefd.net` host name (point the public DNS CNAME here)."""
+    front_door_id: pulumi.Output[str]
+    """The profile's id in the `X-Azure-FDID` header of every request (health probes too): origins should refuse
+    requests without it, since the AzureFrontDoor.Backend service tag admits every Front Door profile, not only
+    this one (ServiceMesh `ingress_gateway.front_door_id`)."""
 
     def __init__(self, name: str, args: FrontDoorArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         check_argument_keys("FrontDoor", args, FrontDoorArgs)
@@ -163,9 +167,9 @@ class FrontDoor(pulumi.ComponentResource):
         self.resource_id = profile.id
         self.name = profile.name
         self.endpoint_host_name = endpoint.host_name
-        self.register_outputs(
-            {"resource_id": self.resource_id, "name": self.name, "endpoint_host_name": self.endpoint_host_name}
-        )
+        self.front_door_id = profile.front_door_id
+        self.register_outputs({"resource_id": self.resource_id, "name": self.name,
+                               "endpoint_host_name": self.endpoint_host_name, "front_door_id": self.front_door_id})
 
 
 def _validate(args: FrontDoorArgs) -> None:

@@ -44,6 +44,7 @@ MONITORING_NAMESPACE = "monitoring"
 MANAGED_PROMETHEUS_NAMESPACE = "kube-system"  # Azure Monitor managed Prometheus runs its ama-metrics agents here
 _PROMETHEUS_FULLNAME = "kube-prometheus-stack"
 _HOST = re.compile(r"^(\*\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _PATH = re.compile(r"^/[A-Za-z0-9._~/-]*$")
 _SECRET_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
 
@@ -89,6 +90,10 @@ class IngressGatewayArgs(TypedDict):
     tls_credential_name: NotRequired[str]
     """Kubernetes TLS Secret in istio-ingress: the shared Gateway serves HTTPS on 443 with it and redirects
     HTTP; plain HTTP on 80 unless given (TLS terminated in front of the load balancer)."""
+    front_door_id: NotRequired[pulumi.Input[str]]
+    """Refuse (403) every request to the gateway whose `X-Azure-FDID` header is not this Front Door profile's id
+    (FrontDoor.front_door_id); no such check unless given. The AzureFrontDoor.Backend service tag lets any
+    Front Door profile in, other tenants' too."""
     health_path: NotRequired[str]
     """Path on the shared Gateway's hosts that answers 200 from the gateway itself (a Front Door or load
     balancer health probe); "/healthz/ready" unless given. Only with `hosts`."""
@@ -254,6 +259,20 @@ class ServiceMesh(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[shared]),
             )
             self.shared_gateway_ready = [shared, health]
+        front_door_id = gateway.get("front_door_id")
+        if front_door_id is not None:
+            k8s.apiextensions.CustomResource(
+                f"{name}-authz-front-door",
+                api_version="security.istio.io/v1",
+                kind="AuthorizationPolicy",
+                metadata=k8s.meta.v1.ObjectMetaArgs(name="front-door-only", namespace=INGRESS_NAMESPACE),
+                spec={
+                    "selector": {"matchLabels": {"istio": "ingress"}},
+                    "action": "DENY",
+                    "rules": [{"when": [{"key": "request.headers[x-azure-fdid]", "notValues": [front_door_id]}]}],
+                },
+                opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[base, istiod, ingress]),
+            )
         self.gitops_sync_policy = gitops_sync_policy(args["gitops"]["auto_sync"])
         self.register_outputs({
             "releases": {key: r.status for key, r in self.releases.items()},
@@ -414,6 +433,10 @@ def _rules(args: ServiceMeshArgs) -> list[Rule]:
     rows.append(("ingress_gateway.health_path", gateway.get("health_path"),
                  lambda v: v is not None and (not gateway.get("hosts") or not isinstance(v, str) or not _PATH.match(v)),
                  "give an absolute path such as /healthz/ready, together with ingress_gateway.hosts"))
+    rows.append(("ingress_gateway.front_door_id", gateway.get("front_door_id"),
+                 lambda v: v is not None and (gateway.get("load_balancer", "internal") != "public" or not isinstance(v, str)
+                                              or not _UUID.match(v)),
+                 "give the Front Door profile's id (FrontDoor.front_door_id), a GUID, on a public gateway"))
     for host in gateway.get("hosts") or []:
         rows.append(("ingress_gateway.hosts", host, lambda v: not isinstance(v, str) or not _HOST.match(v),
                      "give DNS host names such as api.example.com or *.example.com"))

@@ -227,6 +227,8 @@ def _azure_outputs(typ: str, urn: str, inputs: Mapping[str, Any], cloud_name: st
         outputs["fullyQualifiedDomainName"] = f"{cloud_name}.postgres.database.azure.com"
     elif typ == "azure-native:eventhub:Namespace":
         outputs["serviceBusEndpoint"] = f"https://{cloud_name}.servicebus.windows.net:443/"
+    elif typ == "azure-native:cdn:Profile":
+        outputs["frontDoorId"] = stable_uuid(urn, "front-door-id")
     elif typ == "azure-native:cdn:AFDEndpoint":
         outputs["hostName"] = f"{cloud_name}-{_stable_text(urn, 16, 'abcdefghij0123456789')}.z01.azurefd.net"
     elif typ == "azure-native:containerregistry:Registry":

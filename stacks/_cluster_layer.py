@@ -49,6 +49,7 @@ def build_cluster_layer(
     key_vault_name: pulumi.Input[str],
     tenant_id: pulumi.Input[str],
     vault_objects: list[str],
+    front_door_id: pulumi.Input[str] | None,
     tags: dict[str, str],
 ) -> ClusterLayer:
     """The Kubernetes layer of one region's cluster."""
@@ -81,6 +82,8 @@ def build_cluster_layer(
                     else {}
                 ),
                 **({"allowed_service_tags": ["AzureFrontDoor.Backend"]} if ingress.front_door else {}),
+                # ...and of those, only our profile (the service tag admits every Front Door).
+                **({"front_door_id": front_door_id} if front_door_id is not None else {}),
                 # HTTPS for the host on the shared Gateway, with the certificate synced below.
                 **({"hosts": [tls.host_name], "tls_credential_name": INGRESS_TLS_SECRET} if tls else {}),
             },

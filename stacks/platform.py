@@ -276,6 +276,32 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
     )
 
 
+    # --- global entry: Front Door across the regional ingress gateways ---------------------------------
+    edge = (
+        FrontDoor(
+            "edge",
+            {
+                "resource_group_name": rg.name,
+                "profile_name": name("front_door", code),
+                "mode": "active-passive",
+                "origins": {
+                    region_code(r.location): {
+                        # The gateway's public IP answers at this name (its azure-dns-label-name annotation).
+                        "host_name": f"smk-{env}-{region_code(r.location)}.{r.location}.cloudapp.azure.com",
+                        # ...and presents the certificate for this host (settings require tls with Front Door).
+                        **({"origin_host_header": settings.ingress.tls.host_name} if settings.ingress.tls else {}),
+                        "primary": i == 0,
+                    }
+                    for i, r in enumerate(settings.regions)
+                },
+                "diagnostic_settings": diagnostics,
+                "tags": tags,
+            },
+        )
+        if settings.ingress.front_door
+        else None
+    )
+
     # --- on each cluster: mesh, application namespaces, canary routing, workload identities -------------
     vault_objects = [REDIS_CONNECTION_SECRET] if settings.redis.enabled else []
     layers = {
@@ -289,6 +315,7 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
             key_vault_name=vault.name,
             tenant_id=client.tenant_id,
             vault_objects=vault_objects,
+            front_door_id=edge.front_door_id if edge else None,
             tags=tags,
         )
         for c, cluster in clusters.items()
@@ -317,29 +344,6 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
         monitoring=monitoring,
     )
 
-    # --- global entry: Front Door across the regional ingress gateways ---------------------------------
-    if settings.ingress.front_door:
-        edge = FrontDoor(
-            "edge",
-            {
-                "resource_group_name": rg.name,
-                "profile_name": name("front_door", code),
-                "mode": "active-passive",
-                "origins": {
-                    region_code(r.location): {
-                        # The gateway's public IP answers at this name (its azure-dns-label-name annotation).
-                        "host_name": f"smk-{env}-{region_code(r.location)}.{r.location}.cloudapp.azure.com",
-                        # ...and presents the certificate for this host (settings require tls with Front Door).
-                        **({"origin_host_header": settings.ingress.tls.host_name} if settings.ingress.tls else {}),
-                        "primary": i == 0,
-                    }
-                    for i, r in enumerate(settings.regions)
-                },
-                "diagnostic_settings": diagnostics,
-                "tags": tags,
-            },
-        )
-        outputs["frontDoorHost"] = edge.endpoint_host_name
 
     return {
         "environment": env,
@@ -357,4 +361,5 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
         "kubeconfigs": {c: cl.kubeconfig for c, cl in clusters.items()},  # each a secret Output
         "oidcIssuerUrls": {c: cl.oidc_issuer_url for c, cl in clusters.items()},
         **outputs,
+        **({"frontDoorHost": edge.endpoint_host_name} if edge else {}),
     }

@@ -23,7 +23,7 @@ BASE: dict[str, Any] = {"resource_group_name": "rg-x", "origins": ORIGINS, "prof
 def _preview(tmp_path: Path, args: dict[str, Any]) -> Plan:
     return preview_program(tmp_path, "import json\nfrom components.front_door import FrontDoor\n"
         f"fd = FrontDoor('edge', json.loads({json.dumps(json.dumps(args))}))\n"
-        "import pulumi\npulumi.export('host', fd.endpoint_host_name)\n")
+        "import pulumi\npulumi.export('host', fd.endpoint_host_name)\npulumi.export('frontDoorId', fd.front_door_id)\n")
 
 
 def test_active_passive_gives_the_primary_priority_and_probes_https(tmp_path: Path) -> None:
@@ -38,6 +38,7 @@ def test_active_passive_gives_the_primary_priority_and_probes_https(tmp_path: Pa
     origin_urns = {o.urn for o in plan.of_type("azure-native:cdn:AFDOrigin")}
     assert origin_urns <= set(route.dependencies)
     assert plan.outputs["host"].endswith(".z01.azurefd.net")
+    assert len(plan.outputs["frontDoorId"]) == 36
     assert schemacheck.validate_plan(plan.to_json()).problems == []
 
 

@@ -172,6 +172,17 @@ def test_shared_gateway_answers_its_own_health_probe(prod: Plan, dev: Plan) -> N
     assert dev.of_type("kubernetes:networking.istio.io/v1:VirtualService") != []  # dev has hosts too
 
 
+def test_a_front_door_id_lets_only_that_profile_through_the_gateway(tmp_path: Path) -> None:
+    fdid = "0f0e0d0c-0b0a-4009-8807-060504030201"
+    plan = _preview(tmp_path, _with(PROD, ingress_gateway={"load_balancer": "public", "front_door_id": fdid}))
+    (policy,) = plan.of_type("kubernetes:security.istio.io/v1:AuthorizationPolicy")
+    assert policy.inputs["metadata"] == {"name": "front-door-only", "namespace": "istio-ingress"}
+    assert policy.inputs["spec"] == {
+        "selector": {"matchLabels": {"istio": "ingress"}}, "action": "DENY",
+        "rules": [{"when": [{"key": "request.headers[x-azure-fdid]", "notValues": [fdid]}]}]}
+    assert schemacheck.validate_plan(plan.to_json()).problems == []
+
+
 def test_crds_ready_lists_the_crd_releases_and_istiod(prod: Plan) -> None:
     releases = _releases(prod)
     assert prod.outputs["crdsReady"] == [releases[n].urn for n in ("istio-base", "istiod", "argo-rollouts")]
@@ -235,6 +246,11 @@ BAD = {
         _with(DEV, ingress_gateway={"health_path": "/healthz/ready"}),
         "ServiceMesh: argument 'ingress_gateway.health_path' got '/healthz/ready'; give an absolute path such as "
         "/healthz/ready, together with ingress_gateway.hosts",
+    ),
+    "front_door_id_on_an_internal_gateway": (
+        _with(DEV, ingress_gateway={"front_door_id": "0f0e0d0c-0b0a-4009-8807-060504030201"}),
+        "ServiceMesh: argument 'ingress_gateway.front_door_id' got '0f0e0d0c-0b0a-4009-8807-060504030201'; give the "
+        "Front Door profile's id (FrontDoor.front_door_id), a GUID, on a public gateway",
     ),
     "no_provider": (
         _with(DEV, with_provider=False),

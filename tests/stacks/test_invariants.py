@@ -377,3 +377,18 @@ def test_prod_ingress_gateways_serve_front_door_over_https() -> None:
         (public,) = [v for v in plan.of_type(istio + "VirtualService")
                      if v.name.startswith(f"canary-{code}-") and "istio-ingress/public" in v.inputs["spec"]["gateways"]]
         assert host in public.inputs["spec"]["hosts"] and health.urn in public.dependencies
+
+
+def test_prod_gateways_admit_only_our_front_door_profile() -> None:
+    """The AzureFrontDoor.Backend service tag admits every Front Door; the X-Azure-FDID check admits ours."""
+    plan = plan_of("prod")
+    (profile,) = plan.of_type("azure-native:cdn:Profile")
+    policies = plan.of_type("kubernetes:security.istio.io/v1:AuthorizationPolicy")
+    assert sorted(p.name for p in policies) == sorted(f"mesh-{code}-authz-front-door" for code in PROD_REGIONS.values())
+    for policy in policies:
+        spec = policy.inputs["spec"]
+        assert spec["action"] == "DENY" and spec["selector"] == {"matchLabels": {"istio": "ingress"}}
+        (rule,) = spec["rules"]
+        (condition,) = rule["when"]
+        assert condition["key"] == "request.headers[x-azure-fdid]" and len(condition["notValues"]) == 1
+        assert profile.urn in policy.dependencies  # the profile's id, not a copy of it
