@@ -46,6 +46,9 @@ class EventHubArgs(TypedDict):
     `local_auth` True (prefer Entra ID role assignments)."""
     capture: NotRequired[bool]
     """Capture to the namespace's capture storage account (needs `capture` on the namespace); off unless given."""
+    role_assignments: NotRequired[Mapping[str, RoleAssignmentArgs]]
+    """Role assignments on this event hub only (e.g. Azure Event Hubs Data Sender for its producer); none unless
+    given. Prefer these to namespace-wide ones: a reader of one hub then cannot read the others."""
 
 
 class EventHubCaptureArgs(TypedDict):
@@ -229,6 +232,8 @@ class EventHubs(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.event_hub_ids[hub_name] = event_hub.id
+        apply_role_assignments(f"{name}-evh-{hub_name}", scope_id=event_hub.id,
+                               assignments=hub.get("role_assignments"), parent=self)
         for group in hub.get("consumer_groups") or []:
             eventhub.ConsumerGroup(
                 f"{name}-evh-{hub_name}-cg-{group}",

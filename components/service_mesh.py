@@ -217,17 +217,19 @@ class ServiceMesh(pulumi.ComponentResource):
             self.prometheus_address = (
                 f"http://{_PROMETHEUS_FULLNAME}-prometheus.{MONITORING_NAMESPACE}.svc.cluster.local:9090")
 
+        def istio(suffix: str, kind: str, object_name: str, ns: str, spec: Mapping[str, Any],
+                  after: Sequence[pulumi.Resource]) -> k8s.apiextensions.CustomResource:
+            group = "security" if kind in ("PeerAuthentication", "AuthorizationPolicy") else "networking"
+            return k8s.apiextensions.CustomResource(
+                f"{name}-{suffix}", api_version=f"{group}.istio.io/v1", kind=kind,
+                metadata=k8s.meta.v1.ObjectMetaArgs(name=object_name, namespace=ns), spec=dict(spec),
+                opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=list(after)))
+
         mesh_mtls = args.get("mesh_mtls_mode")
         if mesh_mtls is not None:
             # The root namespace's `default` policy is the mesh-wide one (Istio's rootNamespace).
-            k8s.apiextensions.CustomResource(
-                f"{name}-peer-auth",
-                api_version="security.istio.io/v1",
-                kind="PeerAuthentication",
-                metadata=k8s.meta.v1.ObjectMetaArgs(name="default", namespace=ISTIO_NAMESPACE),
-                spec={"mtls": {"mode": mesh_mtls}},
-                opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[base, istiod]),
-            )
+            istio("peer-auth", "PeerAuthentication", "default", ISTIO_NAMESPACE, {"mtls": {"mode": mesh_mtls}},
+                  after=[base, istiod])
 
         self.ingress_gateway_namespace = INGRESS_NAMESPACE
         self.ingress_namespace_resource = ingress_ns
@@ -235,44 +237,25 @@ class ServiceMesh(pulumi.ComponentResource):
         self.shared_gateway_ready = []
         if gateway.get("hosts"):
             hosts = list(gateway["hosts"])
-            shared = k8s.apiextensions.CustomResource(
-                f"{name}-gw-public",
-                api_version="networking.istio.io/v1",
-                kind="Gateway",
-                metadata=k8s.meta.v1.ObjectMetaArgs(name="public", namespace=INGRESS_NAMESPACE),
-                spec=gateway_spec(hosts, gateway.get("tls_credential_name")),
-                opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[base, istiod, ingress]),
-            )
+            shared = istio("gw-public", "Gateway", "public", INGRESS_NAMESPACE,
+                           gateway_spec(hosts, gateway.get("tls_credential_name")), after=[base, istiod, ingress])
             self.shared_gateway = f"{INGRESS_NAMESPACE}/public"
             # Answered by the gateway itself: healthy means this region's gateway accepts and terminates
             # the host's TLS, whatever the applications behind it are doing.
-            health = k8s.apiextensions.CustomResource(
-                f"{name}-vs-health",
-                api_version="networking.istio.io/v1",
-                kind="VirtualService",
-                metadata=k8s.meta.v1.ObjectMetaArgs(name="gateway-health", namespace=INGRESS_NAMESPACE),
-                spec={"hosts": hosts, "gateways": [self.shared_gateway], "http": [{
+            health = istio("vs-health", "VirtualService", "gateway-health", INGRESS_NAMESPACE, {
+                "hosts": hosts, "gateways": [self.shared_gateway], "http": [{
                     "name": "health",
                     "match": [{"uri": {"exact": gateway.get("health_path", "/healthz/ready")}}],
                     "directResponse": {"status": 200, "body": {"string": "ok"}},
-                }]},
-                opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[shared]),
-            )
+                }]}, after=[shared])
             self.shared_gateway_ready = [shared, health]
         front_door_id = gateway.get("front_door_id")
         if front_door_id is not None:
-            k8s.apiextensions.CustomResource(
-                f"{name}-authz-front-door",
-                api_version="security.istio.io/v1",
-                kind="AuthorizationPolicy",
-                metadata=k8s.meta.v1.ObjectMetaArgs(name="front-door-only", namespace=INGRESS_NAMESPACE),
-                spec={
-                    "selector": {"matchLabels": {"istio": "ingress"}},
-                    "action": "DENY",
-                    "rules": [{"when": [{"key": "request.headers[x-azure-fdid]", "notValues": [front_door_id]}]}],
-                },
-                opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[base, istiod, ingress]),
-            )
+            istio("authz-front-door", "AuthorizationPolicy", "front-door-only", INGRESS_NAMESPACE, {
+                "selector": {"matchLabels": {"istio": "ingress"}},
+                "action": "DENY",
+                "rules": [{"when": [{"key": "request.headers[x-azure-fdid]", "notValues": [front_door_id]}]}],
+            }, after=[base, istiod, ingress])
         self.gitops_sync_policy = gitops_sync_policy(args["gitops"]["auto_sync"])
         self.register_outputs({
             "releases": {key: r.status for key, r in self.releases.items()},

@@ -48,7 +48,7 @@ def build_cluster_layer(
     key_vault_id: pulumi.Input[str],
     key_vault_name: pulumi.Input[str],
     tenant_id: pulumi.Input[str],
-    vault_objects: list[str],
+    vault_objects: dict[str, list[str]],
     front_door_id: pulumi.Input[str] | None,
     tags: dict[str, str],
 ) -> ClusterLayer:
@@ -123,6 +123,9 @@ def build_cluster_layer(
                 "crds_ready": mesh.crds_ready,
             },
         )
+        # Least privilege: the identity reads the vault secrets this application mounts, one grant each,
+        # never the whole vault (which also holds the PostgreSQL administrator password).
+        objects = vault_objects.get(app, [])
         identities[app] = WorkloadIdentity(
             f"wi-{code}-{app}",
             {
@@ -131,14 +134,26 @@ def build_cluster_layer(
                 "oidc_issuer_url": cluster.oidc_issuer_url,
                 "federated_credentials": {app: {"namespace": namespace.namespace, "service_account": app}},
                 "kubernetes_provider": provider,
-                "role_grants": {"vault": {"role": "Key Vault Secrets User", "scope_id": key_vault_id}},
-                "secret_provider_class": {
-                    "name": f"{app}-vault",
-                    "namespace": namespace.namespace,
-                    "key_vault_name": key_vault_name,
-                    "tenant_id": tenant_id,
-                    "objects": [{"object_name": o, "object_type": "secret"} for o in vault_objects],
+                "role_grants": {
+                    f"vault-{o}": {
+                        "role": "Key Vault Secrets User",
+                        "scope_id": pulumi.Output.concat(key_vault_id, "/secrets/", o),
+                    }
+                    for o in objects
                 },
+                **(
+                    {
+                        "secret_provider_class": {
+                            "name": f"{app}-vault",
+                            "namespace": namespace.namespace,
+                            "key_vault_name": key_vault_name,
+                            "tenant_id": tenant_id,
+                            "objects": [{"object_name": o, "object_type": "secret"} for o in objects],
+                        }
+                    }
+                    if objects
+                    else {}
+                ),
                 "tags": tags,
             },
             opts=pulumi.ResourceOptions(depends_on=[namespace]),

@@ -11,7 +11,7 @@ from typing import Any
 import pulumi
 
 from components import EventHubs, KeyVault, Monitoring, Network, PostgresServer, Redis
-from components._interfaces import LockArgs, PrivateEndpointArgs
+from components._interfaces import LockArgs, PrivateEndpointArgs, RoleAssignmentArgs
 from stacks.settings import PlatformSettings
 
 __all__ = ["REDIS_CONNECTION_SECRET", "build_data_services"]
@@ -33,14 +33,31 @@ def build_data_services(
     diagnostics: Mapping[str, Any],
     lock: LockArgs | None,
     tags: dict[str, str],
-    data_readers: Mapping[str, pulumi.Input[str]],
+    identities: Mapping[str, Mapping[str, pulumi.Input[str]]],
     postgres_dns_zone: str,
     monitoring: Monitoring,
 ) -> dict[str, Any]:
     """Register the enabled data services; return their stack outputs.
 
-    `data_readers` are the applications' identities (key -> principal id) given Entra data access to Redis.
+    `identities` are the applications' workload identities (application -> key -> principal id, a key per
+    region); each gets the data access its settings declare (`applications.<app>.dataAccess`) and no more.
     """
+    apps = settings.applications
+    redis_users = {key: principal for app, keys in identities.items() if apps[app].data_access.redis
+                   for key, principal in keys.items()}
+
+    def hub_roles(hub: str) -> dict[str, RoleAssignmentArgs]:
+        roles: dict[str, RoleAssignmentArgs] = {}
+        for app, keys in identities.items():
+            access = apps[app].data_access.event_hubs
+            for direction, role, hubs in (("send", "Azure Event Hubs Data Sender", access.send),
+                                          ("receive", "Azure Event Hubs Data Receiver", access.receive)):
+                if hub in hubs:
+                    roles.update({f"{key}-{direction}": {"role": role, "principal_id": principal,
+                                                         "principal_type": "ServicePrincipal"}
+                                  for key, principal in keys.items()})
+        return roles
+
     private = settings.network.data_plane_access == "private"
     primary = settings.regions[0]
     outputs: dict[str, Any] = {}
@@ -99,7 +116,7 @@ def build_data_services(
                 "key_vault_name": vault.name,
                 "connection_secret_name": REDIS_CONNECTION_SECRET,
                 "sku_name": settings.redis.sku,
-                "data_access": dict(data_readers),
+                "data_access": redis_users,
                 "high_availability": settings.redis.high_availability,
                 # No IP firewall on Azure Managed Redis: a public data plane means TLS + Entra only.
                 **(
@@ -133,6 +150,7 @@ def build_data_services(
                         "partition_count": spec.partitions,
                         "retention_hours": spec.retention_hours,
                         "consumer_groups": spec.consumer_groups,
+                        **({"role_assignments": roles} if (roles := hub_roles(hub)) else {}),
                     }
                     for hub, spec in eh.hubs.items()
                 },

@@ -275,7 +275,6 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
         },
     )
 
-
     # --- global entry: Front Door across the regional ingress gateways ---------------------------------
     edge = (
         FrontDoor(
@@ -303,7 +302,11 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
     )
 
     # --- on each cluster: mesh, application namespaces, canary routing, workload identities -------------
-    vault_objects = [REDIS_CONNECTION_SECRET] if settings.redis.enabled else []
+    # The vault secrets each application mounts: Redis' connection info where it has Redis access.
+    vault_objects = {
+        app: [REDIS_CONNECTION_SECRET] if settings.redis.enabled and spec.data_access.redis else []
+        for app, spec in settings.applications.items()
+    }
     layers = {
         c: build_cluster_layer(
             c,
@@ -335,10 +338,9 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
         diagnostics=diagnostics,
         lock=lock,
         tags=tags,
-        data_readers={
-            f"{app}-{c}": identity.principal_id
-            for c, layer in layers.items()
-            for app, identity in layer.identities.items()
+        identities={
+            app: {f"{app}-{c}": layer.identities[app].principal_id for c, layer in layers.items()}
+            for app in settings.applications
         },
         postgres_dns_zone=postgres_zone,
         monitoring=monitoring,

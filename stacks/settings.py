@@ -31,6 +31,8 @@ __all__ = [
     "ChartPin",
     "ChartSettings",
     "ContainerRegistrySettings",
+    "DataAccessSettings",
+    "EventHubAccessSettings",
     "EventHubSettings",
     "EventHubsSettings",
     "IngressSettings",
@@ -269,6 +271,21 @@ class RoutingSettings(_Settings):
             )
 
 
+class EventHubAccessSettings(_Settings):
+    send: list[DnsLabel] = Field(default_factory=list)
+    """Event hubs the application publishes to (Azure Event Hubs Data Sender on each hub)."""
+    receive: list[DnsLabel] = Field(default_factory=list)
+    """Event hubs the application consumes (Azure Event Hubs Data Receiver on each hub)."""
+
+
+class DataAccessSettings(_Settings):
+    """What an application's workload identity may use; nothing unless listed (least privilege)."""
+
+    redis: bool = False
+    """Entra data access to Azure Managed Redis, and its connection info mounted from Key Vault."""
+    event_hubs: EventHubAccessSettings = Field(default_factory=EventHubAccessSettings)
+
+
 class ApplicationSettings(_Settings):
     cpu_quota: str = Field(pattern=r"^\d+m?$")
     memory_quota: str = Field(pattern=r"^\d+(Mi|Gi)$")
@@ -276,6 +293,8 @@ class ApplicationSettings(_Settings):
     port: int = Field(default=8080, ge=1, le=65535)
     """The service port the mesh routes to."""
     replicas: int = Field(default=2, ge=1, le=50)
+    data_access: DataAccessSettings = Field(default_factory=DataAccessSettings)
+    """The data services this application uses; none unless given."""
     public: bool = False
     """Served at ingress.tls.hostName through the regional ingress gateways (and Front Door where it is on);
     mesh-internal only unless true. At most one application, and it needs canary: true (its routes)."""
@@ -380,6 +399,15 @@ class PlatformSettings(_Settings):
             )
         if self.monitoring.prometheus == "in-cluster" and self.charts.kube_prometheus_stack is None:
             yield "charts.kubePrometheusStack", None, "a chart pin when monitoring.prometheus is in-cluster"
+        for app, spec in self.applications.items():
+            access = spec.data_access
+            if access.redis and not self.redis.enabled:
+                yield f"applications.{app}.dataAccess.redis", True, "false unless redis.enabled is true"
+            for direction, hubs in (("send", access.event_hubs.send), ("receive", access.event_hubs.receive)):
+                unknown = [h for h in hubs if not self.event_hubs.enabled or h not in self.event_hubs.hubs]
+                if unknown:
+                    yield (f"applications.{app}.dataAccess.eventHubs.{direction}", unknown,
+                           f"event hubs declared under eventHubs.hubs (enabled): {sorted(self.event_hubs.hubs)}")
         public = sorted(app for app, spec in self.applications.items() if spec.public)
         if len(public) > 1:
             yield "applications", public, "public: true on one application at most (it takes every path of ingress.tls.hostName)"

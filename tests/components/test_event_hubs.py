@@ -147,6 +147,23 @@ def test_authorization_rule_connection_string_goes_to_the_vault_as_a_secret(tmp_
     assert "SharedAccessKey=" not in plan.dumps()
 
 
+def test_role_assignments_on_one_hub_are_scoped_to_that_hub(tmp_path: Path) -> None:
+    reader = "0a0b0c0d-0000-4000-8000-000000000001"
+    args = {**DEV, "event_hubs": {
+        "orders": {"role_assignments": {"billing": {"role": "Azure Event Hubs Data Receiver", "principal_id": reader,
+                                                    "principal_type": "ServicePrincipal"}}},
+        "audit": {},
+    }}
+    plan = _preview(tmp_path, args)
+    (grant,) = plan.of_type("azure-native:authorization:RoleAssignment")
+    assert grant.name == "eh-evh-orders-ra-billing"
+    assert grant.inputs["scope"].endswith("/orders")  # the hub's id (offline ids only approximate ARM's paths)
+    assert grant.inputs["principalId"] == reader
+    assert grant.inputs["roleDefinitionId"].endswith("/a638d3c7-ab3a-418d-83e6-5f17a39d4fde")
+    (orders,) = [h for h in plan.of_type("azure-native:eventhub:EventHub") if h.inputs["eventHubName"] == "orders"]
+    assert orders.urn in grant.dependencies
+
+
 BAD = [
     ({**DEV, "event_hubs": {"telemetry": {"partition_count": 40}}},
      "EventHubs: argument 'event_hubs.telemetry.partition_count' got 40; the Basic tier allows 1 to 32 partitions "

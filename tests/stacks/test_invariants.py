@@ -12,12 +12,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import yaml
 
 from components import FINOPS_TAG_NAMES, region_code
 from costs import estimate_plan
 from offline import Plan, PlannedResource
 from policy.rules._taggable import TAGGABLE_TYPES
-from tests.conftest import STACKS, plan_of
+from tests.conftest import ROOT, STACKS, plan_of
 
 PRIVATE_STACKS = ("uat", "prod")
 PUBLIC_STACKS = ("dev", "sit")
@@ -392,3 +393,33 @@ def test_prod_gateways_admit_only_our_front_door_profile() -> None:
         (condition,) = rule["when"]
         assert condition["key"] == "request.headers[x-azure-fdid]" and len(condition["notValues"]) == 1
         assert profile.urn in policy.dependencies  # the profile's id, not a copy of it
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_applications_get_only_the_data_access_their_settings_declare(stack: str) -> None:
+    """Least privilege: an application identity reads the vault secrets it mounts (never the whole vault,
+    which also holds the PostgreSQL administrator password), Redis only if it declares it, and only the event
+    hubs it declares, in the direction it declares."""
+    config = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
+    apps = config["sentimark-platform:applications"]
+    plan = plan_of(stack)
+    (vault,) = plan.of_type("azure-native:keyvault:Vault")
+    regions = len(config["sentimark-platform:regions"])
+    app_grants = [g for g in plan.of_type("azure-native:authorization:RoleAssignment") if g.name.startswith("wi-")]
+    assert app_grants and all("/secrets/" in g.inputs["scope"] for g in app_grants)
+    redis_users = sorted(a.name.removeprefix("redis-access-")
+                         for a in plan.of_type("azure-native:redisenterprise:AccessPolicyAssignment"))
+    expected = sorted(f"{app}-{code}" for app, spec in apps.items() if spec.get("dataAccess", {}).get("redis")
+                      for code in [g.name.split("-")[1] for g in plan.of_type(CLUSTER)])
+    assert redis_users == expected and len(redis_users) < len(apps) * regions
+    hub_grants = {(g.name.split("-evh-")[1].split("-ra-")[0], g.name.split("-ra-")[1])
+                  for g in plan.of_type("azure-native:authorization:RoleAssignment") if "-evh-" in g.name}
+    declared = {
+        (hub, f"{app}-{code}-{direction}")
+        for app, spec in apps.items()
+        for direction, hubs in (spec.get("dataAccess", {}).get("eventHubs") or {}).items()
+        for hub in hubs
+        for code in [c.name.split("-")[1] for c in plan.of_type(CLUSTER)]
+    }
+    assert hub_grants == declared
+    assert not [g for g in app_grants if g.inputs["scope"].endswith(f"/vaults/{vault.inputs['vaultName']}")]

@@ -145,6 +145,12 @@ CASES = [
         "^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$",
     ),
     (
+        "an application that reads an event hub the stack does not declare",
+        _with("applications", **{"data-acquisition.dataAccess": {"eventHubs": {"send": ["market-data", "trades"]}}}),
+        f"Pulumi.uat.yaml: {NS}:applications.data-acquisition.dataAccess.eventHubs.send: got [\"trades\"]; allowed: "
+        "event hubs declared under eventHubs.hubs (enabled): ['market-data', 'sentiment-events']",
+    ),
+    (
         "a public application without a host name to serve it at",
         _with("applications", **{"sentimark-api.public": True, "sentimark-api.canary": True}),
         f"Pulumi.uat.yaml: {NS}:applications.sentimark-api.public: got true; allowed: false unless ingress.tls gives "
