@@ -11,7 +11,8 @@ How it reaches the gateway: the CSI driver creates a synced Secret only while a 
 deletes it when the last such pod is gone. A small Deployment (`<secret_name>-sync`, a pause container,
 two replicas spread over nodes, a disruption budget of one) mounts it, so the Secret outlives node drains
 and the gateway pods never depend on the mount: a missing or unreadable certificate leaves the HTTPS
-listener without a credential (Istio logs it) instead of stopping the gateway. The gateway reads the Secret
+listener without a credential (Istio logs it) instead of stopping the gateway, and `pulumi up` does not wait
+for the sync pods (`pulumi.com/skipAwait`): they become ready only once the certificate is in the vault. The gateway reads the Secret
 from its own namespace (the gateway chart's RBAC allows it): name it in the Gateway's `credentialName`
 (ServiceMesh `ingress_gateway.tls_credential_name`).
 
@@ -126,7 +127,10 @@ class IngressCertificate(pulumi.ComponentResource):
         selector = k8s.meta.v1.LabelSelectorArgs(match_labels={"app.kubernetes.io/name": workload})
         k8s.apps.v1.Deployment(
             f"{name}-sync",
-            metadata=meta,
+            # Pulumi would otherwise wait for the pods to become ready, and they cannot before someone has
+            # imported the certificate (docs/runbooks/ingress-certificate.md): the first `pulumi up` would fail.
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=workload, namespace=namespace, labels=labels,
+                                                annotations={"pulumi.com/skipAwait": "true"}),
             spec=k8s.apps.v1.DeploymentSpecArgs(
                 replicas=args.get("replicas", 2),
                 selector=selector,

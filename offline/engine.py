@@ -278,8 +278,9 @@ def _check_for_leaks(plan: Plan, plaintext_secrets: Mapping[str, str]) -> None:
 def _no_stack_traces() -> Iterator[None]:
     """No source positions offline. The SDK walks and converts the whole Python stack on every registration
     (`traceback.extract_stack`, a file URI per frame) so that the real engine can point at the line that
-    created a resource; the recording monitor has no use for it, and it was about a sixth of a prod preview's
-    program time. A real `pulumi up` is unaffected: the patch lives only inside an offline run."""
+    created a resource; the recording monitor has no use for it (measured on prod: 0.25 s of 1.4 s under a
+    profiler, 0.05-0.1 s and 5 MB in a plain run). A real `pulumi up` is unaffected: the patch lives only
+    inside an offline run."""
     original = runtime_resource._get_stack_trace
     runtime_resource._get_stack_trace = source_pb2.StackTrace
     try:

@@ -14,7 +14,6 @@ usage error (the messages, no traceback).
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import sys
 from pathlib import Path
@@ -80,11 +79,7 @@ def _stack_outputs(pairs: list[str]) -> dict[str, dict[str, Any]]:
 
 
 def _preview(args: argparse.Namespace) -> Plan:
-    plan = run_preview(args.project_dir, args.stack, stack_outputs=_stack_outputs(args.stack_outputs))
-    # The program's object graph (every resource's Outputs and futures) lives until the process exits: move it
-    # out of the collector's reach, or each collection while the report is built walks all of it again.
-    gc.freeze()
-    return plan
+    return run_preview(args.project_dir, args.stack, stack_outputs=_stack_outputs(args.stack_outputs))
 
 
 def _write(path: Path, text: str, what: str, console: Console) -> None:

@@ -80,6 +80,8 @@ def test_sync_pods_hold_the_volume_through_a_drain_without_privileges(tmp_path: 
     (deployment,) = plan.of_type(DEPLOYMENT)
     spec = deployment.inputs["spec"]
     assert spec["replicas"] == 2
+    # Ready only once someone has imported the certificate: `pulumi up` must not wait for that.
+    assert deployment.inputs["metadata"]["annotations"] == {"pulumi.com/skipAwait": "true"}
     pod = spec["template"]["spec"]
     assert pod["serviceAccountName"] == "ingress-tls-sync" and pod["automountServiceAccountToken"] is False
     assert pod["securityContext"]["runAsNonRoot"] is True
