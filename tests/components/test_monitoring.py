@@ -229,7 +229,7 @@ def test_grafana_uses_its_identity_with_keys_off_and_reads_the_monitor_workspace
     admins = roles["mon-grafana-ra-grafana-admins"]
     assert admins["roleDefinitionId"].endswith("/22926164-76b3-42b3-bc55-97df8dab3e41")  # Grafana Admin
     assert (admins["principalId"], admins["principalType"]) == (ADMINS, "Group")
-    assert admins["scope"].endswith("/grafanas/amg-smk-dev-weu")
+    assert admins["scope"].endswith("/Microsoft.Dashboard/grafana/amg-smk-dev-weu")
 
 
 def test_workspace_audit_logs_and_grafana_logs_go_to_the_workspace(dev: Plan) -> None:
@@ -237,7 +237,7 @@ def test_workspace_audit_logs_and_grafana_logs_go_to_the_workspace(dev: Plan) ->
     workspace = settings["mon-log-diag"].inputs
     assert workspace["resourceUri"] == workspace["workspaceId"]
     assert workspace["logs"] == [{"categoryGroup": "audit", "enabled": True}]
-    assert settings["mon-grafana-diag"].inputs["resourceUri"].endswith("/grafanas/amg-smk-dev-weu")
+    assert settings["mon-grafana-diag"].inputs["resourceUri"].endswith("/Microsoft.Dashboard/grafana/amg-smk-dev-weu")
 
 
 def test_development_like_monitoring_passes_the_arm_schemas(dev: Plan) -> None:
@@ -303,7 +303,7 @@ def test_production_like_grafana_is_private_zone_redundant_and_reads_both_region
     (endpoint,) = prod.of_type("azure-native:network:PrivateEndpoint")
     (connection,) = endpoint.inputs["privateLinkServiceConnections"]
     assert connection["groupIds"] == ["grafana"]
-    assert connection["privateLinkServiceId"].endswith("/grafanas/amg-smk-prod-weu")
+    assert connection["privateLinkServiceId"].endswith("/Microsoft.Dashboard/grafana/amg-smk-prod-weu")
     roles = _by_name(prod, "azure-native:authorization:RoleAssignment")
     assert roles["mon-grafana-read-weu-ra-grafana"].inputs["scope"] == f"{SUB}/resourceGroups/rg-smk-prod-weu"
     assert roles["mon-grafana-read-neu-ra-grafana"].inputs["scope"] == f"{SUB}/resourceGroups/rg-smk-prod-neu"
