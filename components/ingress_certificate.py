@@ -31,7 +31,7 @@ import pulumi_kubernetes as k8s
 
 from components._arguments import check_argument_keys
 from components._helm import DNS_LABEL, Rule, check_rules
-from components.workload_identity import WorkloadIdentity
+from components.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 
 __all__ = ["DEFAULT_SYNC_IMAGE", "IngressCertificate", "IngressCertificateArgs"]
 
@@ -95,33 +95,32 @@ class IngressCertificate(pulumi.ComponentResource):
         workload = f"{secret}-sync"
         labels = {"app.kubernetes.io/name": workload, "app.kubernetes.io/part-of": "ingress",
                   "app.kubernetes.io/managed-by": "pulumi"}
-        reader = WorkloadIdentity(
-            f"{name}-wi",
-            {
-                "resource_group_name": args["resource_group_name"],
-                **({"location": args["location"]} if "location" in args else {}),
-                "oidc_issuer_url": args["oidc_issuer_url"],
-                "federated_credentials": {workload: {"namespace": namespace, "service_account": workload}},
-                "kubernetes_provider": args["provider"],
-                # Least privilege: the certificate's secret, not the vault (Key Vault RBAC scopes to one object).
-                "role_grants": {"certificate": {
-                    "role": "Key Vault Secrets User",
-                    "scope_id": pulumi.Output.concat(args["key_vault_id"], "/secrets/", certificate),
-                }},
-                "secret_provider_class": {
-                    "name": workload,
-                    "namespace": namespace,
-                    "key_vault_name": args["key_vault_name"],
-                    "tenant_id": args["tenant_id"],
-                    # A certificate read as a secret carries its private key; the driver splits it into tls.crt/tls.key.
-                    "objects": [{"object_name": certificate, "object_type": "secret"}],
-                    "synced_secrets": [{"secret_name": secret, "type": "kubernetes.io/tls",
-                                        "data": {"tls.key": certificate, "tls.crt": certificate}}],
-                },
-                **({"tags": args["tags"]} if "tags" in args else {}),
+        identity: WorkloadIdentityArgs = {
+            "resource_group_name": args["resource_group_name"],
+            "oidc_issuer_url": args["oidc_issuer_url"],
+            "federated_credentials": {workload: {"namespace": namespace, "service_account": workload}},
+            "kubernetes_provider": args["provider"],
+            # Least privilege: the certificate's secret, not the vault (Key Vault RBAC scopes to one object).
+            "role_grants": {"certificate": {
+                "role": "Key Vault Secrets User",
+                "scope_id": pulumi.Output.concat(args["key_vault_id"], "/secrets/", certificate),
+            }},
+            "secret_provider_class": {
+                "name": workload,
+                "namespace": namespace,
+                "key_vault_name": args["key_vault_name"],
+                "tenant_id": args["tenant_id"],
+                # A certificate read as a secret carries its private key; the driver splits it into tls.crt/tls.key.
+                "objects": [{"object_name": certificate, "object_type": "secret"}],
+                "synced_secrets": [{"secret_name": secret, "type": "kubernetes.io/tls",
+                                    "data": {"tls.key": certificate, "tls.crt": certificate}}],
             },
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        }
+        if "location" in args:
+            identity["location"] = args["location"]
+        if "tags" in args:
+            identity["tags"] = args["tags"]
+        reader = WorkloadIdentity(f"{name}-wi", identity, opts=pulumi.ResourceOptions(parent=self))
         k8s_opts = pulumi.ResourceOptions(parent=self, provider=args["provider"], depends_on=[reader])
         meta = k8s.meta.v1.ObjectMetaArgs(name=workload, namespace=namespace, labels=labels)
         selector = k8s.meta.v1.LabelSelectorArgs(match_labels={"app.kubernetes.io/name": workload})

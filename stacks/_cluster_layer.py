@@ -15,9 +15,14 @@ from components import (
     AksCluster,
     AppNamespace,
     CanaryRouting,
+    CanaryRoutingArgs,
     IngressCertificate,
+    IngressGatewayArgs,
     ServiceMesh,
+    ServiceMeshArgs,
+    ServiceMeshChartsArgs,
     WorkloadIdentity,
+    WorkloadIdentityArgs,
 )
 from components._helm import ChartPinArgs
 from stacks.settings import ChartPin, PlatformSettings
@@ -57,39 +62,42 @@ def build_cluster_layer(
     charts, routing, ingress = settings.charts, settings.routing, settings.ingress
     automatic = settings.deployment_approval == "automatic"
     tls = ingress.tls
-    mesh = ServiceMesh(
-        f"mesh-{code}",
-        {
-            "provider": provider,
-            # STRICT everywhere when the environment asks, not only in the application namespaces.
-            **({"mesh_mtls_mode": "STRICT"} if routing.mtls_mode == "STRICT" else {}),
-            "charts": {
-                "istio_base": _pin(charts.istio_base),
-                "istiod": _pin(charts.istiod),
-                "istio_gateway": _pin(charts.istio_gateway),
-                "argo_cd": _pin(charts.argo_cd),
-                "argo_rollouts": _pin(charts.argo_rollouts),
-                **({"kube_prometheus_stack": _pin(charts.kube_prometheus_stack)} if charts.kube_prometheus_stack else {}),
-            },
-            # Seed 002: environments that deploy on merge sync automatically, with prune and self-heal.
-            "gitops": {"auto_sync": automatic},
-            "high_availability": settings.aks.tier == "Standard",
-            "ingress_gateway": {
-                "load_balancer": ingress.load_balancer,
-                **(
-                    {"dns_label": f"smk-{settings.environment}-{code}"}
-                    if ingress.load_balancer == "public"
-                    else {}
-                ),
-                **({"allowed_service_tags": ["AzureFrontDoor.Backend"]} if ingress.front_door else {}),
-                # ...and of those, only our profile (the service tag admits every Front Door).
-                **({"front_door_id": front_door_id} if front_door_id is not None else {}),
-                # HTTPS for the host on the shared Gateway, with the certificate synced below.
-                **({"hosts": [tls.host_name], "tls_credential_name": INGRESS_TLS_SECRET} if tls else {}),
-            },
-            **({"in_cluster_prometheus": {}} if settings.monitoring.prometheus == "in-cluster" else {}),
-        },
-    )
+    chart_pins: ServiceMeshChartsArgs = {
+        "istio_base": _pin(charts.istio_base),
+        "istiod": _pin(charts.istiod),
+        "istio_gateway": _pin(charts.istio_gateway),
+        "argo_cd": _pin(charts.argo_cd),
+        "argo_rollouts": _pin(charts.argo_rollouts),
+    }
+    if charts.kube_prometheus_stack:
+        chart_pins["kube_prometheus_stack"] = _pin(charts.kube_prometheus_stack)
+    gateway: IngressGatewayArgs = {"load_balancer": ingress.load_balancer}
+    if ingress.load_balancer == "public":
+        gateway["dns_label"] = f"smk-{settings.environment}-{code}"
+    if ingress.front_door:
+        # Only Front Door reaches the gateway...
+        gateway["allowed_service_tags"] = ["AzureFrontDoor.Backend"]
+    if front_door_id is not None:
+        # ...and of those, only our profile (the service tag admits every Front Door).
+        gateway["front_door_id"] = front_door_id
+    if tls:
+        # HTTPS for the host on the shared Gateway, with the certificate synced below.
+        gateway["hosts"] = [tls.host_name]
+        gateway["tls_credential_name"] = INGRESS_TLS_SECRET
+    mesh_args: ServiceMeshArgs = {
+        "provider": provider,
+        "charts": chart_pins,
+        # Seed 002: environments that deploy on merge sync automatically, with prune and self-heal.
+        "gitops": {"auto_sync": automatic},
+        "high_availability": settings.aks.tier == "Standard",
+        "ingress_gateway": gateway,
+    }
+    if routing.mtls_mode == "STRICT":
+        # STRICT everywhere when the environment asks, not only in the application namespaces.
+        mesh_args["mesh_mtls_mode"] = "STRICT"
+    if settings.monitoring.prometheus == "in-cluster":
+        mesh_args["in_cluster_prometheus"] = {}
+    mesh = ServiceMesh(f"mesh-{code}", mesh_args)
     if tls:
         IngressCertificate(
             f"ingress-tls-{code}",
@@ -126,78 +134,58 @@ def build_cluster_layer(
         # Least privilege: the identity reads the vault secrets this application mounts, one grant each,
         # never the whole vault (which also holds the PostgreSQL administrator password).
         objects = vault_objects.get(app, [])
-        identities[app] = WorkloadIdentity(
-            f"wi-{code}-{app}",
-            {
-                "resource_group_name": resource_group_name,
-                "location": location,
-                "oidc_issuer_url": cluster.oidc_issuer_url,
-                "federated_credentials": {app: {"namespace": namespace.namespace, "service_account": app}},
-                "kubernetes_provider": provider,
-                "role_grants": {
-                    f"vault-{o}": {
-                        "role": "Key Vault Secrets User",
-                        "scope_id": pulumi.Output.concat(key_vault_id, "/secrets/", o),
-                    }
-                    for o in objects
-                },
-                **(
-                    {
-                        "secret_provider_class": {
-                            "name": f"{app}-vault",
-                            "namespace": namespace.namespace,
-                            "key_vault_name": key_vault_name,
-                            "tenant_id": tenant_id,
-                            "objects": [{"object_name": o, "object_type": "secret"} for o in objects],
-                        }
-                    }
-                    if objects
-                    else {}
-                ),
-                "tags": tags,
+        identity_args: WorkloadIdentityArgs = {
+            "resource_group_name": resource_group_name,
+            "location": location,
+            "oidc_issuer_url": cluster.oidc_issuer_url,
+            "federated_credentials": {app: {"namespace": namespace.namespace, "service_account": app}},
+            "kubernetes_provider": provider,
+            "role_grants": {
+                f"vault-{o}": {"role": "Key Vault Secrets User", "scope_id": pulumi.Output.concat(key_vault_id, "/secrets/", o)}
+                for o in objects
             },
-            opts=pulumi.ResourceOptions(depends_on=[namespace]),
+            "tags": tags,
+        }
+        if objects:
+            identity_args["secret_provider_class"] = {
+                "name": f"{app}-vault",
+                "namespace": namespace.namespace,
+                "key_vault_name": key_vault_name,
+                "tenant_id": tenant_id,
+                "objects": [{"object_name": o, "object_type": "secret"} for o in objects],
+            }
+        identities[app] = WorkloadIdentity(
+            f"wi-{code}-{app}", identity_args, opts=pulumi.ResourceOptions(depends_on=[namespace])
         )
         if spec.canary:
-            analysis = (
-                {
-                    "rollout": {
-                        "deployment": app,
-                        "replicas": spec.replicas,
-                        "manual_promotion": not automatic,
-                        "analysis": {
-                            "prometheus_address": mesh.prometheus_address,
-                            "slo_percent": routing.slo_percent,
-                            "critical_percent": routing.error_budget_critical_percent,
-                            "rollback_percent": routing.error_budget_rollback_percent,
-                            "no_traffic_passes": automatic,
-                        },
-                    }
+            routes: CanaryRoutingArgs = {
+                "provider": provider,
+                # A public application's routes come after the gateway's health route: Istio merges one
+                # host's routes from several VirtualServices oldest first.
+                "crds_ready": [*mesh.crds_ready, *(mesh.shared_gateway_ready if spec.public else [])],
+                "namespace": namespace.namespace,
+                "service": app,
+                "port": spec.port,
+                "steps": routing.canary_steps,
+                "header_route": {"name": "x-canary", "value": "always"},
+            }
+            if spec.public and tls and mesh.shared_gateway:
+                routes["hosts"] = [tls.host_name]
+                routes["gateways"] = [mesh.shared_gateway]
+            # Argo Rollouts needs a Prometheus it can query; managed Prometheus needs an authenticating
+            # proxy first (see the issue notes), so rollouts come with in-cluster Prometheus only.
+            if mesh.prometheus_address:
+                routes["rollout"] = {
+                    "deployment": app,
+                    "replicas": spec.replicas,
+                    "manual_promotion": not automatic,
+                    "analysis": {
+                        "prometheus_address": mesh.prometheus_address,
+                        "slo_percent": routing.slo_percent,
+                        "critical_percent": routing.error_budget_critical_percent,
+                        "rollback_percent": routing.error_budget_rollback_percent,
+                        "no_traffic_passes": automatic,
+                    },
                 }
-                # Argo Rollouts needs a Prometheus it can query; managed Prometheus needs an
-                # authenticating proxy first (see the issue notes), so rollouts come with in-cluster only.
-                if mesh.prometheus_address
-                else {}
-            )
-            CanaryRouting(
-                f"canary-{code}-{app}",
-                {
-                    "provider": provider,
-                    # A public application's routes come after the gateway's health route: Istio merges one
-                    # host's routes from several VirtualServices oldest first.
-                    "crds_ready": [*mesh.crds_ready, *(mesh.shared_gateway_ready if spec.public else [])],
-                    "namespace": namespace.namespace,
-                    "service": app,
-                    "port": spec.port,
-                    "steps": routing.canary_steps,
-                    "header_route": {"name": "x-canary", "value": "always"},
-                    **(
-                        {"hosts": [tls.host_name], "gateways": [mesh.shared_gateway]}
-                        if spec.public and tls and mesh.shared_gateway
-                        else {}
-                    ),
-                    **analysis,  # type: ignore[typeddict-item]
-                },
-                opts=pulumi.ResourceOptions(depends_on=[namespace]),
-            )
+            CanaryRouting(f"canary-{code}-{app}", routes, opts=pulumi.ResourceOptions(depends_on=[namespace]))
     return ClusterLayer(mesh=mesh, identities=identities)

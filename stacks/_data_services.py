@@ -10,8 +10,19 @@ from typing import Any
 
 import pulumi
 
-from components import EventHubs, KeyVault, Monitoring, Network, PostgresServer, Redis
-from components._interfaces import LockArgs, PrivateEndpointArgs, RoleAssignmentArgs
+from components import (
+    EventHubArgs,
+    EventHubs,
+    EventHubsArgs,
+    KeyVault,
+    Monitoring,
+    Network,
+    PostgresServer,
+    PostgresServerArgs,
+    Redis,
+    RedisArgs,
+)
+from components._interfaces import DiagnosticSettingsArgs, LockArgs, PrivateEndpointArgs, RoleAssignmentArgs
 from stacks.settings import PlatformSettings
 
 __all__ = ["REDIS_CONNECTION_SECRET", "build_data_services"]
@@ -30,7 +41,7 @@ def build_data_services(
     vault: KeyVault,
     client: Any,
     endpoint: Callable[[str], dict[str, PrivateEndpointArgs] | None],
-    diagnostics: Mapping[str, Any],
+    diagnostics: DiagnosticSettingsArgs,
     lock: LockArgs | None,
     tags: dict[str, str],
     identities: Mapping[str, Mapping[str, pulumi.Input[str]]],
@@ -63,109 +74,100 @@ def build_data_services(
     outputs: dict[str, Any] = {}
     pg = settings.postgres
     if pg.enabled:
-        postgres = PostgresServer(
-            "postgres",
-            {
-                "resource_group_name": rg.name,
-                "location": primary.location,
-                "tenant_id": client.tenant_id,
-                "resource_name": name("postgresql_server", code, unique=True),
-                "entra_admin": {
-                    "object_id": settings.platform_admins.object_id,
-                    "principal_name": settings.platform_admins.display_name,
-                },
-                "key_vault_name": vault.name,
-                "sku_tier": pg.tier,
-                "sku_name": pg.sku_name,
-                "storage_size_gb": pg.storage_gb,
-                "version": pg.version,
-                "high_availability": pg.high_availability,
-                "backup_retention_days": pg.backup_retention_days,
-                "geo_redundant_backup": pg.geo_redundant_backup,
-                **(
-                    {
-                        "delegated_subnet_id": net.subnet_ids["snet-psql"],
-                        "private_dns_zone_id": net.private_dns_zone_ids[postgres_dns_zone],
-                    }
-                    if private
-                    else {
-                        "public_access": True,
-                        "firewall_rules": {
-                            f"allow-{i}": cidr for i, cidr in enumerate(settings.network.authorized_ip_ranges)
-                        },
-                    }
-                ),
-                "databases": {db: {} for db in pg.databases},
-                "diagnostic_settings": diagnostics,
-                **({"lock": lock} if lock else {}),
-                "secret_expires_on": settings.protection.secrets_expire_on,
-                "protect": settings.protection.protect_stateful,
-                "tags": tags,
+        pg_args: PostgresServerArgs = {
+            "resource_group_name": rg.name,
+            "location": primary.location,
+            "tenant_id": client.tenant_id,
+            "resource_name": name("postgresql_server", code, unique=True),
+            "entra_admin": {
+                "object_id": settings.platform_admins.object_id,
+                "principal_name": settings.platform_admins.display_name,
             },
-        )
+            "key_vault_name": vault.name,
+            "sku_tier": pg.tier,
+            "sku_name": pg.sku_name,
+            "storage_size_gb": pg.storage_gb,
+            "version": pg.version,
+            "high_availability": pg.high_availability,
+            "backup_retention_days": pg.backup_retention_days,
+            "geo_redundant_backup": pg.geo_redundant_backup,
+            "databases": {db: {} for db in pg.databases},
+            "diagnostic_settings": diagnostics,
+            "secret_expires_on": settings.protection.secrets_expire_on,
+            "protect": settings.protection.protect_stateful,
+            "tags": tags,
+        }
+        if private:
+            pg_args["delegated_subnet_id"] = net.subnet_ids["snet-psql"]
+            pg_args["private_dns_zone_id"] = net.private_dns_zone_ids[postgres_dns_zone]
+        else:
+            pg_args["public_access"] = True
+            pg_args["firewall_rules"] = {
+                f"allow-{i}": cidr for i, cidr in enumerate(settings.network.authorized_ip_ranges)
+            }
+        if lock:
+            pg_args["lock"] = lock
+        postgres = PostgresServer("postgres", pg_args)
         outputs["postgresFqdn"] = postgres.fqdn
         monitoring.add_alert_targets({"postgres": {"main": postgres.resource_id}})
 
     if settings.redis.enabled:
-        redis = Redis(
-            "redis",
-            {
-                "resource_group_name": rg.name,
-                "location": primary.location,
-                "resource_name": name("managed_redis", code, unique=True),
-                "key_vault_name": vault.name,
-                "connection_secret_name": REDIS_CONNECTION_SECRET,
-                "sku_name": settings.redis.sku,
-                "data_access": redis_users,
-                "high_availability": settings.redis.high_availability,
-                # No IP firewall on Azure Managed Redis: a public data plane means TLS + Entra only.
-                **(
-                    {"private_endpoints": endpoint("privatelink.redis.azure.net") or {}}
-                    if private
-                    else {"public_network_access": True}
-                ),
-                "diagnostic_settings": diagnostics,
-                **({"lock": lock} if lock else {}),
-                "secret_expires_on": settings.protection.secrets_expire_on,
-                "protect": settings.protection.protect_stateful,
-                "tags": tags,
-            },
-        )
+        redis_args: RedisArgs = {
+            "resource_group_name": rg.name,
+            "location": primary.location,
+            "resource_name": name("managed_redis", code, unique=True),
+            "key_vault_name": vault.name,
+            "connection_secret_name": REDIS_CONNECTION_SECRET,
+            "sku_name": settings.redis.sku,
+            "data_access": redis_users,
+            "high_availability": settings.redis.high_availability,
+            "diagnostic_settings": diagnostics,
+            "secret_expires_on": settings.protection.secrets_expire_on,
+            "protect": settings.protection.protect_stateful,
+            "tags": tags,
+        }
+        if private:
+            redis_args["private_endpoints"] = endpoint("privatelink.redis.azure.net") or {}
+        else:
+            # No IP firewall on Azure Managed Redis: a public data plane means TLS + Entra only.
+            redis_args["public_network_access"] = True
+        if lock:
+            redis_args["lock"] = lock
+        redis = Redis("redis", redis_args)
         outputs["redisHostName"] = redis.host_name
         monitoring.add_alert_targets({"redis": {"main": redis.resource_id}})
 
     eh = settings.event_hubs
     if eh.enabled:
-        hubs = EventHubs(
-            "events",
-            {
-                "resource_group_name": rg.name,
-                "location": primary.location,
-                "resource_name": name("eventhubs_namespace", code, unique=True),
-                "sku": eh.sku,
-                "capacity": eh.capacity,
-                "zone_redundant": eh.zone_redundant,
-                "event_hubs": {
-                    hub: {
-                        "partition_count": spec.partitions,
-                        "retention_hours": spec.retention_hours,
-                        "consumer_groups": spec.consumer_groups,
-                        **({"role_assignments": roles} if (roles := hub_roles(hub)) else {}),
-                    }
-                    for hub, spec in eh.hubs.items()
-                },
-                **(
-                    {"private_endpoints": endpoint("privatelink.servicebus.windows.net") or {}}
-                    if private
-                    else {"public_ip_rules": settings.network.authorized_ip_ranges}
-                ),
-                "diagnostic_settings": diagnostics,
-                **({"lock": lock} if lock else {}),
-                "secret_expires_on": settings.protection.secrets_expire_on,
-                "protect": settings.protection.protect_stateful,
-                "tags": tags,
-            },
-        )
+        hub_args: dict[str, EventHubArgs] = {}
+        for hub, spec in eh.hubs.items():
+            hub_args[hub] = {
+                "partition_count": spec.partitions,
+                "retention_hours": spec.retention_hours,
+                "consumer_groups": spec.consumer_groups,
+            }
+            if roles := hub_roles(hub):
+                hub_args[hub]["role_assignments"] = roles
+        eh_args: EventHubsArgs = {
+            "resource_group_name": rg.name,
+            "location": primary.location,
+            "resource_name": name("eventhubs_namespace", code, unique=True),
+            "sku": eh.sku,
+            "capacity": eh.capacity,
+            "zone_redundant": eh.zone_redundant,
+            "event_hubs": hub_args,
+            "diagnostic_settings": diagnostics,
+            "secret_expires_on": settings.protection.secrets_expire_on,
+            "protect": settings.protection.protect_stateful,
+            "tags": tags,
+        }
+        if private:
+            eh_args["private_endpoints"] = endpoint("privatelink.servicebus.windows.net") or {}
+        else:
+            eh_args["public_ip_rules"] = settings.network.authorized_ip_ranges
+        if lock:
+            eh_args["lock"] = lock
+        hubs = EventHubs("events", eh_args)
         outputs["eventHubsNamespace"] = hubs.name
         monitoring.add_alert_targets({"event_hubs": {"main": hubs.resource_id}})
 

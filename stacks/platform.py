@@ -16,11 +16,18 @@ from components import (
     DEFAULT_PRIVATE_DNS_ZONES,
     ActionGroup,
     AksCluster,
+    AksClusterArgs,
+    AksSystemPoolArgs,
     Budget,
     ContainerRegistry,
+    ContainerRegistryArgs,
     FrontDoor,
+    FrontDoorOriginArgs,
+    GrafanaArgs,
     KeyVault,
+    KeyVaultArgs,
     Monitoring,
+    MonitoringArgs,
     Network,
     finops_tags,
     region_code,
@@ -28,7 +35,7 @@ from components import (
     resource_name,
     stable_suffix,
 )
-from components._interfaces import LockArgs, PrivateEndpointArgs
+from components._interfaces import DiagnosticSettingsArgs, LockArgs, PrivateEndpointArgs, RoleAssignmentArgs
 from stacks._cluster_layer import build_cluster_layer
 from stacks._data_services import REDIS_CONNECTION_SECRET, build_data_services
 from stacks.config import StackSecrets
@@ -126,35 +133,32 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
         },
     )
     managed_prometheus = settings.monitoring.prometheus == "managed"
-    monitoring = Monitoring(
-        "monitoring",
-        {
-            "resource_group_name": rg.name,
-            "location": primary.location,
-            "retention_days": settings.monitoring.log_retention_days,
-            "workspace_name": name("log_analytics_workspace", code),
-            "application_insights_name": name("application_insights", code),
-            "action_group_id": alerts.resource_id,
-            **({"prometheus": {"monitor_workspace_name": name("monitor_workspace", code)}} if managed_prometheus else {}),
-            **(
-                {
-                    "grafana": {
-                        "resource_name": name("managed_grafana", code),
-                        "reader_scopes": {c: g.id for c, g in groups.items()},
-                        "admin_group_object_id": settings.platform_admins.object_id,
-                        "public_access": not private,
-                        **({"private_endpoints": endpoint("privatelink.grafana.azure.com") or {}} if private else {}),
-                    }
-                }
-                if settings.monitoring.grafana and managed_prometheus
-                else {}
-            ),
-            "lock": lock,
-            "protect": settings.protection.protect_stateful,
-            "tags": tags,
-        },
-    )
-    diagnostics = {"workspace_id": monitoring.workspace_id}
+    monitoring_args: MonitoringArgs = {
+        "resource_group_name": rg.name,
+        "location": primary.location,
+        "retention_days": settings.monitoring.log_retention_days,
+        "workspace_name": name("log_analytics_workspace", code),
+        "application_insights_name": name("application_insights", code),
+        "action_group_id": alerts.resource_id,
+        "protect": settings.protection.protect_stateful,
+        "tags": tags,
+    }
+    if lock:
+        monitoring_args["lock"] = lock
+    if managed_prometheus:
+        monitoring_args["prometheus"] = {"monitor_workspace_name": name("monitor_workspace", code)}
+        if settings.monitoring.grafana:
+            grafana: GrafanaArgs = {
+                "resource_name": name("managed_grafana", code),
+                "reader_scopes": {c: g.id for c, g in groups.items()},
+                "admin_group_object_id": settings.platform_admins.object_id,
+                "public_access": not private,
+            }
+            if private:
+                grafana["private_endpoints"] = endpoint("privatelink.grafana.azure.com") or {}
+            monitoring_args["grafana"] = grafana
+    monitoring = Monitoring("monitoring", monitoring_args)
+    diagnostics: DiagnosticSettingsArgs = {"workspace_id": monitoring.workspace_id}
     Budget(
         "budget",
         {
@@ -169,137 +173,123 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
     )
 
     # --- secrets -------------------------------------------------------------------------------------
-    vault = KeyVault(
-        "vault",
-        {
-            "resource_group_name": rg.name,
-            "location": primary.location,
-            "tenant_id": client.tenant_id,
-            "resource_name": name("key_vault", code, unique=True),
-            **(
-                {"private_endpoints": endpoint("privatelink.vaultcore.azure.net") or {}}
-                if private
-                else {"public_network_access": {"allowed_ip_ranges": settings.network.authorized_ip_ranges}}
-            ),
-            "role_assignments": {
-                "platform-admins": {
-                    "role": "Key Vault Secrets Officer",
-                    "principal_id": settings.platform_admins.object_id,
-                    "principal_type": "Group",
-                },
-                # They import the ingress certificate (docs/runbooks/ingress-certificate.md).
-                **(
-                    {
-                        "platform-admins-certificates": {
-                            "role": "Key Vault Certificates Officer",
-                            "principal_id": settings.platform_admins.object_id,
-                            "principal_type": "Group",
-                        }
-                    }
-                    if settings.ingress.tls
-                    else {}
-                ),
-            },
-            "diagnostic_settings": {**diagnostics, "category_groups": ["audit"]},
-            **({"lock": lock} if lock else {}),
-            "protect": settings.protection.protect_stateful,
-            "tags": tags,
-        },
-    )
+    admins = settings.platform_admins.object_id
+    vault_roles: dict[str, RoleAssignmentArgs] = {
+        "platform-admins": {"role": "Key Vault Secrets Officer", "principal_id": admins, "principal_type": "Group"},
+    }
+    if settings.ingress.tls:
+        # They import the ingress certificate (docs/runbooks/ingress-certificate.md).
+        vault_roles["platform-admins-certificates"] = {
+            "role": "Key Vault Certificates Officer", "principal_id": admins, "principal_type": "Group"}
+    vault_args: KeyVaultArgs = {
+        "resource_group_name": rg.name,
+        "location": primary.location,
+        "tenant_id": client.tenant_id,
+        "resource_name": name("key_vault", code, unique=True),
+        "role_assignments": vault_roles,
+        "diagnostic_settings": {**diagnostics, "category_groups": ["audit"]},
+        "protect": settings.protection.protect_stateful,
+        "tags": tags,
+    }
+    if private:
+        vault_args["private_endpoints"] = endpoint("privatelink.vaultcore.azure.net") or {}
+    else:
+        vault_args["public_network_access"] = {"allowed_ip_ranges": settings.network.authorized_ip_ranges}
+    if lock:
+        vault_args["lock"] = lock
+    vault = KeyVault("vault", vault_args)
 
     # --- one cluster per region ---------------------------------------------------------------------------
     aks = settings.aks
     clusters: dict[str, AksCluster] = {}
     for region in settings.regions:
         rcode = region_code(region.location)
-        clusters[rcode] = AksCluster(
-            f"aks-{rcode}",
-            {
-                "resource_group_name": groups[rcode].name,
-                "location": region.location,
-                "resource_name": name("kubernetes_cluster", rcode),
-                "tier": aks.tier,
-                "kubernetes_version": aks.kubernetes_version,
-                "private_cluster": aks.private_cluster,
-                "node_subnet_id": networks[rcode].subnet_ids["snet-aks"],
-                **({} if aks.private_cluster else {"api_server_authorized_ip_ranges": settings.network.authorized_ip_ranges}),
-                "admin_group_object_ids": [settings.platform_admins.object_id],
-                "tenant_id": client.tenant_id,
-                "network_policy": aks.network_policy,
-                "upgrade_channel": aks.upgrade_channel,
-                "node_os_upgrade_channel": aks.node_os_upgrade_channel,
-                "upgrade_window": {"day_of_week": "Sunday", "start_time": "01:00"},
-                "node_os_upgrade_window": {"day_of_week": "Saturday", "start_time": "01:00"},
-                "system_pool": {
-                    "vm_size": aks.system_pool.vm_size,
-                    "node_count": aks.system_pool.node_count,
-                    "zones": aks.system_pool.zones,
+        system_pool: AksSystemPoolArgs = {
+            "vm_size": aks.system_pool.vm_size,
+            "node_count": aks.system_pool.node_count,
+            "zones": aks.system_pool.zones,
+            "max_pods": aks.max_pods_per_node,
+        }
+        if aks.system_pool.os_disk_size_gb:
+            system_pool["os_disk_size_gb"] = aks.system_pool.os_disk_size_gb
+        cluster_args: AksClusterArgs = {
+            "resource_group_name": groups[rcode].name,
+            "location": region.location,
+            "resource_name": name("kubernetes_cluster", rcode),
+            "tier": aks.tier,
+            "kubernetes_version": aks.kubernetes_version,
+            "private_cluster": aks.private_cluster,
+            "node_subnet_id": networks[rcode].subnet_ids["snet-aks"],
+            "admin_group_object_ids": [admins],
+            "tenant_id": client.tenant_id,
+            "network_policy": aks.network_policy,
+            "upgrade_channel": aks.upgrade_channel,
+            "node_os_upgrade_channel": aks.node_os_upgrade_channel,
+            "upgrade_window": {"day_of_week": "Sunday", "start_time": "01:00"},
+            "node_os_upgrade_window": {"day_of_week": "Saturday", "start_time": "01:00"},
+            "system_pool": system_pool,
+            "user_pools": {
+                "apps": {
+                    "vm_size": aks.user_pool.vm_size,
+                    "min_count": aks.user_pool.min_count,
+                    "max_count": aks.user_pool.max_count,
+                    "zones": aks.user_pool.zones,
+                    "spot": aks.user_pool.spot,
                     "max_pods": aks.max_pods_per_node,
-                    **({"os_disk_size_gb": aks.system_pool.os_disk_size_gb} if aks.system_pool.os_disk_size_gb else {}),
-                },
-                "user_pools": {
-                    "apps": {
-                        "vm_size": aks.user_pool.vm_size,
-                        "min_count": aks.user_pool.min_count,
-                        "max_count": aks.user_pool.max_count,
-                        "zones": aks.user_pool.zones,
-                        "spot": aks.user_pool.spot,
-                        "max_pods": aks.max_pods_per_node,
-                    }
-                },
-                "log_analytics_workspace_id": monitoring.workspace_id,
-                "defender": aks.defender,
-                "managed_prometheus": managed_prometheus,
-                "diagnostic_settings": {**diagnostics, "category_groups": ["audit"]},
-                "tags": tags,
+                }
             },
-        )
+            "log_analytics_workspace_id": monitoring.workspace_id,
+            "defender": aks.defender,
+            "managed_prometheus": managed_prometheus,
+            "diagnostic_settings": {**diagnostics, "category_groups": ["audit"]},
+            "tags": tags,
+        }
+        if not aks.private_cluster:
+            cluster_args["api_server_authorized_ip_ranges"] = settings.network.authorized_ip_ranges
+        clusters[rcode] = AksCluster(f"aks-{rcode}", cluster_args)
 
     if managed_prometheus:
         monitoring.add_clusters({c: {"resource_id": cl.resource_id, "name": cl.name} for c, cl in clusters.items()})
     monitoring.add_alert_targets({"aks": {c: cl.resource_id for c, cl in clusters.items()}})
 
-    registry = ContainerRegistry(
-        "registry",
-        {
-            "resource_group_name": rg.name,
-            "location": primary.location,
-            "resource_name": name("container_registry", code, unique=True),
-            "sku": settings.container_registry.sku,
-            "pull_principal_ids": {f"aks-{c}": cl.kubelet_identity_object_id for c, cl in clusters.items()},
-            **({"lock": lock} if lock else {}),
-            "protect": settings.protection.protect_stateful,
-            **({"private_endpoints": endpoint("privatelink.azurecr.io") or {}} if private else {}),
-            "diagnostic_settings": diagnostics,
-            "tags": tags,
-        },
-    )
+    registry_args: ContainerRegistryArgs = {
+        "resource_group_name": rg.name,
+        "location": primary.location,
+        "resource_name": name("container_registry", code, unique=True),
+        "sku": settings.container_registry.sku,
+        "pull_principal_ids": {f"aks-{c}": cl.kubelet_identity_object_id for c, cl in clusters.items()},
+        "protect": settings.protection.protect_stateful,
+        "diagnostic_settings": diagnostics,
+        "tags": tags,
+    }
+    if private:
+        registry_args["private_endpoints"] = endpoint("privatelink.azurecr.io") or {}
+    if lock:
+        registry_args["lock"] = lock
+    registry = ContainerRegistry("registry", registry_args)
 
     # --- global entry: Front Door across the regional ingress gateways ---------------------------------
-    edge = (
-        FrontDoor(
+    edge = None
+    if settings.ingress.front_door:
+        origins: dict[str, FrontDoorOriginArgs] = {}
+        for i, r in enumerate(settings.regions):
+            rcode = region_code(r.location)
+            # The gateway's public IP answers at this name (its azure-dns-label-name annotation)...
+            origins[rcode] = {"host_name": f"smk-{env}-{rcode}.{r.location}.cloudapp.azure.com", "primary": i == 0}
+            if settings.ingress.tls:
+                # ...and presents the certificate for this host (settings require tls with Front Door).
+                origins[rcode]["origin_host_header"] = settings.ingress.tls.host_name
+        edge = FrontDoor(
             "edge",
             {
                 "resource_group_name": rg.name,
                 "profile_name": name("front_door", code),
                 "mode": "active-passive",
-                "origins": {
-                    region_code(r.location): {
-                        # The gateway's public IP answers at this name (its azure-dns-label-name annotation).
-                        "host_name": f"smk-{env}-{region_code(r.location)}.{r.location}.cloudapp.azure.com",
-                        # ...and presents the certificate for this host (settings require tls with Front Door).
-                        **({"origin_host_header": settings.ingress.tls.host_name} if settings.ingress.tls else {}),
-                        "primary": i == 0,
-                    }
-                    for i, r in enumerate(settings.regions)
-                },
+                "origins": origins,
                 "diagnostic_settings": diagnostics,
                 "tags": tags,
             },
         )
-        if settings.ingress.front_door
-        else None
-    )
 
     # --- on each cluster: mesh, application namespaces, canary routing, workload identities -------------
     # The vault secrets each application mounts: Redis' connection info where it has Redis access.

@@ -105,7 +105,7 @@ def test_a_new_push_cancels_the_previous_preview_of_the_same_pull_request() -> N
 
 def test_preview_tests_once_then_previews_every_stack() -> None:
     jobs = load(PREVIEW)["jobs"]
-    assert "make test" in run_lines(jobs["test"])
+    assert "make test" in run_lines(jobs["test"]) and "make lint" in run_lines(jobs["test"])
     preview = jobs["preview"]
     assert preview["needs"] == "test"
     assert preview["strategy"]["matrix"]["stack"] == list(STACKS)
