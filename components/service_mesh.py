@@ -22,6 +22,14 @@ import pulumi_kubernetes as k8s
 
 from components._arguments import check_argument_keys
 from components._helm import ChartPinArgs, Rule, chart_pin_rules, check_rules, kubernetes_namespace, pinned_release
+from components._mesh_values import (
+    PROMETHEUS_FULLNAME,
+    argocd_values,
+    gateway_values,
+    istiod_values,
+    prometheus_values,
+    rollouts_values,
+)
 
 __all__ = [
     "INGRESS_NAMESPACE",
@@ -42,7 +50,6 @@ ARGOCD_NAMESPACE = "argocd"
 ROLLOUTS_NAMESPACE = "argo-rollouts"
 MONITORING_NAMESPACE = "monitoring"
 MANAGED_PROMETHEUS_NAMESPACE = "kube-system"  # Azure Monitor managed Prometheus runs its ama-metrics agents here
-_PROMETHEUS_FULLNAME = "kube-prometheus-stack"
 _HOST = re.compile(r"^(\*\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _PATH = re.compile(r"^/[A-Za-z0-9._~/-]*$")
@@ -190,13 +197,13 @@ class ServiceMesh(pulumi.ComponentResource):
         istio_ns = namespace(ISTIO_NAMESPACE, "disabled")
         ingress_ns = namespace(INGRESS_NAMESPACE, None)
         base = release("istio-base", "base", charts["istio_base"], istio_ns, {"defaultRevision": "default"})
-        istiod = release("istiod", "istiod", charts["istiod"], istio_ns, _istiod_values(ha), after=[base])
+        istiod = release("istiod", "istiod", charts["istiod"], istio_ns, istiod_values(ha), after=[base])
         ingress = release("istio-ingress", "gateway", charts["istio_gateway"], ingress_ns,
-                          _gateway_values(gateway, ha), after=[istiod])
+                          gateway_values(gateway, ha), after=[istiod])
         argocd = release("argo-cd", "argo-cd", charts["argo_cd"], namespace(ARGOCD_NAMESPACE, "disabled"),
-                         _argocd_values(ha))
+                         argocd_values(ha))
         rollouts = release("argo-rollouts", "argo-rollouts", charts["argo_rollouts"],
-                           namespace(ROLLOUTS_NAMESPACE, "disabled"), _rollouts_values(ha))
+                           namespace(ROLLOUTS_NAMESPACE, "disabled"), rollouts_values(ha))
         self.releases = {"istio-base": base, "istiod": istiod, "istio-ingress": ingress,
                          "argo-cd": argocd, "argo-rollouts": rollouts}
         self.namespaces = {"istio-base": ISTIO_NAMESPACE, "istiod": ISTIO_NAMESPACE,
@@ -209,13 +216,13 @@ class ServiceMesh(pulumi.ComponentResource):
         self.prometheus_address = None
         if prometheus is not None:
             kps = release("kube-prometheus-stack", "kube-prometheus-stack", charts["kube_prometheus_stack"],
-                          namespace(MONITORING_NAMESPACE, "disabled"), _prometheus_values(prometheus))
+                          namespace(MONITORING_NAMESPACE, "disabled"), prometheus_values(prometheus))
             self.releases["kube-prometheus-stack"] = kps
             self.namespaces["kube-prometheus-stack"] = MONITORING_NAMESPACE
             self.crds_ready.append(kps)
             self.monitoring_namespace = MONITORING_NAMESPACE
             self.prometheus_address = (
-                f"http://{_PROMETHEUS_FULLNAME}-prometheus.{MONITORING_NAMESPACE}.svc.cluster.local:9090")
+                f"http://{PROMETHEUS_FULLNAME}-prometheus.{MONITORING_NAMESPACE}.svc.cluster.local:9090")
 
         def istio(suffix: str, kind: str, object_name: str, ns: str, spec: Mapping[str, Any],
                   after: Sequence[pulumi.Resource]) -> k8s.apiextensions.CustomResource:
@@ -279,106 +286,6 @@ def gateway_spec(hosts: list[str], tls_credential_name: str | None) -> dict[str,
             {**http, "tls": {"httpsRedirect": True}},
         ]
     return {"selector": {"istio": "ingress"}, "servers": servers}
-
-
-# --- chart values: typed, and only what differs from the charts' defaults -------------------------------
-
-class _Autoscale(TypedDict):
-    minReplicas: int
-    maxReplicas: int
-
-
-class _ServiceValues(TypedDict):
-    type: Literal["LoadBalancer"]
-    annotations: dict[str, str]
-
-
-class _GatewayValues(TypedDict):
-    service: _ServiceValues
-    autoscaling: _Autoscale
-
-
-class _PilotValues(TypedDict):
-    autoscaleMin: int
-    replicaCount: int
-
-
-class _IstiodValues(TypedDict):
-    pilot: _PilotValues
-    meshConfig: dict[str, Any]
-
-
-class _Replicas(TypedDict):
-    replicas: int
-
-
-class _Enabled(TypedDict):
-    enabled: bool
-
-
-_ArgoCdValues = TypedDict("_ArgoCdValues", {
-    "dex": _Enabled, "controller": _Replicas, "server": _Replicas, "repoServer": _Replicas, "redis-ha": _Enabled,
-})
-
-
-class _RolloutsValues(TypedDict):
-    controller: _Replicas
-    dashboard: _Enabled
-
-
-class _PrometheusSpec(TypedDict):
-    retention: str
-    serviceMonitorSelectorNilUsesHelmValues: bool
-    podMonitorSelectorNilUsesHelmValues: bool
-
-
-class _PrometheusValues(TypedDict):
-    prometheusSpec: _PrometheusSpec
-
-
-class _KubePrometheusStackValues(TypedDict):
-    fullnameOverride: str
-    grafana: _Enabled
-    prometheus: _PrometheusValues
-
-
-def _istiod_values(ha: bool) -> _IstiodValues:
-    replicas = 2 if ha else 1
-    # Apps start only after their sidecar is ready: no failed outbound calls during pod start.
-    return {"pilot": {"autoscaleMin": replicas, "replicaCount": replicas},
-            "meshConfig": {"defaultConfig": {"holdApplicationUntilProxyStarts": True}}}
-
-
-def _gateway_values(gateway: IngressGatewayArgs, ha: bool) -> _GatewayValues:
-    internal = gateway.get("load_balancer", "internal") == "internal"
-    annotations = {"service.beta.kubernetes.io/azure-load-balancer-internal": "true"} if internal else {}
-    if not internal and gateway.get("dns_label"):
-        annotations["service.beta.kubernetes.io/azure-dns-label-name"] = gateway["dns_label"]
-    if not internal and gateway.get("allowed_service_tags"):
-        annotations["service.beta.kubernetes.io/azure-allowed-service-tags"] = ",".join(gateway["allowed_service_tags"])
-    return {"service": {"type": "LoadBalancer", "annotations": annotations},
-            "autoscaling": {"minReplicas": gateway.get("min_replicas", 2 if ha else 1),
-                            "maxReplicas": gateway.get("max_replicas", 5)}}
-
-
-def _argocd_values(ha: bool) -> _ArgoCdValues:
-    replicas = 2 if ha else 1
-    # Dex off: sign-in goes through Entra ID (OIDC), configured with the GitOps repository's settings.
-    return {"dex": {"enabled": False}, "controller": {"replicas": 1}, "server": {"replicas": replicas},
-            "repoServer": {"replicas": replicas}, "redis-ha": {"enabled": ha}}
-
-
-def _rollouts_values(ha: bool) -> _RolloutsValues:
-    return {"controller": {"replicas": 2 if ha else 1}, "dashboard": {"enabled": False}}
-
-
-def _prometheus_values(prometheus: InClusterPrometheusArgs) -> _KubePrometheusStackValues:
-    # Grafana off: its chart default admin password is public knowledge; dashboards live in Azure Managed Grafana.
-    # The selectors' "NilUsesHelmValues" off: Prometheus picks up every ServiceMonitor/PodMonitor, not only the chart's.
-    return {"fullnameOverride": _PROMETHEUS_FULLNAME, "grafana": {"enabled": False},
-            "prometheus": {"prometheusSpec": {"retention": f"{prometheus.get('retention_days', 30)}d",
-                                              "serviceMonitorSelectorNilUsesHelmValues": False,
-                                              "podMonitorSelectorNilUsesHelmValues": False}}}
 
 
 _DNS_LABEL = re.compile(r"^[a-z][a-z0-9-]{1,61}[a-z0-9]$")

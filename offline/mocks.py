@@ -17,11 +17,11 @@ from typing import Any
 
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 
+from offline._arm_ids import SUBSCRIPTION_ID, arm_id
 from offline.plan import SECRET
 
 __all__ = ["SUBSCRIPTION_ID", "TENANT_ID", "OfflineMocks", "UnknownInvokeError"]
 
-SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000"
 TENANT_ID = "11111111-1111-1111-1111-111111111111"
 CLIENT_OBJECT_ID = "22222222-2222-2222-2222-222222222222"
 
@@ -133,108 +133,6 @@ INVOKES: dict[str, Callable[[MockCallArgs], dict[str, Any]]] = {
     "azure-native:eventhub:listNamespaceKeys": _event_hub_keys,
 }
 """Every invoke the project's programs make. Add one here, with a realistic answer, when a program needs it."""
-
-
-# Where each type lives in ARM: provider namespace and the path of collections below it. A segment is
-# (collection, input holding the parent's name), the last one (collection, None) for the resource's own name;
-# "=x" stands for the fixed name x (singleton children such as blobServices/default).
-# Extension resources (role assignments, locks, budgets, diagnostic settings) sit below their `scope`.
-_ARM_PATHS: dict[str, tuple[str, tuple[tuple[str, str | None], ...]]] = {
-    "alertsmanagement:PrometheusRuleGroup": ("Microsoft.AlertsManagement", (("prometheusRuleGroups", None),)),
-    "applicationinsights:Component": ("Microsoft.Insights", (("components", None),)),
-    "authorization:ManagementLockByScope": ("Microsoft.Authorization", (("locks", None),)),
-    "authorization:RoleAssignment": ("Microsoft.Authorization", (("roleAssignments", None),)),
-    "cdn:Profile": ("Microsoft.Cdn", (("profiles", None),)),
-    "cdn:AFDEndpoint": ("Microsoft.Cdn", (("profiles", "profileName"), ("afdEndpoints", None))),
-    "cdn:AFDOriginGroup": ("Microsoft.Cdn", (("profiles", "profileName"), ("originGroups", None))),
-    "cdn:AFDOrigin": ("Microsoft.Cdn", (("profiles", "profileName"), ("originGroups", "originGroupName"),
-                                        ("origins", None))),
-    "cdn:Route": ("Microsoft.Cdn", (("profiles", "profileName"), ("afdEndpoints", "endpointName"), ("routes", None))),
-    "consumption:Budget": ("Microsoft.Consumption", (("budgets", None),)),
-    "containerregistry:Registry": ("Microsoft.ContainerRegistry", (("registries", None),)),
-    "containerservice:ManagedCluster": ("Microsoft.ContainerService", (("managedClusters", None),)),
-    "containerservice:AgentPool": ("Microsoft.ContainerService", (("managedClusters", "resourceName"),
-                                                                  ("agentPools", None))),
-    "containerservice:MaintenanceConfiguration": ("Microsoft.ContainerService", (
-        ("managedClusters", "resourceName"), ("maintenanceConfigurations", None))),
-    "dashboard:Grafana": ("Microsoft.Dashboard", (("grafana", None),)),
-    "dbforpostgresql:Server": ("Microsoft.DBforPostgreSQL", (("flexibleServers", None),)),
-    "dbforpostgresql:Administrator": ("Microsoft.DBforPostgreSQL", (("flexibleServers", "serverName"),
-                                                                    ("administrators", None))),
-    "dbforpostgresql:Configuration": ("Microsoft.DBforPostgreSQL", (("flexibleServers", "serverName"),
-                                                                    ("configurations", None))),
-    "dbforpostgresql:Database": ("Microsoft.DBforPostgreSQL", (("flexibleServers", "serverName"), ("databases", None))),
-    "dbforpostgresql:FirewallRule": ("Microsoft.DBforPostgreSQL", (("flexibleServers", "serverName"),
-                                                                   ("firewallRules", None))),
-    "eventhub:Namespace": ("Microsoft.EventHub", (("namespaces", None),)),
-    "eventhub:NamespaceNetworkRuleSet": ("Microsoft.EventHub", (("namespaces", "namespaceName"),
-                                                                ("networkRuleSets", "=default"))),
-    "eventhub:EventHub": ("Microsoft.EventHub", (("namespaces", "namespaceName"), ("eventhubs", None))),
-    "eventhub:ConsumerGroup": ("Microsoft.EventHub", (("namespaces", "namespaceName"), ("eventhubs", "eventHubName"),
-                                                      ("consumergroups", None))),
-    "eventhub:EventHubAuthorizationRule": ("Microsoft.EventHub", (("namespaces", "namespaceName"),
-                                                                  ("eventhubs", "eventHubName"),
-                                                                  ("authorizationRules", None))),
-    "keyvault:Vault": ("Microsoft.KeyVault", (("vaults", None),)),
-    "keyvault:Secret": ("Microsoft.KeyVault", (("vaults", "vaultName"), ("secrets", None))),
-    "managedidentity:UserAssignedIdentity": ("Microsoft.ManagedIdentity", (("userAssignedIdentities", None),)),
-    "managedidentity:FederatedIdentityCredential": ("Microsoft.ManagedIdentity", (
-        ("userAssignedIdentities", "resourceName"), ("federatedIdentityCredentials", None))),
-    "monitor:ActionGroup": ("Microsoft.Insights", (("actionGroups", None),)),
-    "monitor:AzureMonitorWorkspace": ("Microsoft.Monitor", (("accounts", None),)),
-    "monitor:DataCollectionEndpoint": ("Microsoft.Insights", (("dataCollectionEndpoints", None),)),
-    "monitor:DataCollectionRule": ("Microsoft.Insights", (("dataCollectionRules", None),)),
-    "monitor:DataCollectionRuleAssociation": ("Microsoft.Insights", (("dataCollectionRuleAssociations", None),)),
-    "monitor:DiagnosticSetting": ("Microsoft.Insights", (("diagnosticSettings", None),)),
-    "monitor:MetricAlert": ("Microsoft.Insights", (("metricAlerts", None),)),
-    "network:NetworkSecurityGroup": ("Microsoft.Network", (("networkSecurityGroups", None),)),
-    "network:VirtualNetwork": ("Microsoft.Network", (("virtualNetworks", None),)),
-    "network:VirtualNetworkPeering": ("Microsoft.Network", (("virtualNetworks", "virtualNetworkName"),
-                                                            ("virtualNetworkPeerings", None))),
-    "network:PrivateEndpoint": ("Microsoft.Network", (("privateEndpoints", None),)),
-    "network:PrivateDnsZoneGroup": ("Microsoft.Network", (("privateEndpoints", "privateEndpointName"),
-                                                          ("privateDnsZoneGroups", None))),
-    "operationalinsights:Workspace": ("Microsoft.OperationalInsights", (("workspaces", None),)),
-    "operationalinsights:Table": ("Microsoft.OperationalInsights", (("workspaces", "workspaceName"), ("tables", None))),
-    "privatedns:PrivateZone": ("Microsoft.Network", (("privateDnsZones", None),)),
-    "privatedns:VirtualNetworkLink": ("Microsoft.Network", (("privateDnsZones", "privateZoneName"),
-                                                            ("virtualNetworkLinks", None))),
-    "redis:Redis": ("Microsoft.Cache", (("redis", None),)),
-    "redisenterprise:RedisEnterprise": ("Microsoft.Cache", (("redisEnterprise", None),)),
-    "redisenterprise:Database": ("Microsoft.Cache", (("redisEnterprise", "clusterName"), ("databases", None))),
-    "redisenterprise:AccessPolicyAssignment": ("Microsoft.Cache", (("redisEnterprise", "clusterName"),
-                                                                   ("databases", "databaseName"),
-                                                                   ("accessPolicyAssignments", None))),
-    "storage:StorageAccount": ("Microsoft.Storage", (("storageAccounts", None),)),
-    "storage:BlobContainer": ("Microsoft.Storage", (("storageAccounts", "accountName"), ("blobServices", "=default"),
-                                                    ("containers", None))),
-}
-
-
-def _arm_id(typ: str, inputs: Mapping[str, Any], name: str) -> str:
-    """A deterministic ARM id shaped like Azure's: `/subscriptions/.../resourceGroups/<rg>/providers/<namespace>/
-    <collection>/<name>[/<collection>/<name>...]`, below `scope` (or `resourceUri`) for extension resources. Types
-    not in the table get `Microsoft.<Module>/<kind>s/<name>`, the old approximation."""
-    _, module, kind = typ.split(":", 2)
-    group = inputs.get("resourceGroupName")
-    if kind == "ResourceGroup":
-        return f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{name}"
-    scope = inputs.get("scope", inputs.get("resourceUri"))
-    base = scope if isinstance(scope, str) else None
-    if base is None:
-        base = f"/subscriptions/{SUBSCRIPTION_ID}" + (f"/resourceGroups/{group}" if isinstance(group, str) else "")
-    known = _ARM_PATHS.get(f"{module}:{kind}")
-    if known is not None:
-        namespace, segments = known
-        parts = []
-        for collection, parent in segments:
-            value = name if parent is None else parent[1:] if parent.startswith("=") else inputs.get(parent)
-            if not isinstance(value, str):
-                break
-            parts.append(f"{collection}/{value}")
-        else:
-            return f"{base}/providers/{namespace}/" + "/".join(parts)
-    return f"{base}/providers/Microsoft.{module.capitalize()}/{kind[0].lower()}{kind[1:]}s/{name}"
 
 
 # Types whose own name input is not `<type>Name` (the rest follow that pattern).
@@ -394,7 +292,7 @@ class OfflineMocks(Mocks):
         state: dict[str, Any] = dict(inputs)
         if typ.startswith("azure-native:"):
             cloud_name = _cloud_name(typ, inputs, args.name)
-            resource_id = _arm_id(typ, inputs, cloud_name)
+            resource_id = arm_id(typ, inputs, cloud_name)
             state.update({"name": cloud_name, "azureApiVersion": "offline"})
             state.update(_azure_outputs(typ, urn, inputs, cloud_name))
             return resource_id, state

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from offline.mocks import _ARM_PATHS, SUBSCRIPTION_ID, _arm_id
+from offline._arm_ids import ARM_PATHS, SUBSCRIPTION_ID, arm_id
 
 RG = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/rg"
 
@@ -31,13 +31,13 @@ RG = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/rg"
     ("azure-native:monitor:ActionGroup", {"resourceGroupName": "rg"}, "ag", f"{RG}/providers/Microsoft.Insights/actionGroups/ag"),
 ])
 def test_ids_have_azures_shape(typ: str, inputs: dict[str, str], name: str, expected: str) -> None:
-    assert _arm_id(typ, inputs, name) == expected
+    assert arm_id(typ, inputs, name) == expected
 
 
 def test_a_child_without_its_parents_name_and_an_unknown_type_fall_back_to_an_approximation() -> None:
-    assert _arm_id("azure-native:keyvault:Secret", {"resourceGroupName": "rg"}, "s") == (
+    assert arm_id("azure-native:keyvault:Secret", {"resourceGroupName": "rg"}, "s") == (
         f"{RG}/providers/Microsoft.Keyvault/secrets/s")
-    assert _arm_id("azure-native:web:WebApp", {"resourceGroupName": "rg"}, "app") == (
+    assert arm_id("azure-native:web:WebApp", {"resourceGroupName": "rg"}, "app") == (
         f"{RG}/providers/Microsoft.Web/webApps/app")
 
 
@@ -46,4 +46,4 @@ def test_every_azure_type_the_stacks_register_has_a_path() -> None:
 
     types = {r.type.split(":", 1)[1] for stack in STACKS for r in plan_of(stack).resources
              if r.type.startswith("azure-native:")} - {"resources:ResourceGroup"}
-    assert sorted(types - set(_ARM_PATHS)) == []
+    assert sorted(types - set(ARM_PATHS)) == []
