@@ -223,6 +223,22 @@ class ServiceMesh(pulumi.ComponentResource):
             self.monitoring_namespace = MONITORING_NAMESPACE
             self.prometheus_address = (
                 f"http://{PROMETHEUS_FULLNAME}-prometheus.{MONITORING_NAMESPACE}.svc.cluster.local:9090")
+            # The chart scrapes only what a ServiceMonitor or PodMonitor names: without this, the sidecars'
+            # istio_requests_total (what canary analysis queries) is never collected. Every injected pod
+            # carries security.istio.io/tlsMode and serves Envoy's stats on its port http-envoy-prom (15090).
+            k8s.apiextensions.CustomResource(
+                f"{name}-envoy-stats",
+                api_version="monitoring.coreos.com/v1",
+                kind="PodMonitor",
+                metadata=k8s.meta.v1.ObjectMetaArgs(name="envoy-stats", namespace=MONITORING_NAMESPACE),
+                spec={
+                    "selector": {"matchExpressions": [{"key": "security.istio.io/tlsMode", "operator": "Exists"}]},
+                    "namespaceSelector": {"any": True},
+                    "jobLabel": "envoy-stats",
+                    "podMetricsEndpoints": [{"port": "http-envoy-prom", "path": "/stats/prometheus", "interval": "15s"}],
+                },
+                opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[kps]),
+            )
 
         def istio(suffix: str, kind: str, object_name: str, ns: str, spec: Mapping[str, Any],
                   after: Sequence[pulumi.Resource]) -> k8s.apiextensions.CustomResource:

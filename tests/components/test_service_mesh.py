@@ -200,6 +200,13 @@ def test_in_cluster_prometheus_comes_from_an_oci_chart_without_grafana(tmp_path:
     assert plan.outputs["prometheusAddress"] == "http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local:9090"
     assert kps.urn in plan.outputs["crdsReady"]
     assert plan.of_type(GATEWAY) == []
+    # The sidecars' metrics (what canary analysis queries) are scraped: the chart collects only what a monitor names.
+    (monitor,) = plan.of_type("kubernetes:monitoring.coreos.com/v1:PodMonitor")
+    assert monitor.inputs["metadata"] == {"name": "envoy-stats", "namespace": "monitoring"}
+    assert monitor.inputs["spec"]["namespaceSelector"] == {"any": True}
+    assert monitor.inputs["spec"]["podMetricsEndpoints"] == [
+        {"port": "http-envoy-prom", "path": "/stats/prometheus", "interval": "15s"}]
+    assert kps.urn in monitor.dependencies
 
 
 def test_sync_policy_follows_the_auto_sync_choice() -> None:
