@@ -130,6 +130,10 @@ class ServiceMeshArgs(TypedDict):
     in_cluster_prometheus: NotRequired[InClusterPrometheusArgs]
     """Install kube-prometheus-stack (Grafana off) in namespace monitoring; none unless given (Azure Monitor
     managed Prometheus, whose agents run in kube-system)."""
+    managed_prometheus: NotRequired[bool]
+    """The cluster sends metrics to Azure Monitor managed Prometheus (AksCluster `managed_prometheus`): scrape the
+    sidecars' Envoy stats there too, with an `azmonitoring.coreos.com/v1` PodMonitor (the metrics add-on installs
+    that CRD); False unless given. Without it the workspace and Grafana have no Istio request metrics."""
     timeout_seconds: NotRequired[int]
     """How long each release may take to become ready before Helm rolls it back; 600 unless given."""
 
@@ -224,21 +228,13 @@ class ServiceMesh(pulumi.ComponentResource):
             self.prometheus_address = (
                 f"http://{PROMETHEUS_FULLNAME}-prometheus.{MONITORING_NAMESPACE}.svc.cluster.local:9090")
             # The chart scrapes only what a ServiceMonitor or PodMonitor names: without this, the sidecars'
-            # istio_requests_total (what canary analysis queries) is never collected. Every injected pod
-            # carries security.istio.io/tlsMode and serves Envoy's stats on its port http-envoy-prom (15090).
-            k8s.apiextensions.CustomResource(
-                f"{name}-envoy-stats",
-                api_version="monitoring.coreos.com/v1",
-                kind="PodMonitor",
-                metadata=k8s.meta.v1.ObjectMetaArgs(name="envoy-stats", namespace=MONITORING_NAMESPACE),
-                spec={
-                    "selector": {"matchExpressions": [{"key": "security.istio.io/tlsMode", "operator": "Exists"}]},
-                    "namespaceSelector": {"any": True},
-                    "jobLabel": "envoy-stats",
-                    "podMetricsEndpoints": [{"port": "http-envoy-prom", "path": "/stats/prometheus", "interval": "15s"}],
-                },
-                opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[kps]),
-            )
+            # istio_requests_total (what canary analysis queries) is never collected.
+            envoy_pod_monitor(f"{name}-envoy-stats", "monitoring.coreos.com/v1", MONITORING_NAMESPACE,
+                              opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[kps]))
+        if args.get("managed_prometheus", False):
+            # The metrics add-on's own CRD group: it ignores monitoring.coreos.com monitors (by design).
+            envoy_pod_monitor(f"{name}-envoy-stats-managed", "azmonitoring.coreos.com/v1", MANAGED_PROMETHEUS_NAMESPACE,
+                              opts=pulumi.ResourceOptions(parent=self, provider=provider))
 
         def istio(suffix: str, kind: str, object_name: str, ns: str, spec: Mapping[str, Any],
                   after: Sequence[pulumi.Resource]) -> k8s.apiextensions.CustomResource:
@@ -290,6 +286,27 @@ class ServiceMesh(pulumi.ComponentResource):
         })
 
 
+def envoy_pod_monitor(resource_name: str, api_version: str, namespace: str,
+                      opts: pulumi.ResourceOptions) -> k8s.apiextensions.CustomResource:
+    """A PodMonitor for every sidecar's Envoy stats: injected pods carry security.istio.io/tlsMode and serve them
+    on their port http-envoy-prom (15090), which STRICT mTLS leaves plain (Envoy's own listener)."""
+    return k8s.apiextensions.CustomResource(
+        resource_name,
+        api_version=api_version,
+        kind="PodMonitor",
+        metadata=k8s.meta.v1.ObjectMetaArgs(name="envoy-stats", namespace=namespace),
+        spec={
+            # Azure's limits for managed Prometheus, harmless elsewhere: longer labels would be dropped.
+            "labelLimit": 63, "labelNameLengthLimit": 511, "labelValueLengthLimit": 1023,
+            "selector": {"matchExpressions": [{"key": "security.istio.io/tlsMode", "operator": "Exists"}]},
+            "namespaceSelector": {"any": True},
+            "jobLabel": "envoy-stats",
+            "podMetricsEndpoints": [{"port": "http-envoy-prom", "path": "/stats/prometheus", "interval": "30s"}],
+        },
+        opts=opts,
+    )
+
+
 def gateway_spec(hosts: list[str], tls_credential_name: str | None) -> dict[str, Any]:
     """An Istio Gateway on the ingress gateway pods (`istio: ingress`, from the release name istio-ingress)."""
     http: dict[str, Any] = {"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": hosts}
@@ -317,6 +334,8 @@ def _rules(args: ServiceMeshArgs) -> list[Rule]:
          "pass the cluster's Kubernetes provider (AksCluster.kubernetes_provider)"),
         ("gitops.auto_sync", args["gitops"].get("auto_sync"), lambda v: not isinstance(v, bool),
          "give true (automated sync with prune and self-heal) or false (manual sync)"),
+        ("managed_prometheus", args.get("managed_prometheus", False), lambda v: not isinstance(v, bool),
+         "give true when the cluster has the managed Prometheus metrics add-on, else false"),
         ("timeout_seconds", args.get("timeout_seconds", 600), lambda v: not isinstance(v, int) or not 60 <= v <= 3600,
          "give 60 to 3600 seconds"),
         ("ingress_gateway.load_balancer", gateway.get("load_balancer", "internal"),

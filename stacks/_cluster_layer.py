@@ -97,6 +97,9 @@ def build_cluster_layer(
         mesh_args["mesh_mtls_mode"] = "STRICT"
     if settings.monitoring.prometheus == "in-cluster":
         mesh_args["in_cluster_prometheus"] = {}
+    else:
+        # The sidecars' request metrics in the Azure Monitor workspace (Grafana, alerts).
+        mesh_args["managed_prometheus"] = True
     mesh = ServiceMesh(f"mesh-{code}", mesh_args)
     if tls:
         IngressCertificate(

@@ -205,8 +205,18 @@ def test_in_cluster_prometheus_comes_from_an_oci_chart_without_grafana(tmp_path:
     assert monitor.inputs["metadata"] == {"name": "envoy-stats", "namespace": "monitoring"}
     assert monitor.inputs["spec"]["namespaceSelector"] == {"any": True}
     assert monitor.inputs["spec"]["podMetricsEndpoints"] == [
-        {"port": "http-envoy-prom", "path": "/stats/prometheus", "interval": "15s"}]
+        {"port": "http-envoy-prom", "path": "/stats/prometheus", "interval": "30s"}]
     assert kps.urn in monitor.dependencies
+
+
+def test_managed_prometheus_scrapes_the_sidecars_with_the_add_ons_own_crd_group(tmp_path: Path, dev: Plan) -> None:
+    plan = _preview(tmp_path, _with(DEV, managed_prometheus=True))
+    (monitor,) = plan.of_type("kubernetes:azmonitoring.coreos.com/v1:PodMonitor")
+    assert monitor.inputs["metadata"] == {"name": "envoy-stats", "namespace": "kube-system"}
+    spec = monitor.inputs["spec"]
+    assert spec["selector"] == {"matchExpressions": [{"key": "security.istio.io/tlsMode", "operator": "Exists"}]}
+    assert (spec["labelLimit"], spec["labelNameLengthLimit"], spec["labelValueLengthLimit"]) == (63, 511, 1023)
+    assert dev.of_type("kubernetes:azmonitoring.coreos.com/v1:PodMonitor") == []  # not unless asked
 
 
 def test_sync_policy_follows_the_auto_sync_choice() -> None:
