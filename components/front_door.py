@@ -68,9 +68,10 @@ class FrontDoor(pulumi.ComponentResource):
     endpoint_host_name: pulumi.Output[str]
     """The endpoint's `*.azurefd.net` host name (point the public DNS CNAME here)."""
     front_door_id: pulumi.Output[str]
-    """The profile's id in the `X-Azure-FDID` header of every request (health probes too): origins should refuse
-    requests without it, since the AzureFrontDoor.Backend service tag admits every Front Door profile, not only
-    this one (ServiceMesh `ingress_gateway.front_door_id`)."""
+    """The profile's id, in the `X-Azure-FDID` header of every request Front Door forwards (its health probes
+    carry `X-FD-HealthProbe` instead): origins should refuse forwarded requests without it, since the
+    AzureFrontDoor.Backend service tag admits every Front Door profile, not only this one (ServiceMesh
+    `ingress_gateway.front_door_id`, which leaves the probe's path open)."""
 
     def __init__(self, name: str, args: FrontDoorArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         check_argument_keys("FrontDoor", args, FrontDoorArgs)

@@ -99,8 +99,8 @@ class IngressGatewayArgs(TypedDict):
     HTTP; plain HTTP on 80 unless given (TLS terminated in front of the load balancer)."""
     front_door_id: NotRequired[pulumi.Input[str]]
     """Refuse (403) every request to the gateway whose `X-Azure-FDID` header is not this Front Door profile's id
-    (FrontDoor.front_door_id); no such check unless given. The AzureFrontDoor.Backend service tag lets any
-    Front Door profile in, other tenants' too."""
+    (FrontDoor.front_door_id), except on `health_path` (Front Door's probes carry no such header); no such check
+    unless given. The AzureFrontDoor.Backend service tag lets any Front Door profile in, other tenants' too."""
     health_path: NotRequired[str]
     """Path on the shared Gateway's hosts that answers 200 from the gateway itself (a Front Door or load
     balancer health probe); "/healthz/ready" unless given. Only with `hosts`."""
@@ -270,10 +270,15 @@ class ServiceMesh(pulumi.ComponentResource):
             self.shared_gateway_ready = [shared, health]
         front_door_id = gateway.get("front_door_id")
         if front_door_id is not None:
+            # Front Door's health probes carry no X-Azure-FDID header (they send X-FD-HealthProbe), so the health
+            # path stays open: it answers "ok" and nothing else.
             istio("authz-front-door", "AuthorizationPolicy", "front-door-only", INGRESS_NAMESPACE, {
                 "selector": {"matchLabels": {"istio": "ingress"}},
                 "action": "DENY",
-                "rules": [{"when": [{"key": "request.headers[x-azure-fdid]", "notValues": [front_door_id]}]}],
+                "rules": [{
+                    "to": [{"operation": {"notPaths": [gateway.get("health_path", "/healthz/ready")]}}],
+                    "when": [{"key": "request.headers[x-azure-fdid]", "notValues": [front_door_id]}],
+                }],
             }, after=[base, istiod, ingress])
         self.gitops_sync_policy = gitops_sync_policy(args["gitops"]["auto_sync"])
         self.register_outputs({

@@ -177,9 +177,11 @@ def test_a_front_door_id_lets_only_that_profile_through_the_gateway(tmp_path: Pa
     plan = _preview(tmp_path, _with(PROD, ingress_gateway={"load_balancer": "public", "front_door_id": fdid}))
     (policy,) = plan.of_type("kubernetes:security.istio.io/v1:AuthorizationPolicy")
     assert policy.inputs["metadata"] == {"name": "front-door-only", "namespace": "istio-ingress"}
+    # Everything but the health probe's path (Front Door's probes carry no X-Azure-FDID header).
     assert policy.inputs["spec"] == {
         "selector": {"matchLabels": {"istio": "ingress"}}, "action": "DENY",
-        "rules": [{"when": [{"key": "request.headers[x-azure-fdid]", "notValues": [fdid]}]}]}
+        "rules": [{"to": [{"operation": {"notPaths": ["/healthz/ready"]}}],
+                   "when": [{"key": "request.headers[x-azure-fdid]", "notValues": [fdid]}]}]}
     assert schemacheck.validate_plan(plan.to_json()).problems == []
 
 

@@ -392,6 +392,9 @@ def test_prod_gateways_admit_only_our_front_door_profile() -> None:
         (rule,) = spec["rules"]
         (condition,) = rule["when"]
         assert condition["key"] == "request.headers[x-azure-fdid]" and len(condition["notValues"]) == 1
+        # Front Door's probes carry no X-Azure-FDID: the probe's path must stay open or both origins look down.
+        (group,) = plan.of_type("azure-native:cdn:AFDOriginGroup")
+        assert rule["to"] == [{"operation": {"notPaths": [group.inputs["healthProbeSettings"]["probePath"]]}}]
         assert profile.urn in policy.dependencies  # the profile's id, not a copy of it
 
 
