@@ -66,6 +66,7 @@ def validate(args: MonitoringArgs, tables: Mapping[str, Mapping[str, str]]) -> N
     grafana_sku = grafana.get("sku", "Standard") if grafana else None
     clusters = prometheus.get("clusters") if prometheus is not None else None
     amw_name = prometheus.get("monitor_workspace_name") if prometheus is not None else None
+    objectives = cast("Mapping[str, Mapping[str, Any]]", (prometheus or {}).get("service_level_objectives") or {})
     check([
         ("retention_days", retention, not 30 <= retention <= 730, "use 30 to 730 days (Log Analytics' range)"),
         *_table_rules(tables),
@@ -84,6 +85,7 @@ def validate(args: MonitoringArgs, tables: Mapping[str, Mapping[str, str]]) -> N
          "zone redundancy needs the Standard SKU"),
         ("grafana.private_endpoints", "Essential", grafana is not None and grafana_sku == "Essential"
          and bool(grafana.get("private_endpoints")), "private endpoints need the Standard SKU"),
+        *_objective_rules(objectives),
         *target_rules(targets, set(), has_action_group, "alert_targets"),
         ("application_insights_alerts", True, args.get("application_insights_alerts") is True and not has_action_group,
          "give action_group_id too: alerts without an action group notify nobody"),
@@ -96,4 +98,24 @@ def _table_rules(tables: Mapping[str, Mapping[str, str]]) -> list[tuple[str, Any
         rules.append(("event_tables", table, not table.endswith("_CL"), "custom table names must end in _CL"))
         bad: Sequence[str] = [f"{c}: {t}" for c, t in columns.items() if t not in COLUMN_TYPES]
         rules.append((f"event_tables[{table!r}]", bad, bool(bad), f"use column types from {', '.join(COLUMN_TYPES)}"))
+    return rules
+
+
+_K8S_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+
+
+def _objective_rules(objectives: Mapping[str, Mapping[str, Any]]) -> list[tuple[str, Any, bool, str]]:
+    rules: list[tuple[str, Any, bool, str]] = []
+    for key, objective in objectives.items():
+        where = f"prometheus.service_level_objectives[{key!r}]"
+        percent = objective.get("success_percent")
+        rules += [
+            (f"{where}.namespace", objective.get("namespace"), not _K8S_NAME.match(str(objective.get("namespace"))),
+             "use a Kubernetes namespace name (lowercase letters, digits, '-')"),
+            (f"{where}.service", objective.get("service"), not _K8S_NAME.match(str(objective.get("service"))),
+             "use a Kubernetes Service name (lowercase letters, digits, '-')"),
+            (f"{where}.success_percent", percent,
+             isinstance(percent, bool) or not isinstance(percent, (int, float)) or not 50 < percent < 100,
+             "give a percentage above 50 and below 100, e.g. 99.9 (100 leaves no error budget to measure)"),
+        ]
     return rules

@@ -46,7 +46,8 @@ from components._monitoring_rules import check as _check
 from components._monitoring_rules import cluster_rules as _cluster_rules
 from components._monitoring_rules import target_rules as _target_rules
 from components._monitoring_rules import validate as _validate
-from components._prometheus_rules import RECOMMENDED_RULE_GROUPS, bind_cluster, build_collection
+from components._prometheus_rules import RECOMMENDED_RULE_GROUPS, RuleGroup, bind_cluster, build_collection
+from components._slo_rules import Objective, slo_rule_groups
 
 __all__ = [
     "PLATFORM_EVENT_TABLES",
@@ -74,6 +75,15 @@ class PrometheusClusterArgs(TypedDict):
     """The cluster's Azure name: rule groups filter on it (`clusterName`) and carry it in their names."""
 
 
+class ServiceLevelObjectiveArgs(TypedDict):
+    namespace: str
+    """Kubernetes namespace of the service."""
+    service: str
+    """Kubernetes Service name (Istio's `destination_service_name`)."""
+    success_percent: float
+    """Share of requests that must not fail with a 5xx, e.g. 99.9; the error budget is the rest."""
+
+
 class ManagedPrometheusArgs(TypedDict):
     clusters: NotRequired[Mapping[str, PrometheusClusterArgs]]
     """AKS clusters whose metrics go to the Azure Monitor workspace, by the caller's key (e.g. region code); none
@@ -85,6 +95,10 @@ class ManagedPrometheusArgs(TypedDict):
     public_network_access: NotRequired[bool]
     """Public ingestion and query endpoints of the Azure Monitor workspace and the collection endpoint (Entra
     authenticated; there are no keys). On unless False: off needs Azure Monitor Private Link Scopes, not built here."""
+    service_level_objectives: NotRequired[Mapping[str, ServiceLevelObjectiveArgs]]
+    """Error-budget burn-rate alerts (fast: 14.4x over 1 h and 5 min; slow: 6x over 6 h and 30 min) for these
+    services, by the caller's key, on every cluster, from the sidecars' request metrics (ServiceMesh
+    `managed_prometheus` collects them); none unless given."""
 
 
 class GrafanaArgs(TypedDict):
@@ -253,6 +267,7 @@ class Monitoring(pulumi.ComponentResource):
         self._cluster_keys: set[str] = set()
         self._alert_keys: set[str] = set()
         self._recommended_rules = True
+        self._slo_groups: tuple[RuleGroup, ...] = ()
         self.monitor_workspace_id = self.data_collection_rule_id = None
         prometheus = args.get("prometheus")
         if prometheus is not None:
@@ -263,6 +278,10 @@ class Monitoring(pulumi.ComponentResource):
             )
             self.monitor_workspace_id, self.data_collection_rule_id = amw.id, dcr.id
             self._recommended_rules = prometheus.get("recommended_rules", True)
+            self._slo_groups = slo_rule_groups({
+                key: Objective(o["namespace"], o["service"], float(o["success_percent"]))
+                for key, o in (prometheus.get("service_level_objectives") or {}).items()
+            })
             self._bind_clusters(prometheus.get("clusters") or {})
         self.grafana_id = self.grafana_endpoint = self.grafana_principal_id = None
         grafana = args.get("grafana")
@@ -315,7 +334,8 @@ class Monitoring(pulumi.ComponentResource):
                 self._name, cluster_key=key, cluster_id=cluster["resource_id"], cluster_name=cluster["name"],
                 monitor_workspace_id=self.monitor_workspace_id, data_collection_rule_id=self.data_collection_rule_id,
                 resource_group_name=self._rg, location=self._location, action_group_id=self._action_group_id,
-                rule_groups=RECOMMENDED_RULE_GROUPS if self._recommended_rules else (), tags=self._tags, parent=self,
+                rule_groups=(*(RECOMMENDED_RULE_GROUPS if self._recommended_rules else ()), *self._slo_groups),
+                tags=self._tags, parent=self,
             )
 
     def _add_alerts(self, targets: Mapping[str, Mapping[str, pulumi.Input[str]]]) -> None:

@@ -146,7 +146,14 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
     if lock:
         monitoring_args["lock"] = lock
     if managed_prometheus:
-        monitoring_args["prometheus"] = {"monitor_workspace_name": name("monitor_workspace", code)}
+        monitoring_args["prometheus"] = {
+            "monitor_workspace_name": name("monitor_workspace", code),
+            # Seed 002's error budgets: burn-rate alerts per application against the stack's objective.
+            "service_level_objectives": {
+                app: {"namespace": app, "service": app, "success_percent": settings.routing.slo_percent}
+                for app in settings.applications
+            },
+        }
         if settings.monitoring.grafana:
             grafana: GrafanaArgs = {
                 "resource_name": name("managed_grafana", code),

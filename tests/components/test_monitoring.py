@@ -397,6 +397,48 @@ def test_recommended_rule_groups_keep_upstreams_shape() -> None:
     assert [r.labels["workload_type"] for r in relabel] == ["deployment", "daemonset", "statefulset", "job"]
 
 
+SLO = {"api": {"namespace": "payments", "service": "payments-api", "success_percent": 99.9},
+       "worker": {"namespace": "payments", "service": "payments-worker", "success_percent": 99.5}}
+
+
+def test_service_level_objectives_become_burn_rate_alerts_on_every_cluster(tmp_path: Path) -> None:
+    plan = _run(tmp_path, {**PROD, "prometheus": {**PROD["prometheus"], "service_level_objectives": SLO}})
+    groups = _by_name(plan, "azure-native:alertsmanagement:PrometheusRuleGroup")
+    for cluster in ("weu", "neu"):
+        recording = groups[f"mon-prom-{cluster}-slo-recording"].inputs
+        assert recording["ruleGroupName"] == f"ServiceLevelRecordingRules-aks-prod-{cluster}"
+        assert [r["record"] for r in recording["rules"]] == [
+            "istio:request_error_ratio:rate5m", "istio:request_error_ratio:rate30m",
+            "istio:request_error_ratio:rate1h", "istio:request_error_ratio:rate6h"]
+        alerts = groups[f"mon-prom-{cluster}-slo-alerts"].inputs["rules"]
+        # Two alerts per objective: fast burn (14.4x over 1h and 5m, severity 1) and slow (6x over 6h and 30m).
+        assert [(a["alert"], a["severity"], a["for"]) for a in alerts] == [
+            ("ErrorBudgetFastBurn", 1, "PT2M"), ("ErrorBudgetSlowBurn", 2, "PT15M")] * 2
+        api_fast, api_slow, worker_fast, _ = (a["expression"] for a in alerts)
+        api = '{destination_service_namespace="payments", destination_service_name="payments-api"}'
+        assert api_fast == (f"istio:request_error_ratio:rate1h{api} > 0.0144 and "
+                            f"istio:request_error_ratio:rate5m{api} > 0.0144")
+        assert api_slow.startswith(f"istio:request_error_ratio:rate6h{api} > 0.006 and ")
+        assert "payments-worker" in worker_fast and "> 0.072 and" in worker_fast  # 14.4 x 0.5 %
+        assert all(a["actions"] == [{"actionGroupId": ACTION_GROUP}] for a in alerts)
+    assert _schema_problems(plan) == []
+
+
+@pytest.mark.parametrize(("objective", "message"), [
+    ({"namespace": "payments", "service": "payments-api", "success_percent": 100},
+     "Monitoring: argument \"prometheus.service_level_objectives['api'].success_percent\" got 100; give a percentage "
+     "above 50 and below 100, e.g. 99.9 (100 leaves no error budget to measure)"),
+    ({"namespace": "Payments", "service": "payments-api", "success_percent": 99.9},
+     "Monitoring: argument \"prometheus.service_level_objectives['api'].namespace\" got 'Payments'; use a Kubernetes "
+     "namespace name (lowercase letters, digits, '-')"),
+])
+def test_bad_service_level_objectives_are_refused(tmp_path: Path, objective: dict[str, Any], message: str) -> None:
+    with pytest.raises(InvalidArgumentError) as caught:
+        _run(tmp_path, {**DEV, "prometheus": {**DEV["prometheus"], "service_level_objectives": {"api": objective}}})
+    assert str(caught.value) == message
+    assert caught.value.offline_registered == []  # type: ignore[attr-defined]
+
+
 def _run_later(tmp_path: Path, args: dict[str, Any], clusters: dict[str, Any], targets: dict[str, Any]) -> Plan:
     """Construct first, bind clusters and alert targets afterwards (the stacks' order: they need workspace_id)."""
     return preview_program(tmp_path, "import json, pulumi\n"

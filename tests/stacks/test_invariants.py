@@ -426,3 +426,19 @@ def test_applications_get_only_the_data_access_their_settings_declare(stack: str
     }
     assert hub_grants == declared
     assert not [g for g in app_grants if g.inputs["scope"].endswith(f"/vaults/{vault.inputs['vaultName']}")]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_application_has_error_budget_alerts_on_every_cluster(stack: str) -> None:
+    """Seed 002's error budgets: burn-rate alerts against routing.sloPercent, per application and cluster."""
+    plan = plan_of(stack)
+    config = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
+    apps = sorted(config["sentimark-platform:applications"])
+    groups = [g for g in plan.of_type("azure-native:alertsmanagement:PrometheusRuleGroup") if g.name.endswith("-slo-alerts")]
+    assert len(groups) == len(plan.of_type(CLUSTER))
+    for group in groups:
+        services = sorted({r["expression"].split('destination_service_name="')[1].split('"')[0]
+                           for r in group.inputs["rules"]})
+        assert services == apps and all(r.get("actions") for r in group.inputs["rules"])
+    monitors = plan.of_type("kubernetes:azmonitoring.coreos.com/v1:PodMonitor")
+    assert len(monitors) == len(plan.of_type(CLUSTER))  # the metrics they read are collected
