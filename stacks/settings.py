@@ -314,7 +314,8 @@ class IngressSettings(_Settings):
     front_door: bool = False
     """Azure Front Door in front of the regional gateways (health probes, failover between regions)."""
     tls: IngressTlsSettings | None = None
-    """HTTPS on the ingress gateways with a Key Vault certificate; plain HTTP inside the VNet unless given."""
+    """HTTPS on the ingress gateways for one host, with a Key Vault certificate; without it the gateways serve no
+    host (applications stay mesh-internal)."""
 
     def _rules(self) -> Iterator[tuple[str, object, str]]:
         if self.front_door and self.load_balancer != "public":
