@@ -209,13 +209,22 @@ def _hints(typed_dict: type) -> dict[str, Any]:
     return typing.get_type_hints(typed_dict, localns=dict(vars(pulumi.output)), include_extras=True)
 
 
+def _required(typed_dict: type, name: str, hint: Any) -> bool:
+    """From the annotation itself: in a module with `from __future__ import annotations`, Python 3.11's
+    `__required_keys__` cannot see `NotRequired` inside the string annotations and lists every key."""
+    origin = typing.get_origin(hint)
+    if origin is typing.NotRequired:
+        return False
+    return origin is typing.Required or name in typed_dict.__required_keys__
+
+
 def _argument_table(typed_dict: type, docs: dict[str, dict[str, str]]) -> list[str]:
     rows = ["| argument | type | required | when left out | description |", "| --- | --- | --- | --- | --- |"]
     own = docs.get(typed_dict.__name__, {})
     sources = _annotation_sources(sys.modules[typed_dict.__module__]).get(typed_dict.__name__, {})
     for name, hint in _hints(typed_dict).items():
         doc = own.get(name)
-        required = name in typed_dict.__required_keys__
+        required = _required(typed_dict, name, hint)
         default = "—" if required else (default_of(doc) or "see description")
         # IsoDate is `str` at runtime (for the any-language schema) and `datetime.date | str` to type checkers.
         shown = "IsoDate (str | datetime.date)" if "IsoDate" in sources.get(name, "") else _render(hint)

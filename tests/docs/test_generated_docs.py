@@ -98,3 +98,11 @@ def test_example_previews_offline_and_registers_its_component(example: Path, tmp
     component = next(c for c in COMPONENTS if _module(c) == example.stem)
     assert plan.of_type(f"sentimark:index:{component.__name__}")
     assert any(r.custom and not r.type.startswith("pulumi:providers:") for r in plan.resources)
+
+
+def test_optional_arguments_read_as_optional_in_modules_with_postponed_annotations() -> None:
+    # WorkloadIdentity's module uses `from __future__ import annotations`, where Python 3.11's
+    # `__required_keys__` lists NotRequired keys as required.
+    page = generate_docs.component_page(next(c for c in COMPONENTS if c.__name__ == "WorkloadIdentity"))
+    assert "| `location` | Input[str] | no | the resource group's |" in page
+    assert "| `oidc_issuer_url` | Input[str] | yes |" in page
