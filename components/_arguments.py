@@ -1,5 +1,5 @@
-"""Reject argument keys a component does not know, and values outside a field's allowed set, at any depth,
-before anything is registered.
+"""Reject missing required arguments, argument keys a component does not know, and values outside a field's
+allowed set, at any depth, before anything is registered.
 
 Component arguments are TypedDicts: at runtime a plain dict, so a misspelled key (`managed_prometeus`) would
 be silently ignored and the secure or intended behaviour silently lost. This check walks the arguments
@@ -11,8 +11,12 @@ components, whose annotations are plain `str` because Pulumi's schema analyzer c
 
 from __future__ import annotations
 
+import ast
 import difflib
 import functools
+import inspect
+import itertools
+import textwrap
 import typing
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -69,6 +73,32 @@ def _hints(typed_dict: type) -> dict[str, Any]:
     return typing.get_type_hints(typed_dict, localns=dict(vars(pulumi.output)))
 
 
+@functools.cache
+def _required(typed_dict: type) -> tuple[str, ...]:
+    """Keys without NotRequired, read from the annotations: in a module with `from __future__ import
+    annotations`, Python 3.11's `__required_keys__` cannot see NotRequired and lists every key."""
+    hints = typing.get_type_hints(typed_dict, localns=dict(vars(pulumi.output)), include_extras=True)
+    return tuple(
+        key for key, hint in hints.items()
+        if typing.get_origin(hint) is typing.Required
+        or (typing.get_origin(hint) is not typing.NotRequired and getattr(typed_dict, "__total__", True))
+    )
+
+
+def _field_doc(typed_dict: type, key: str) -> str:
+    """The docstring under a TypedDict field, on one line ("" when the source is not at hand)."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(typed_dict)))
+    except (OSError, TypeError, SyntaxError):
+        return ""
+    body = tree.body[0].body if tree.body and isinstance(tree.body[0], ast.ClassDef) else []
+    for field, doc in itertools.pairwise(body):
+        if (isinstance(field, ast.AnnAssign) and isinstance(field.target, ast.Name) and field.target.id == key
+                and isinstance(doc, ast.Expr) and isinstance(doc.value, ast.Constant) and isinstance(doc.value.value, str)):
+            return " ".join(doc.value.value.split())
+    return ""
+
+
 def _is_typed_dict(annotation: Any) -> bool:
     return isinstance(annotation, type) and typing.is_typeddict(annotation)
 
@@ -88,6 +118,11 @@ def _check(component: str, value: Any, annotation: Any, path: str) -> None:
         origin = typing.get_origin(alternative)
         if _is_typed_dict(alternative) and isinstance(value, Mapping):
             hints = _hints(alternative)
+            for key in _required(alternative):
+                if key not in value:
+                    about = _field_doc(alternative, key)
+                    raise InvalidArgumentError(component, f"{path}{key}", None,
+                                               "required and missing" + (f": {about}" if about else ""))
             for key, item in value.items():
                 if key not in hints:
                     close = difflib.get_close_matches(str(key), list(hints), n=1)
@@ -134,7 +169,8 @@ def _check_values(component: str, value: Any, allowed: tuple[Any, ...], path: st
 
 
 def check_argument_keys(component: str, args: Mapping[str, Any], typed_dict: type) -> None:
-    """Raise InvalidArgumentError for the first key `typed_dict` (at any depth) does not declare."""
+    """Raise InvalidArgumentError for the first required key missing or undeclared key given, at any depth, or
+    a value outside a field's allowed set."""
     if isinstance(args, pulumi.Output):
         return
     _check(component, args, typed_dict, "")

@@ -37,6 +37,30 @@ def test_bad_keys_and_values_are_named_with_a_fix(args: dict, message: str) -> N
     assert str(caught.value).startswith(message)
 
 
+@pytest.mark.parametrize(("args", "message"), [
+    ({"system_pool": BASE["system_pool"]},
+     "AksCluster: argument 'resource_group_name' got None; required and missing: Resource group of the cluster"),
+    ({**BASE, "system_pool": {"vm_size": "Standard_D2s_v5"}},
+     "AksCluster: argument 'system_pool.node_count' got None; required and missing: "),
+], ids=["top-level", "nested"])
+def test_a_missing_required_argument_is_named_with_what_it_is_for(args: dict, message: str) -> None:
+    # Without this, the component would fail later with a bare KeyError traceback.
+    with pytest.raises(InvalidArgumentError) as caught:
+        check_argument_keys("AksCluster", args, AksClusterArgs)
+    assert str(caught.value).startswith(message)
+
+
+def test_not_required_keys_in_modules_with_postponed_annotations_stay_optional() -> None:
+    # workload_identity.py uses `from __future__ import annotations`: Python 3.11's __required_keys__ lists
+    # every key there, NotRequired ones included.
+    from components.workload_identity import WorkloadIdentityArgs
+
+    check_argument_keys("WorkloadIdentity", {
+        "resource_group_name": "rg", "oidc_issuer_url": "https://issuer/",
+        "federated_credentials": {"api": {"namespace": "apps", "service_account": "api"}},
+    }, WorkloadIdentityArgs)
+
+
 def test_correct_arguments_pass() -> None:
     check_argument_keys("AksCluster", {**BASE, "tier": "Standard", "lock": {"kind": "CanNotDelete"}}, AksClusterArgs)
 

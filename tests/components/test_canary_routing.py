@@ -255,8 +255,8 @@ BAD = {
     ),
     "no_crds_ready": (
         _with(DEV, with_mesh=False),
-        "CanaryRouting: argument 'crds_ready' got None; pass ServiceMesh.crds_ready so that the custom resources "
-        "wait for their CRDs (or [] when Istio and Argo Rollouts were installed outside this program)",
+        "CanaryRouting: argument 'crds_ready' got None; required and missing: What every custom resource here "
+        "depends on (ServiceMesh.crds_ready); [] only when Istio and Argo Rollouts were installed outside this program.",
     ),
 }
 

@@ -121,8 +121,8 @@ def test_plan_passes_the_schemas(tmp_path: Path) -> None:
 BAD = {
     "no_provider": (
         _with(ARGS, with_provider=False),
-        "IngressCertificate: argument 'provider' got None; pass the cluster's Kubernetes provider "
-        "(AksCluster.kubernetes_provider)",
+        "IngressCertificate: argument 'provider' got None; required and missing: Kubernetes provider of the cluster "
+        "(AksCluster.kubernetes_provider).",
     ),
     "certificate_name": (
         _with(ARGS, certificate_name="api.example.com"),

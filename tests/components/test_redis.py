@@ -155,9 +155,8 @@ BAD = [
      "Redis: argument 'public_network_access' got True; a classic cache stays private; use Azure Managed Redis for a "
      "public, Entra-only endpoint"),
     ({**BASE, "classic": {"sku_name": "Standard", "family": "C", "capacity": 1}},
-     "Redis: argument 'classic' got {'sku_name': 'Standard', 'family': 'C', 'capacity': 1}; classic Azure Cache for "
-     "Redis is being retired: use Azure Managed Redis (drop 'classic'), or set classic.acknowledge_retirement True to "
-     "build one anyway"),
+     "Redis: argument 'classic.acknowledge_retirement' got None; required and missing: Must be True: classic Azure "
+     "Cache for Redis is being retired (use Azure Managed Redis instead)."),
     ({**BASE, "sku_name": "Enterprise_E10"},
      "Redis: argument 'sku_name' got 'Enterprise_E10'; give an Azure Managed Redis SKU such as Balanced_B0, "
      "Balanced_B5, MemoryOptimized_M10 or ComputeOptimized_X5"),

@@ -273,8 +273,8 @@ BAD = {
     ),
     "no_provider": (
         _with(DEV, with_provider=False),
-        "ServiceMesh: argument 'provider' got None; pass the cluster's Kubernetes provider "
-        "(AksCluster.kubernetes_provider)",
+        "ServiceMesh: argument 'provider' got None; required and missing: Kubernetes provider of the cluster "
+        "(AksCluster.kubernetes_provider).",
     ),
 }
 
