@@ -41,6 +41,8 @@ __all__ = [
 ISTIO_DURATION = re.compile(r"^(\d+(h|ms|m|s))+$")
 ARGO_DURATION = re.compile(r"^\d+(s|m|h)$")
 PRIMARY_ROUTE = "primary"
+GATEWAY_HEALTH_ROUTE = "gateway-health"
+"""Name of the route that answers a gateway health probe on the external hosts."""
 HEADER_ROUTE = "canary-header"
 # Without any series (the service never had a request) the ratio is an empty vector, which Argo Rollouts
 # reports as a measurement error; `or on() vector(NaN)` turns that into NaN, the same as "no requests".
@@ -101,18 +103,32 @@ def virtual_service_spec(
     header_route: Mapping[str, Any] | None,
     retries: Mapping[str, Any],
     timeout: str,
+    health_path: str | None = None,
 ) -> dict[str, Any]:
-    """Routes for `host` (the Service FQDN): an optional header match to the canary, then the weighted split."""
+    """Routes for `host` (the Service FQDN): an optional gateway health answer, an optional header match to the
+    canary, then the weighted split."""
 
     def destination(subset: str) -> dict[str, Any]:
         return {"host": host, "subset": subset, "port": {"number": port}}
 
     policy = {"retries": dict(retries), "timeout": timeout}
     http: list[dict[str, Any]] = []
+    external = [g for g in gateways if g != "mesh"]
+    if health_path is not None and external:
+        # The gateway answers its health probe itself, whichever VirtualService for the host Istio merges first.
+        http.append({
+            "name": GATEWAY_HEALTH_ROUTE,
+            "match": [{"uri": {"exact": health_path}, "gateways": external}],
+            "directResponse": {"status": 200, "body": {"string": "ok"}},
+        })
     if header_route is not None:
+        match: dict[str, Any] = {"headers": {header_route["name"]: {"exact": header_route["value"]}}}
+        if "mesh" in gateways and len(gateways) > 1:
+            # Callers inside the mesh only: a client on the internet must not pick the canary with a header.
+            match["gateways"] = ["mesh"]
         http.append({
             "name": HEADER_ROUTE,
-            "match": [{"headers": {header_route["name"]: {"exact": header_route["value"]}}}],
+            "match": [match],
             "route": [{"destination": destination("canary"), "weight": 100}],
             **policy,
         })

@@ -20,7 +20,8 @@ from components._prometheus_rules import AlertRule, RecordingRule, RuleGroup
 __all__ = ["BURN_ALERTS", "WINDOWS", "Objective", "slo_rule_groups"]
 
 WINDOWS = ("5m", "30m", "1h", "6h")
-_BY = "destination_service_namespace, destination_service_name"
+# `cluster` kept: rule groups filter on it (clusterName), and the regions' series must not overwrite each other.
+_BY = "cluster, destination_service_namespace, destination_service_name"
 # (alert, long window, short window, burn-rate factor, for, severity)
 BURN_ALERTS = (
     ("ErrorBudgetFastBurn", "1h", "5m", 14.4, "PT2M", 1),

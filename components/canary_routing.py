@@ -47,6 +47,7 @@ _SERVICE = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
 _HOST = re.compile(r"^(\*\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _HEADER = re.compile(r"^[a-z0-9][-a-z0-9_]*$")
 _GATEWAY = re.compile(r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?/)?[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
+_PATH = re.compile(r"^/[A-Za-z0-9._~/-]*$")
 _RETRY_ON = re.compile(r"^[a-z0-9-]+(,[a-z0-9-]+)*$")
 _URL = re.compile(r"^https?://[^\s/]+(:\d+)?(/[^\s]*)?$")
 _DEFAULT_SUBSETS = {"stable": {"version": "stable"}, "canary": {"version": "canary"}}
@@ -141,11 +142,16 @@ class CanaryRoutingArgs(TypedDict):
     subsets: NotRequired[Mapping[str, Mapping[str, str]]]
     """Subset name -> pod labels; stable {version: stable} and canary {version: canary} unless given."""
     header_route: NotRequired[HeaderRouteArgs]
-    """Requests with this header always reach the canary subset; none unless given."""
+    """Requests with this header always reach the canary subset; none unless given. With gateways and mesh
+    routing both on, only calls from inside the mesh: clients through a gateway cannot choose the canary."""
     hosts: NotRequired[Sequence[str]]
     """External host names routed through the gateway(s); none unless given (mesh-internal only)."""
     gateways: NotRequired[Sequence[str]]
     """Shared Gateways to bind to, as namespace/name (e.g. istio-ingress/public, ServiceMesh.shared_gateway)."""
+    gateway_health_path: NotRequired[str]
+    """On the external hosts, answer 200 at this exact path from the gateway itself (a Front Door health probe,
+    e.g. ServiceMesh's "/healthz/ready"), ahead of the application's routes: it then does not matter in which
+    order Istio merges this VirtualService with the shared Gateway's own health route; none unless given."""
     gateway: NotRequired[CanaryGatewayArgs]
     """Create a Gateway <service> in the namespace for `hosts`; none unless given."""
     mesh_routing: NotRequired[bool]
@@ -219,6 +225,7 @@ class CanaryRouting(pulumi.ComponentResource):
             host=host, port=args["port"], hosts=hosts, gateways=gateways,
             weights=args.get("weights") or {"stable": 100, "canary": 0},
             header_route=args.get("header_route"),
+            health_path=args.get("gateway_health_path"),
             retries={"attempts": retries.get("attempts", 2), "perTryTimeout": retries.get("per_try_timeout", "2s"),
                      "retryOn": retries.get("retry_on", "connect-failure,refused-stream,unavailable,cancelled,reset")},
             timeout=args.get("timeout", "30s")),
@@ -301,6 +308,11 @@ def _rules(args: CanaryRoutingArgs) -> list[Rule]:
         ("outlier_detection.max_ejection_percent", outlier.get("max_ejection_percent", 50),
          lambda v: not isinstance(v, int) or not 0 <= v <= 100, "give 0 to 100 percent"),
     ]
+    health = args.get("gateway_health_path")
+    rows.append(("gateway_health_path", health,
+                 lambda v: v is not None and (not isinstance(v, str) or not _PATH.match(v)
+                                              or not (args.get("gateways") or args.get("gateway"))),
+                 "give an absolute path such as /healthz/ready, with gateways (or gateway) to answer it on"))
     if header is not None:
         rows += [
             ("header_route", dict(header), lambda v: "canary" not in subsets,

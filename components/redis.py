@@ -72,8 +72,9 @@ class RedisArgs(TypedDict):
     """Reachable from the internet (still TLS-only and Entra-only: Azure Managed Redis has no IP firewall) when
     True, for stacks without private networking; disabled unless given. Not for classic caches."""
     data_access: NotRequired[Mapping[str, pulumi.Input[str]]]
-    """Entra principals (key -> object id) given the database's built-in "default" access policy, so they can
-    authenticate with a token (access keys are off); none unless given. Azure Managed Redis only."""
+    """Entra service principals, e.g. workload identities (key -> object id), given the database's built-in
+    "default" access policy, so they can authenticate with a token (access keys are off), and Key Vault Secrets
+    User on the connection-info secret alone; none unless given. Azure Managed Redis only."""
     connection_secret_name: NotRequired[str]
     """Key Vault secret name of the connection info; f"{name}-redis-connection" unless given."""
     key_vault_resource_group_name: NotRequired[pulumi.Input[str]]
@@ -135,12 +136,17 @@ class Redis(pulumi.ComponentResource):
         info = pulumi.Output.from_input(host).apply(lambda h: json.dumps(
             {"host": h, "port": port, "tls": True, "auth": "Entra ID (Microsoft Entra token; access keys disabled)"}
         ))
-        write_vault_secret(
+        secret = write_vault_secret(
             f"{name}-connection", vault_name=args["key_vault_name"],
             resource_group_name=args.get("key_vault_resource_group_name", args["resource_group_name"]),
             secret_name=secret_name, value=info, content_type="application/json", tags=tags, parent=self,
             expires_on=expiry_datetime(args.get("secret_expires_on")),
         )
+        # Whoever may use the cache may read how to reach it: that secret alone (scoped to it, so created after it).
+        apply_role_assignments(f"{name}-connection", scope_id=secret.id, assignments={
+            key: {"role": "Key Vault Secrets User", "principal_id": principal, "principal_type": "ServicePrincipal"}
+            for key, principal in (args.get("data_access") or {}).items()
+        }, parent=self)
         apply_diagnostic_settings(name, resource_id=cache_id, settings=args.get("diagnostic_settings"), parent=self)
         apply_role_assignments(name, scope_id=cache_id, assignments=args.get("role_assignments"), parent=self)
         apply_lock(name, scope_id=cache_id, lock=args.get("lock"), parent=self)

@@ -363,10 +363,18 @@ def _rules(args: ServiceMeshArgs) -> list[Rule]:
     rows.append(("ingress_gateway.health_path", gateway.get("health_path"),
                  lambda v: v is not None and (not gateway.get("hosts") or not isinstance(v, str) or not _PATH.match(v)),
                  "give an absolute path such as /healthz/ready, together with ingress_gateway.hosts"))
-    rows.append(("ingress_gateway.front_door_id", gateway.get("front_door_id"),
-                 lambda v: v is not None and (gateway.get("load_balancer", "internal") != "public" or not isinstance(v, str)
-                                              or not _UUID.match(v)),
-                 "give the Front Door profile's id (FrontDoor.front_door_id), a GUID, on a public gateway"))
+    # The id is usually an Output (skipped): what must come with it is checked on the other fields.
+    with_front_door = "front_door_id" in gateway
+    rows += [
+        ("ingress_gateway.front_door_id", gateway.get("front_door_id"),
+         lambda v: v is not None and (not isinstance(v, str) or not _UUID.match(v)),
+         "give the Front Door profile's id (FrontDoor.front_door_id), a GUID"),
+        ("ingress_gateway.load_balancer", gateway.get("load_balancer", "internal"),
+         lambda v: with_front_door and v != "public", "public when front_door_id is given (Front Door reaches public origins)"),
+        ("ingress_gateway.hosts", list(gateway.get("hosts") or []),
+         lambda v: with_front_door and not v,
+         "give the hosts Front Door sends when front_door_id is given (the probe's health route is on their Gateway)"),
+    ]
     for host in gateway.get("hosts") or []:
         rows.append(("ingress_gateway.hosts", host, lambda v: not isinstance(v, str) or not _HOST.match(v),
                      "give DNS host names such as api.example.com or *.example.com"))

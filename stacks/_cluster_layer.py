@@ -30,6 +30,8 @@ from stacks.settings import ChartPin, PlatformSettings
 __all__ = ["ClusterLayer", "build_cluster_layer"]
 
 INGRESS_TLS_SECRET = "ingress-tls"
+HEALTH_PATH = "/healthz/ready"
+"""What Front Door probes (its default) and the gateways answer themselves."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,7 @@ def build_cluster_layer(
         # HTTPS for the host on the shared Gateway, with the certificate synced below.
         gateway["hosts"] = [tls.host_name]
         gateway["tls_credential_name"] = INGRESS_TLS_SECRET
+        gateway["health_path"] = HEALTH_PATH
     mesh_args: ServiceMeshArgs = {
         "provider": provider,
         "charts": chart_pins,
@@ -134,8 +137,9 @@ def build_cluster_layer(
                 "crds_ready": mesh.crds_ready,
             },
         )
-        # Least privilege: the identity reads the vault secrets this application mounts, one grant each,
-        # never the whole vault (which also holds the PostgreSQL administrator password).
+        # The vault secrets this application mounts. Each secret's owner grants reading it alone (Redis, its
+        # connection info, to the identities with data access): never the whole vault, which also holds the
+        # PostgreSQL administrator password.
         objects = vault_objects.get(app, [])
         identity_args: WorkloadIdentityArgs = {
             "resource_group_name": resource_group_name,
@@ -143,10 +147,6 @@ def build_cluster_layer(
             "oidc_issuer_url": cluster.oidc_issuer_url,
             "federated_credentials": {app: {"namespace": namespace.namespace, "service_account": app}},
             "kubernetes_provider": provider,
-            "role_grants": {
-                f"vault-{o}": {"role": "Key Vault Secrets User", "scope_id": pulumi.Output.concat(key_vault_id, "/secrets/", o)}
-                for o in objects
-            },
             "tags": tags,
         }
         if objects:
@@ -175,6 +175,7 @@ def build_cluster_layer(
             if spec.public and tls and mesh.shared_gateway:
                 routes["hosts"] = [tls.host_name]
                 routes["gateways"] = [mesh.shared_gateway]
+                routes["gateway_health_path"] = HEALTH_PATH
             # Argo Rollouts needs a Prometheus it can query; managed Prometheus needs an authenticating
             # proxy first (see the issue notes), so rollouts come with in-cluster Prometheus only.
             if mesh.prometheus_address:

@@ -99,6 +99,22 @@ def _destination(subset: str) -> dict[str, Any]:
     return {"host": HOST, "subset": subset, "port": {"number": 8080}}
 
 
+def test_the_gateways_health_probe_is_answered_ahead_of_the_applications_routes(tmp_path: Path) -> None:
+    (vs,) = _preview(tmp_path, {**DEV, "gateway_health_path": "/healthz/ready"}).of_type(VS)
+    health, *_ = vs.inputs["spec"]["http"]
+    # Only through the gateway: in-mesh calls to the service's own /healthz/ready still reach the application.
+    assert health == {"name": "gateway-health", "match": [{"uri": {"exact": "/healthz/ready"},
+                                                            "gateways": ["istio-ingress/public"]}],
+                      "directResponse": {"status": 200, "body": {"string": "ok"}}}
+
+
+def test_mesh_only_routes_keep_the_header_match_unrestricted(tmp_path: Path) -> None:
+    args = {k: v for k, v in DEV.items() if k not in ("hosts", "gateways")}
+    (vs,) = _preview(tmp_path, args).of_type(VS)
+    assert vs.inputs["spec"]["gateways"] == ["mesh"]
+    assert vs.inputs["spec"]["http"][0]["match"] == [{"headers": {"x-canary": {"exact": "always"}}}]
+
+
 def test_dev_splits_by_weight_and_the_header_always_reaches_the_canary(dev: Plan) -> None:
     vs = _one(dev, VS)
     spec = vs.inputs["spec"]
@@ -106,7 +122,8 @@ def test_dev_splits_by_weight_and_the_header_always_reaches_the_canary(dev: Plan
     assert spec["gateways"] == ["istio-ingress/public", "mesh"]
     header, primary = spec["http"]  # the header match comes first: Istio takes the first matching route
     assert header["name"] == "canary-header"
-    assert header["match"] == [{"headers": {"x-canary": {"exact": "always"}}}]
+    # Bound to the public gateway and the mesh: only in-mesh callers may choose the canary with the header.
+    assert header["match"] == [{"headers": {"x-canary": {"exact": "always"}}, "gateways": ["mesh"]}]
     assert header["route"] == [{"destination": _destination("canary"), "weight": 100}]
     assert primary["name"] == "primary" and "match" not in primary
     assert primary["route"] == [{"destination": _destination("stable"), "weight": 90},
@@ -227,6 +244,11 @@ BAD = {
         _with(DEV, steps=[10, 25, 50, 75]),
         "CanaryRouting: argument 'steps' got [10, 25, 50, 75]; end at 100 (the canary takes all traffic before "
         "it becomes stable)",
+    ),
+    "health_path_without_a_gateway": (
+        {**{k: v for k, v in DEV.items() if k not in ("hosts", "gateways")}, "gateway_health_path": "/healthz/ready"},
+        "CanaryRouting: argument 'gateway_health_path' got '/healthz/ready'; give an absolute path such as "
+        "/healthz/ready, with gateways (or gateway) to answer it on",
     ),
     "header_route_without_canary_subset": (
         _with(DEV, subsets={"stable": {"version": "stable"}}, weights={"stable": 100}),

@@ -140,6 +140,18 @@ def test_applications_get_entra_data_access_one_assignment_at_a_time(prod: Plan)
     assert api.urn in worker.dependencies
 
 
+def test_users_may_read_the_connection_secret_and_nothing_else_in_the_vault(prod: Plan) -> None:
+    (secret,) = prod.of_type("azure-native:keyvault:Secret")
+    grants = {g.name: g for g in prod.of_type("azure-native:authorization:RoleAssignment")
+              if g.name.startswith("cache-connection-ra-")}
+    assert sorted(grants) == ["cache-connection-ra-api", "cache-connection-ra-worker"]
+    for grant in grants.values():
+        assert grant.inputs["scope"].endswith(f"/vaults/{secret.inputs['vaultName']}/secrets/{secret.inputs['secretName']}")
+        assert grant.inputs["roleDefinitionId"].endswith("/4633458b-17de-408a-b874-0445c86b69e6")  # Secrets User
+        assert secret.urn in grant.dependencies  # scoped to the secret: created after it
+    assert grants["cache-connection-ra-api"].inputs["principalId"] == "44444444-4444-4444-4444-444444444444"
+
+
 def test_public_endpoint_only_when_asked(tmp_path: Path, dev: Plan) -> None:
     (cluster,) = dev.of_type(CLUSTER)
     assert cluster.inputs["publicNetworkAccess"] == "Disabled"

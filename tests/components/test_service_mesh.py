@@ -174,9 +174,11 @@ def test_shared_gateway_answers_its_own_health_probe(prod: Plan, dev: Plan) -> N
 
 def test_a_front_door_id_lets_only_that_profile_through_the_gateway(tmp_path: Path) -> None:
     fdid = "0f0e0d0c-0b0a-4009-8807-060504030201"
-    plan = _preview(tmp_path, _with(PROD, ingress_gateway={"load_balancer": "public", "front_door_id": fdid}))
+    plan = _preview(tmp_path, _with(PROD, ingress_gateway={"load_balancer": "public", "front_door_id": fdid,
+                                                           "hosts": ["api.sentimark.example"]}))
     (policy,) = plan.of_type("kubernetes:security.istio.io/v1:AuthorizationPolicy")
     assert policy.inputs["metadata"] == {"name": "front-door-only", "namespace": "istio-ingress"}
+    assert len(plan.of_type("kubernetes:networking.istio.io/v1:VirtualService")) == 1  # the health route
     # Everything but the health probe's path (Front Door's probes carry no X-Azure-FDID header).
     assert policy.inputs["spec"] == {
         "selector": {"matchLabels": {"istio": "ingress"}}, "action": "DENY",
@@ -268,8 +270,13 @@ BAD = {
     ),
     "front_door_id_on_an_internal_gateway": (
         _with(DEV, ingress_gateway={"front_door_id": "0f0e0d0c-0b0a-4009-8807-060504030201"}),
-        "ServiceMesh: argument 'ingress_gateway.front_door_id' got '0f0e0d0c-0b0a-4009-8807-060504030201'; give the "
-        "Front Door profile's id (FrontDoor.front_door_id), a GUID, on a public gateway",
+        "ServiceMesh: argument 'ingress_gateway.load_balancer' got 'internal'; public when front_door_id is given "
+        "(Front Door reaches public origins)",
+    ),
+    "front_door_id_without_hosts": (
+        _with(DEV, ingress_gateway={"load_balancer": "public", "front_door_id": "0f0e0d0c-0b0a-4009-8807-060504030201"}),
+        "ServiceMesh: argument 'ingress_gateway.hosts' got []; give the hosts Front Door sends when front_door_id is "
+        "given (the probe's health route is on their Gateway)",
     ),
     "no_provider": (
         _with(DEV, with_provider=False),
