@@ -46,6 +46,10 @@ class FrontDoorArgs(TypedDict):
     sku: NotRequired[str]
     """One of Standard_AzureFrontDoor, Premium_AzureFrontDoor; Standard_AzureFrontDoor unless given (Premium adds
     private-link origins and managed WAF rules)."""
+    custom_domain: NotRequired[str]
+    """Public host name clients use (e.g. api.example.com, a CNAME to `endpoint_host_name`), served on HTTPS
+    with a certificate Front Door manages; validated through the DNS TXT record `_dnsauth.<host>` =
+    `custom_domain_validation_token`. Only the `*.azurefd.net` name unless given."""
     health_probe_path: NotRequired[str]
     """Path probed on every origin over HTTPS; "/healthz/ready" (Istio's gateway readiness) unless given."""
     profile_name: NotRequired[str]
@@ -67,6 +71,9 @@ class FrontDoor(pulumi.ComponentResource):
     """Azure name of the profile."""
     endpoint_host_name: pulumi.Output[str]
     """The endpoint's `*.azurefd.net` host name (point the public DNS CNAME here)."""
+    custom_domain_validation_token: pulumi.Output[str] | None
+    """The value of the TXT record `_dnsauth.<custom_domain>` that proves the domain is yours; None without
+    `custom_domain`."""
     front_door_id: pulumi.Output[str]
     """The profile's id, in the `X-Azure-FDID` header of every request Front Door forwards (its health probes
     carry `X-FD-HealthProbe` instead): origins should refuse forwarded requests without it, since the
@@ -146,6 +153,23 @@ class FrontDoor(pulumi.ComponentResource):
                     opts=child,
                 )
             )
+        custom_domain = args.get("custom_domain")
+        domain = None
+        if custom_domain is not None:
+            domain = cdn.AFDCustomDomain(
+                f"{name}-domain",
+                cdn.AFDCustomDomainArgs(
+                    resource_group_name=rg,
+                    profile_name=profile.name,
+                    custom_domain_name=custom_domain.replace(".", "-"),
+                    host_name=custom_domain,
+                    tls_settings=cdn.AFDDomainHttpsParametersArgs(
+                        certificate_type=cdn.AfdCertificateType.MANAGED_CERTIFICATE,
+                        minimum_tls_version=cdn.AfdMinimumTlsVersion.TLS12,
+                    ),
+                ),
+                opts=child,
+            )
         cdn.Route(
             f"{name}-route",
             cdn.RouteArgs(
@@ -159,6 +183,7 @@ class FrontDoor(pulumi.ComponentResource):
                 forwarding_protocol="HttpsOnly",
                 patterns_to_match=["/*"],
                 link_to_default_domain="Enabled",
+                custom_domains=[cdn.ActivatedResourceReferenceArgs(id=domain.id)] if domain is not None else None,
                 enabled_state="Enabled",
             ),
             # A route needs at least one origin in its group before Azure accepts it.
@@ -169,8 +194,12 @@ class FrontDoor(pulumi.ComponentResource):
         self.name = profile.name
         self.endpoint_host_name = endpoint.host_name
         self.front_door_id = profile.front_door_id
+        self.custom_domain_validation_token = (
+            domain.validation_properties.apply(lambda v: v.validation_token) if domain is not None else None
+        )
         self.register_outputs({"resource_id": self.resource_id, "name": self.name,
-                               "endpoint_host_name": self.endpoint_host_name, "front_door_id": self.front_door_id})
+                               "endpoint_host_name": self.endpoint_host_name, "front_door_id": self.front_door_id,
+                               "custom_domain_validation_token": self.custom_domain_validation_token})
 
 
 def _validate(args: FrontDoorArgs) -> None:
@@ -193,6 +222,9 @@ def _validate(args: FrontDoorArgs) -> None:
              "give a public DNS host name such as smk-prod-weu.westeurope.cloudapp.azure.com")
             for k, o in origins.items()
         ),
+        ("custom_domain", args.get("custom_domain"),
+         args.get("custom_domain") is not None and not _HOST.match(str(args.get("custom_domain"))),
+         "give the public DNS name clients use, such as api.example.com"),
         *(
             (f"origins[{k!r}].origin_host_header", o["origin_host_header"],
              isinstance(o["origin_host_header"], str) and not _HOST.match(o["origin_host_header"]),

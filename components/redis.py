@@ -200,7 +200,7 @@ class Redis(pulumi.ComponentResource):
                     cluster_name=cluster.name,
                     database_name=database.name,
                     access_policy_name="default",
-                    access_policy_assignment_name=key,
+                    access_policy_assignment_name=assignment_name(key),
                     user=redisenterprise.AccessPolicyAssignmentPropertiesUserArgs(object_id=object_id),
                 ),
                 # One change at a time: the database answers 409 to concurrent access-policy updates.
@@ -243,6 +243,11 @@ _CLASSIC_EVICTION = {
 }
 
 
+def assignment_name(key: str) -> str:
+    """Azure's name for a data-access key: letters and digits only, at most 60 (the API's rule)."""
+    return "".join(c for c in key if c.isascii() and c.isalnum())[:60]
+
+
 def _validate(args: RedisArgs) -> None:
     """Rules: (argument, value, is it bad?, how to fix). The first bad one raises."""
     classic = args.get("classic")
@@ -261,6 +266,10 @@ def _validate(args: RedisArgs) -> None:
          "a classic cache stays private; use Azure Managed Redis for a public, Entra-only endpoint"),
         ("data_access", args.get("data_access"), classic is not None and bool(args.get("data_access")),
          "access-policy assignments are an Azure Managed Redis feature; grant classic access with its own policies"),
+        ("data_access", sorted(args.get("data_access") or {}), len({assignment_name(k) for k in args.get("data_access") or {}})
+         != len(args.get("data_access") or {}) or any(not assignment_name(k) for k in args.get("data_access") or {}),
+         "use keys that stay distinct and non-empty as Azure's assignment names (letters and digits only, at most "
+         "60: sentimark-api-weu becomes sentimarkapiweu)"),
         ("connection_secret_name", secret, secret is not None and not all(c.isalnum() or c == "-" for c in secret),
          "use letters, digits and dashes (Key Vault's rule)"),
     ]

@@ -20,6 +20,7 @@ ARM_PATHS: dict[str, tuple[str, tuple[tuple[str, str | None], ...]]] = {
     "authorization:RoleAssignment": ("Microsoft.Authorization", (("roleAssignments", None),)),
     "cdn:Profile": ("Microsoft.Cdn", (("profiles", None),)),
     "cdn:AFDEndpoint": ("Microsoft.Cdn", (("profiles", "profileName"), ("afdEndpoints", None))),
+    "cdn:AFDCustomDomain": ("Microsoft.Cdn", (("profiles", "profileName"), ("customDomains", None))),
     "cdn:AFDOriginGroup": ("Microsoft.Cdn", (("profiles", "profileName"), ("originGroups", None))),
     "cdn:AFDOrigin": ("Microsoft.Cdn", (("profiles", "profileName"), ("originGroups", "originGroupName"),
                                         ("origins", None))),

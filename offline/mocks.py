@@ -149,6 +149,10 @@ _NAME_INPUTS = {
     "Redis": "name",
     "DiagnosticSetting": "name",
     "Server": "serverName",
+    "AFDCustomDomain": "customDomainName",
+    "AFDEndpoint": "endpointName",
+    "AFDOrigin": "originName",
+    "AFDOriginGroup": "originGroupName",
 }
 
 
@@ -217,6 +221,8 @@ def _azure_outputs(typ: str, urn: str, inputs: Mapping[str, Any], cloud_name: st
         outputs["serviceBusEndpoint"] = f"https://{cloud_name}.servicebus.windows.net:443/"
     elif typ == "azure-native:cdn:Profile":
         outputs["frontDoorId"] = stable_uuid(urn, "front-door-id")
+    elif typ == "azure-native:cdn:AFDCustomDomain":
+        outputs["validationProperties"] = {"validationToken": _stable_text(urn, 32, "abcdefghijklmnopqrstuvwxyz0123456789")}
     elif typ == "azure-native:cdn:AFDEndpoint":
         outputs["hostName"] = f"{cloud_name}-{_stable_text(urn, 16, 'abcdefghij0123456789')}.z01.azurefd.net"
     elif typ == "azure-native:containerregistry:Registry":

@@ -54,6 +54,7 @@ SDK_INPUTS: dict[str, tuple[str | None, tuple[str, ...], dict[str, str]]] = {
     "cdn:AFDOriginGroup": ("originGroupName", ("profileName", "resourceGroupName"), {}),
     "cdn:Profile": ("profileName", ("resourceGroupName",), {}),
     "cdn:Route": ("routeName", ("endpointName", "profileName", "resourceGroupName"), {}),
+    "cdn:AFDCustomDomain": ("customDomainName", ("profileName", "resourceGroupName"), {}),
     "consumption:Budget": ("budgetName", ("scope",), {}),
     "containerregistry:Registry": ("registryName", ("resourceGroupName",), {}),
     "containerservice:AgentPool": ("agentPoolName", ("resourceGroupName", "resourceName"), {}),
@@ -69,6 +70,7 @@ SDK_INPUTS: dict[str, tuple[str | None, tuple[str, ...], dict[str, str]]] = {
     "eventhub:EventHub": ("eventHubName", ("namespaceName", "resourceGroupName"), {}),
     "eventhub:Namespace": ("namespaceName", ("resourceGroupName",), {}),
     "eventhub:NamespaceAuthorizationRule": ("authorizationRuleName", ("namespaceName", "resourceGroupName"), {}),
+    "eventhub:NamespaceNetworkRuleSet": (None, ("namespaceName", "resourceGroupName"), {}),
     "keyvault:Secret": ("secretName", ("resourceGroupName", "vaultName"), {}),
     "keyvault:Vault": ("vaultName", ("resourceGroupName",), {}),
     "managedidentity:FederatedIdentityCredential": (
@@ -86,11 +88,15 @@ SDK_INPUTS: dict[str, tuple[str | None, tuple[str, ...], dict[str, str]]] = {
     "network:PrivateEndpoint": ("privateEndpointName", ("resourceGroupName",), {}),
     "network:Subnet": ("subnetName", ("resourceGroupName", "virtualNetworkName"), {}),
     "network:VirtualNetwork": ("virtualNetworkName", ("resourceGroupName",), {}),
+    "network:VirtualNetworkPeering": ("virtualNetworkPeeringName",
+                                      ("resourceGroupName", "syncRemoteAddressSpace", "virtualNetworkName"), {}),
     "operationalinsights:Table": ("tableName", ("resourceGroupName", "workspaceName"), {}),
     "operationalinsights:Workspace": ("workspaceName", ("resourceGroupName",), {}),
     "privatedns:PrivateZone": ("privateZoneName", ("resourceGroupName",), {}),
     "privatedns:VirtualNetworkLink": ("virtualNetworkLinkName", ("privateZoneName", "resourceGroupName"), {}),
     "redis:Redis": (None, ("resourceGroupName",), {}),
+    "redisenterprise:AccessPolicyAssignment": ("accessPolicyAssignmentName",
+                                               ("clusterName", "databaseName", "resourceGroupName"), {}),
     "redisenterprise:Database": ("databaseName", ("clusterName", "resourceGroupName"), {}),
     "redisenterprise:RedisEnterprise": ("clusterName", ("resourceGroupName",), {}),
     "resources:ResourceGroup": ("resourceGroupName", (), {}),
@@ -208,8 +214,28 @@ def _extend_enums(defs: dict[str, Any]) -> None:
             items["enum"] = sorted(set(items["enum"]) | set(values))
 
 
+#: Types the shared schema index does not list, whose definitions are in files it does list (the same API
+#: versions pulumi-azure-native 3.29 uses for their parents).
+EXTRA_INDEX: dict[str, dict[str, str]] = {
+    "cdn:AFDCustomDomain": {"apiVersion": "2025-06-01", "armType": "Microsoft.Cdn/profiles/customDomains",
+                            "definition": "profiles_customDomains", "file": "2025-06-01/Microsoft.Cdn.json",
+                            "section": "resourceDefinitions"},
+    "eventhub:NamespaceNetworkRuleSet": {"apiVersion": "2024-01-01", "armType": "Microsoft.EventHub/namespaces/networkRuleSets",
+                                         "definition": "namespaces_networkRuleSets",
+                                         "file": "2024-01-01/Microsoft.EventHub.json", "section": "resourceDefinitions"},
+    "redisenterprise:AccessPolicyAssignment": {
+        "apiVersion": "2025-07-01", "armType": "Microsoft.Cache/redisEnterprise/databases/accessPolicyAssignments",
+        "definition": "redisEnterprise_databases_accessPolicyAssignments", "file": "2025-07-01/Microsoft.Cache.json",
+        "section": "resourceDefinitions"},
+    "network:VirtualNetworkPeering": {"apiVersion": "2024-05-01",
+                                      "armType": "Microsoft.Network/virtualNetworks/virtualNetworkPeerings",
+                                      "definition": "virtualNetworks_virtualNetworkPeerings",
+                                      "file": "2024-05-01/Microsoft.Network.NRP.json", "section": "resourceDefinitions"},
+}
+
+
 def derive_arm(arm_dir: Path) -> dict[str, Any]:
-    index = json.loads((arm_dir / "index.json").read_text(encoding="utf-8"))
+    index = {**EXTRA_INDEX, **json.loads((arm_dir / "index.json").read_text(encoding="utf-8"))}
     compactor = _ArmCompactor(arm_dir)
     types: dict[str, Any] = {}
     for token, entry in sorted(index.items()):

@@ -22,6 +22,7 @@ from components import (
     ContainerRegistry,
     ContainerRegistryArgs,
     FrontDoor,
+    FrontDoorArgs,
     FrontDoorOriginArgs,
     GrafanaArgs,
     KeyVault,
@@ -286,17 +287,18 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
             if settings.ingress.tls:
                 # ...and presents the certificate for this host (settings require tls with Front Door).
                 origins[rcode]["origin_host_header"] = settings.ingress.tls.host_name
-        edge = FrontDoor(
-            "edge",
-            {
-                "resource_group_name": rg.name,
-                "profile_name": name("front_door", code),
-                "mode": "active-passive",
-                "origins": origins,
-                "diagnostic_settings": diagnostics,
-                "tags": tags,
-            },
-        )
+        edge_args: FrontDoorArgs = {
+            "resource_group_name": rg.name,
+            "profile_name": name("front_door", code),
+            "mode": "active-passive",
+            "origins": origins,
+            "diagnostic_settings": diagnostics,
+            "tags": tags,
+        }
+        if settings.ingress.tls:
+            # Clients use the same host the gateways' certificate is for.
+            edge_args["custom_domain"] = settings.ingress.tls.host_name
+        edge = FrontDoor("edge", edge_args)
 
     # --- on each cluster: mesh, application namespaces, canary routing, workload identities -------------
     # The vault secrets each application mounts: Redis' connection info where it has Redis access.
@@ -361,4 +363,9 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
         "oidcIssuerUrls": {c: cl.oidc_issuer_url for c, cl in clusters.items()},
         **outputs,
         **({"frontDoorHost": edge.endpoint_host_name} if edge else {}),
+        **(
+            {"frontDoorDomainValidationToken": edge.custom_domain_validation_token}
+            if edge and edge.custom_domain_validation_token is not None
+            else {}
+        ),
     }

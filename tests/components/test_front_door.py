@@ -42,6 +42,21 @@ def test_active_passive_gives_the_primary_priority_and_probes_https(tmp_path: Pa
     assert schemacheck.validate_plan(plan.to_json()).problems == []
 
 
+def test_a_custom_domain_gets_a_managed_certificate_and_the_route(tmp_path: Path) -> None:
+    plan = preview_program(tmp_path, "import json, pulumi\nfrom components.front_door import FrontDoor\n"
+        f"fd = FrontDoor('edge', json.loads({json.dumps(json.dumps({**BASE, 'custom_domain': 'api.sentimark.example'}))}))\n"
+        "pulumi.export('token', fd.custom_domain_validation_token)\n")
+    (domain,) = plan.of_type("azure-native:cdn:AFDCustomDomain")
+    assert domain.inputs["hostName"] == "api.sentimark.example"
+    assert domain.inputs["tlsSettings"] == {"certificateType": "ManagedCertificate", "minimumTlsVersion": "TLS12"}
+    (route,) = plan.of_type("azure-native:cdn:Route")
+    assert len(route.inputs["customDomains"]) == 1 and route.inputs["linkToDefaultDomain"] == "Enabled"
+    assert route.inputs["customDomains"][0]["id"].endswith("/profiles/afd-smk-prod/customDomains/api-sentimark-example")
+    assert domain.urn in route.dependencies
+    assert len(plan.outputs["token"]) == 32  # the TXT record _dnsauth.api.sentimark.example
+    assert schemacheck.validate_plan(plan.to_json()).problems == []
+
+
 def test_active_active_spreads_traffic(tmp_path: Path) -> None:
     plan = _preview(tmp_path, {**BASE, "mode": "active-active"})
     assert {o.inputs["priority"] for o in plan.of_type("azure-native:cdn:AFDOrigin")} == {1}

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 import schemacheck
+from components.errors import InvalidArgumentError
 from offline import SECRET, Plan
 from offline.report import to_markdown
 from tests.programs import preview_program
@@ -138,6 +139,17 @@ def test_applications_get_entra_data_access_one_assignment_at_a_time(prod: Plan)
     assert api.inputs["accessPolicyName"] == "default" and api.inputs["databaseName"] == "default"
     assert api.inputs["user"] == {"objectId": "44444444-4444-4444-4444-444444444444"}
     assert api.urn in worker.dependencies
+    # Azure's assignment names are letters and digits only (the ARM schema's ^[A-Za-z0-9]{1,60}$).
+    assert assignments["cache-access-api"].inputs["accessPolicyAssignmentName"] == "api"
+
+
+def test_data_access_keys_become_alphanumeric_assignment_names_and_must_stay_distinct(tmp_path: Path) -> None:
+    from components.redis import assignment_name
+
+    assert assignment_name("sentimark-api-weu") == "sentimarkapiweu"
+    with pytest.raises(InvalidArgumentError, match="use keys that stay distinct and non-empty"):
+        _preview(tmp_path, {**BASE, "data_access": {"api-weu": "44444444-4444-4444-4444-444444444444",
+                                                    "apiweu": "55555555-5555-5555-5555-555555555555"}})
 
 
 def test_users_may_read_the_connection_secret_and_nothing_else_in_the_vault(prod: Plan) -> None:
