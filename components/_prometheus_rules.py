@@ -51,6 +51,8 @@ class AlertRule:
     severity: int
     time_to_resolve: str
     description: str
+    labels: Mapping[str, str] = field(default_factory=lambda: {"severity": "warning"})
+    """Labels on the alert; upstream's recommended rules all carry severity: warning."""
 
 
 @dataclass(frozen=True)
@@ -510,7 +512,7 @@ def _rule_args(rule: RecordingRule | AlertRule, action_group_id: pulumi.Input[st
         for_=rule.for_,
         severity=rule.severity,
         enabled=True,
-        labels={"severity": "warning"},
+        labels=dict(rule.labels),
         annotations={"description": rule.description},
         resolve_configuration=alertsmanagement.PrometheusRuleResolveConfigurationArgs(
             auto_resolved=True, time_to_resolve=rule.time_to_resolve

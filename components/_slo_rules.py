@@ -22,10 +22,10 @@ __all__ = ["BURN_ALERTS", "WINDOWS", "Objective", "slo_rule_groups"]
 WINDOWS = ("5m", "30m", "1h", "6h")
 # `cluster` kept: rule groups filter on it (clusterName), and the regions' series must not overwrite each other.
 _BY = "cluster, destination_service_namespace, destination_service_name"
-# (alert, long window, short window, burn-rate factor, for, severity)
+# (alert, long window, short window, burn-rate factor, for, Azure severity, severity label)
 BURN_ALERTS = (
-    ("ErrorBudgetFastBurn", "1h", "5m", 14.4, "PT2M", 1),
-    ("ErrorBudgetSlowBurn", "6h", "30m", 6.0, "PT15M", 2),
+    ("ErrorBudgetFastBurn", "1h", "5m", 14.4, "PT2M", 1, "critical"),
+    ("ErrorBudgetSlowBurn", "6h", "30m", 6.0, "PT15M", 2, "warning"),
 )
 
 
@@ -55,7 +55,7 @@ def _alert_rules(objectives: Mapping[str, Objective]) -> tuple[AlertRule, ...]:
         budget = 1 - objective.success_percent / 100
         selector = (f'{{destination_service_namespace="{objective.namespace}", '
                     f'destination_service_name="{objective.service}"}}')
-        for alert, long, short, factor, for_, severity in BURN_ALERTS:
+        for alert, long, short, factor, for_, severity, label in BURN_ALERTS:
             threshold = f"{factor * budget:.6g}"
             rules.append(AlertRule(
                 alert=alert,
@@ -63,6 +63,7 @@ def _alert_rules(objectives: Mapping[str, Objective]) -> tuple[AlertRule, ...]:
                 for_=for_,
                 severity=severity,
                 time_to_resolve="PT10M",
+                labels={"severity": label, "service": objective.service, "namespace": objective.namespace},
                 description=(f"{objective.namespace}/{objective.service} is spending its error budget "
                              f"({objective.success_percent:g} % objective) {factor:g} times faster than it lasts: "
                              f"5xx ratio above {threshold} over the last {long} and {short}."),

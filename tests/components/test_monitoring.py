@@ -421,6 +421,8 @@ def test_service_level_objectives_become_burn_rate_alerts_on_every_cluster(tmp_p
         assert api_slow.startswith(f"istio:request_error_ratio:rate6h{api} > 0.006 and ")
         assert "payments-worker" in worker_fast and "> 0.072 and" in worker_fast  # 14.4 x 0.5 %
         assert all(a["actions"] == [{"actionGroupId": ACTION_GROUP}] for a in alerts)
+        assert [a["labels"]["severity"] for a in alerts] == ["critical", "warning"] * 2
+        assert alerts[0]["labels"] == {"severity": "critical", "service": "payments-api", "namespace": "payments"}
     assert _schema_problems(plan) == []
 
 
