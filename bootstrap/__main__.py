@@ -21,7 +21,6 @@ import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 # Pulumi runs this file from bootstrap/; the shared helpers live at the repository root.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -39,6 +38,8 @@ from components._interfaces import (
     role_definition_id,
 )
 from components._naming import region_code, resource_name, stable_suffix
+from components._sdk import new_resource
+from components._storage import secure_storage_account
 from components._tags import finops_tags
 from components.key_vault import KeyVault, KeyVaultArgs
 
@@ -137,20 +138,6 @@ def load_settings(config: pulumi.Config) -> Settings:
     )
 
 
-def _storage_ip(value: str) -> str:
-    # Storage firewall rules refuse /31 and /32 prefixes: a single address is written without one.
-    network = ipaddress.ip_network(value, strict=True)
-    return str(network.network_address) if network.prefixlen >= 31 else str(network)
-
-
-def _keywords(args: Any) -> dict[str, Any]:
-    """Typed Args as keywords; `resource_name` becomes `resource_name_` (pulumi-azure-native#1148)."""
-    kwargs = dict(vars(args))
-    if "resource_name" in kwargs:
-        kwargs["resource_name_"] = kwargs.pop("resource_name")
-    return kwargs
-
-
 def _assignment(role: str, principal_id: pulumi.Input[str], principal_type: str = "ServicePrincipal") -> RoleAssignmentArgs:
     return {"role": role, "principal_id": principal_id, "principal_type": principal_type}  # type: ignore[typeddict-item]
 
@@ -166,16 +153,13 @@ def _constrained_role_condition() -> str:
 
 
 def _identity(key: str, settings: Settings, group: resources.ResourceGroup, tags: dict[str, str]) -> managedidentity.UserAssignedIdentity:
-    return managedidentity.UserAssignedIdentity(
-        key,
-        **_keywords(managedidentity.UserAssignedIdentityArgs(
-            resource_group_name=group.name,
-            location=settings.location,
-            resource_name=resource_name("user_assigned_identity", workload=WORKLOAD, environment="shared",
-                                        region=region_code(settings.location), instance=key),
-            tags=tags,
-        )),
-    )
+    return new_resource(managedidentity.UserAssignedIdentity, key, managedidentity.UserAssignedIdentityArgs(
+        resource_group_name=group.name,
+        location=settings.location,
+        resource_name=resource_name("user_assigned_identity", workload=WORKLOAD, environment="shared",
+                                    region=region_code(settings.location), instance=key),
+        tags=tags,
+    ))
 
 
 def _federate(identity: managedidentity.UserAssignedIdentity, key: str, subjects: dict[str, str],
@@ -184,17 +168,18 @@ def _federate(identity: managedidentity.UserAssignedIdentity, key: str, subjects
     writes of federated credentials on one identity."""
     created: list[managedidentity.FederatedIdentityCredential] = []
     for name, subject in subjects.items():
-        created.append(managedidentity.FederatedIdentityCredential(
+        created.append(new_resource(
+            managedidentity.FederatedIdentityCredential,
             f"{key}-fic-{name}",
-            opts=pulumi.ResourceOptions(parent=identity, depends_on=created[-1:]),
-            **_keywords(managedidentity.FederatedIdentityCredentialArgs(
+            managedidentity.FederatedIdentityCredentialArgs(
                 resource_group_name=group.name,
                 resource_name=identity.name,
                 federated_identity_credential_resource_name=f"github-{name}",
                 issuer=GITHUB_ISSUER,
                 subject=subject,
                 audiences=[AUDIENCE],
-            )),
+            ),
+            pulumi.ResourceOptions(parent=identity, depends_on=created[-1:]),
         ))
     return created
 
@@ -223,30 +208,16 @@ def main() -> None:
     _federate(preview, "ci-preview", {"pull-request": f"repo:{settings.repository}:pull_request"}, group)
     _federate(deploy, "ci-deploy", {e: f"repo:{settings.repository}:environment:{e}" for e in settings.subscriptions}, group)
 
-    account = storage.StorageAccount(
-        "state-st",
-        storage.StorageAccountArgs(
-            resource_group_name=group.name,
-            account_name=resource_name("storage_account", workload=WORKLOAD, environment="shared", region=region, suffix=suffix),
-            location=settings.location,
-            kind="StorageV2",
-            sku=storage.SkuArgs(name="Standard_GZRS"),
-            enable_https_traffic_only=True,
-            minimum_tls_version="TLS1_2",
-            allow_blob_public_access=False,
-            allow_shared_key_access=False,
-            allow_cross_tenant_replication=False,
-            default_to_o_auth_authentication=True,
-            public_network_access="Enabled",
-            network_rule_set=storage.NetworkRuleSetArgs(
-                default_action=storage.DefaultAction.DENY,
-                bypass="AzureServices",
-                ip_rules=[storage.IPRuleArgs(i_p_address_or_range=_storage_ip(r), action=storage.Action.ALLOW)
-                          for r in settings.allowed_ip_ranges],
-            ),
-            tags=tags,
-        ),
-        opts=stateful,
+    account, container = secure_storage_account(
+        "state",
+        resource_group_name=group.name,
+        account_name=resource_name("storage_account", workload=WORKLOAD, environment="shared", region=region, suffix=suffix),
+        container_name=STATE_CONTAINER,
+        location=settings.location,
+        tags=tags,
+        sku="Standard_GZRS",
+        allowed_ip_ranges=settings.allowed_ip_ranges,
+        protect=True,
     )
     storage.BlobServiceProperties(
         "state-blob",
@@ -259,16 +230,6 @@ def main() -> None:
             container_delete_retention_policy=storage.DeleteRetentionPolicyArgs(enabled=True, days=30),
         ),
         opts=pulumi.ResourceOptions(parent=account),
-    )
-    container = storage.BlobContainer(
-        "state-container",
-        storage.BlobContainerArgs(
-            resource_group_name=group.name,
-            account_name=account.name,
-            container_name=STATE_CONTAINER,
-            public_access=storage.PublicAccess.NONE,
-        ),
-        opts=pulumi.ResourceOptions(parent=account, protect=True),
     )
     apply_lock("state-st", scope_id=account.id, lock={"kind": "CanNotDelete"}, parent=account)
     diagnostics: DiagnosticSettingsArgs | None = (

@@ -14,7 +14,7 @@ kubernetes-mixin, with the same expression, `for` and severity they use. Keep th
 as upstream (odd spacing included) so that a diff against upstream shows only real changes.
 
 `build_collection` builds the workspace and the collection endpoint and rule; `bind_cluster` adds a cluster:
-the rule's association with it and its rule groups (`build_rule_groups`: the data as PrometheusRuleGroups).
+the rule's association with it and its rule groups (the data as PrometheusRuleGroups).
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ __all__ = [
     "RuleGroup",
     "bind_cluster",
     "build_collection",
-    "build_rule_groups",
 ]
 
 
@@ -529,42 +528,6 @@ def _group_name(group: RuleGroup) -> Callable[[str], str]:
     return lambda cluster: f"{group.name_prefix}{cluster}{group.name_suffix}"
 
 
-def build_rule_groups(
-    name: str,
-    *,
-    cluster_key: str,
-    cluster_id: pulumi.Input[str],
-    cluster_name: pulumi.Input[str],
-    monitor_workspace_id: pulumi.Input[str],
-    resource_group_name: pulumi.Input[str],
-    location: pulumi.Input[str],
-    action_group_id: pulumi.Input[str] | None,
-    groups: tuple[RuleGroup, ...],
-    tags: Mapping[str, str],
-    parent: pulumi.Resource,
-) -> dict[str, alertsmanagement.PrometheusRuleGroup]:
-    """The rule groups for one cluster, named as upstream names them (`<prefix><cluster name><suffix>`)."""
-    created = {}
-    for group in groups:
-        created[group.key] = alertsmanagement.PrometheusRuleGroup(
-            f"{name}-prom-{cluster_key}-{group.key}",
-            alertsmanagement.PrometheusRuleGroupArgs(
-                resource_group_name=resource_group_name,
-                location=location,
-                rule_group_name=pulumi.Output.from_input(cluster_name).apply(_group_name(group)),
-                description=group.description,
-                cluster_name=cluster_name,
-                scopes=[monitor_workspace_id, cluster_id],
-                enabled=True,
-                interval=group.interval,
-                rules=[_rule_args(rule, action_group_id if group.is_alerting else None) for rule in group.rules],
-                tags=dict(tags),
-            ),
-            opts=pulumi.ResourceOptions(parent=parent),
-        )
-    return created
-
-
 def build_collection(
     name: str,
     *,
@@ -653,8 +616,21 @@ def bind_cluster(
         ),
         opts=pulumi.ResourceOptions(parent=parent),
     )
-    build_rule_groups(
-        name, cluster_key=cluster_key, cluster_id=cluster_id, cluster_name=cluster_name,
-        monitor_workspace_id=monitor_workspace_id, resource_group_name=resource_group_name, location=location,
-        action_group_id=action_group_id, groups=rule_groups, tags=tags, parent=parent,
-    )
+    # Named as upstream names them (`<prefix><cluster name><suffix>`).
+    for group in rule_groups:
+        alertsmanagement.PrometheusRuleGroup(
+            f"{name}-prom-{cluster_key}-{group.key}",
+            alertsmanagement.PrometheusRuleGroupArgs(
+                resource_group_name=resource_group_name,
+                location=location,
+                rule_group_name=pulumi.Output.from_input(cluster_name).apply(_group_name(group)),
+                description=group.description,
+                cluster_name=cluster_name,
+                scopes=[monitor_workspace_id, cluster_id],
+                enabled=True,
+                interval=group.interval,
+                rules=[_rule_args(rule, action_group_id if group.is_alerting else None) for rule in group.rules],
+                tags=dict(tags),
+            ),
+            opts=pulumi.ResourceOptions(parent=parent),
+        )

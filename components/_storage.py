@@ -1,8 +1,9 @@
-"""A locked-down storage account with one private container (Event Hubs capture and similar sinks)."""
+"""A locked-down storage account with one private container (Event Hubs capture, the Pulumi state backend)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import ipaddress
+from collections.abc import Mapping, Sequence
 
 import pulumi
 from pulumi_azure_native import storage
@@ -18,12 +19,16 @@ def secure_storage_account(
     container_name: str,
     location: pulumi.Input[str] | None,
     tags: Mapping[str, str],
-    parent: pulumi.Resource,
+    parent: pulumi.Resource | None = None,
+    sku: str = "Standard_ZRS",
+    allowed_ip_ranges: Sequence[str] | None = None,
+    protect: bool = False,
 ) -> tuple[storage.StorageAccount, storage.BlobContainer]:
     """HTTPS only, TLS 1.2, no anonymous blob access, no shared keys (Entra ID only), network default Deny.
 
     Trusted Azure services (Event Hubs capture with a managed identity) pass the firewall through the
-    AzureServices bypass; everything else needs a private endpoint or an IP rule the caller adds.
+    AzureServices bypass; everything else needs a private endpoint or one of `allowed_ip_ranges` (CIDRs; given,
+    public network access is explicitly Enabled for them). `protect` covers the account and the container.
     """
     account = storage.StorageAccount(
         f"{name}-st",
@@ -32,17 +37,25 @@ def secure_storage_account(
             account_name=account_name,
             location=location,
             kind="StorageV2",
-            sku=storage.SkuArgs(name="Standard_ZRS"),
+            sku=storage.SkuArgs(name=sku),
             enable_https_traffic_only=True,
             minimum_tls_version="TLS1_2",
             allow_blob_public_access=False,
             allow_shared_key_access=False,
             allow_cross_tenant_replication=False,
             default_to_o_auth_authentication=True,
-            network_rule_set=storage.NetworkRuleSetArgs(default_action=storage.DefaultAction.DENY, bypass="AzureServices"),
+            public_network_access="Enabled" if allowed_ip_ranges is not None else None,
+            network_rule_set=storage.NetworkRuleSetArgs(
+                default_action=storage.DefaultAction.DENY,
+                bypass="AzureServices",
+                ip_rules=None if allowed_ip_ranges is None else [
+                    storage.IPRuleArgs(i_p_address_or_range=_ip_rule(r), action=storage.Action.ALLOW)
+                    for r in allowed_ip_ranges
+                ],
+            ),
             tags=dict(tags),
         ),
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=pulumi.ResourceOptions(parent=parent, protect=protect),
     )
     container = storage.BlobContainer(
         f"{name}-container",
@@ -52,6 +65,12 @@ def secure_storage_account(
             container_name=container_name,
             public_access=storage.PublicAccess.NONE,
         ),
-        opts=pulumi.ResourceOptions(parent=account),
+        opts=pulumi.ResourceOptions(parent=account, protect=protect),
     )
     return account, container
+
+
+def _ip_rule(value: str) -> str:
+    # Storage firewall rules refuse /31 and /32 prefixes: a single address is written without one.
+    network = ipaddress.ip_network(value, strict=True)
+    return str(network.network_address) if network.prefixlen >= 31 else str(network)

@@ -7,7 +7,7 @@ auto-upgrade channel, are in `ignore_changes`: Azure changes them, and a preview
 
 import base64
 from collections.abc import Mapping, Sequence
-from typing import Any, NotRequired, TypedDict, cast
+from typing import NotRequired, TypedDict, cast
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -28,6 +28,7 @@ from components._interfaces import (
     apply_role_assignments,
 )
 from components._kubeconfig import convert_kubeconfig
+from components._sdk import new_resource
 from components._tags import merge_tags
 
 __all__ = ["AksCluster", "AksClusterArgs", "AksMaintenanceWindowArgs", "AksSystemPoolArgs", "AksUserPoolArgs"]
@@ -202,7 +203,7 @@ class AksCluster(pulumi.ComponentResource):
         cluster_ignores = (["agentPoolProfiles[0].count"] if "max_count" in system else []) + (
             ["kubernetesVersion", "agentPoolProfiles[0].orchestratorVersion"] if versioned else []
         )
-        cluster = _new(
+        cluster = new_resource(
             cs.ManagedCluster,
             f"{name}-aks",
             _cluster_args(name, args, tags),
@@ -212,7 +213,7 @@ class AksCluster(pulumi.ComponentResource):
         pools: list[cs.AgentPool] = []
         for key, pool in (args.get("user_pools") or {}).items():
             pools.append(
-                _new(
+                new_resource(
                     cs.AgentPool,
                     f"{name}-np-{key}",
                     _user_pool_args(key, pool, rg, cluster.name, args, tags),
@@ -235,7 +236,7 @@ class AksCluster(pulumi.ComponentResource):
         }
         for config_name, (window, abbr) in windows.items():
             if window is not None:
-                _new(
+                new_resource(
                     cs.MaintenanceConfiguration,
                     f"{name}-{abbr}",
                     cs.MaintenanceConfigurationArgs(
@@ -304,12 +305,3 @@ class AksCluster(pulumi.ComponentResource):
             }
         )
 
-
-def _new(cls: Any, name: str, args: Any, opts: pulumi.ResourceOptions) -> Any:
-    """`cls(name, args, opts)` for a resource with a `resource_name` input: the SDK's typed-args path
-    passes it twice (pulumi-azure-native#921, #1638), its keyword form spells it `resource_name_`. The typed
-    Args class still checks the keywords first."""
-    kwargs = dict(vars(args))
-    if "resource_name" in kwargs:
-        kwargs["resource_name_"] = kwargs.pop("resource_name")
-    return cls(name, opts=opts, **kwargs)

@@ -18,6 +18,7 @@ from pulumi_azure_native import managedidentity
 
 from components._arguments import check_argument_keys
 from components._interfaces import RoleAssignmentArgs, apply_role_assignments
+from components._sdk import new_resource
 from components._tags import merge_tags
 from components.errors import InvalidArgumentError
 
@@ -140,34 +141,32 @@ class WorkloadIdentity(pulumi.ComponentResource):
         _validate(args)
         super().__init__("sentimark:index:WorkloadIdentity", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        identity = managedidentity.UserAssignedIdentity(
+        identity = new_resource(
+            managedidentity.UserAssignedIdentity,
             f"{name}-id",
-            opts=child,
-            **_keywords(
-                managedidentity.UserAssignedIdentityArgs(
-                    resource_group_name=args["resource_group_name"],
-                    resource_name=args.get("resource_name"),
-                    location=args.get("location"),
-                    tags=merge_tags(args.get("tags") or {}, None) or None,
-                )
+            managedidentity.UserAssignedIdentityArgs(
+                resource_group_name=args["resource_group_name"],
+                resource_name=args.get("resource_name"),
+                location=args.get("location"),
+                tags=merge_tags(args.get("tags") or {}, None) or None,
             ),
+            child,
         )
         previous: list[pulumi.Resource] = []
         for key, credential in args["federated_credentials"].items():
-            fic = managedidentity.FederatedIdentityCredential(
+            fic = new_resource(
+                managedidentity.FederatedIdentityCredential,
                 f"{name}-fic-{key}",
-                # Azure answers 409 to concurrent writes of credentials on one identity: one after another.
-                opts=pulumi.ResourceOptions(parent=self, depends_on=previous[-1:]),
-                **_keywords(
-                    managedidentity.FederatedIdentityCredentialArgs(
-                        resource_group_name=args["resource_group_name"],
-                        resource_name=identity.name,
-                        federated_identity_credential_resource_name=key,
-                        issuer=args["oidc_issuer_url"],
-                        subject=f"system:serviceaccount:{credential['namespace']}:{credential['service_account']}",
-                        audiences=[AUDIENCE],
-                    )
+                managedidentity.FederatedIdentityCredentialArgs(
+                    resource_group_name=args["resource_group_name"],
+                    resource_name=identity.name,
+                    federated_identity_credential_resource_name=key,
+                    issuer=args["oidc_issuer_url"],
+                    subject=f"system:serviceaccount:{credential['namespace']}:{credential['service_account']}",
+                    audiences=[AUDIENCE],
                 ),
+                # Azure answers 409 to concurrent writes of credentials on one identity: one after another.
+                pulumi.ResourceOptions(parent=self, depends_on=previous[-1:]),
             )
             previous.append(fic)
         for key, grant in (args.get("role_grants") or {}).items():
@@ -223,14 +222,6 @@ class WorkloadIdentity(pulumi.ComponentResource):
             }
         )
 
-
-def _keywords(args: Any) -> dict[str, Any]:
-    """Typed Args (keyword-checked) as constructor keywords. The typed-args path of resources with a
-    `resource_name` input passes it twice (pulumi-azure-native#1148, #3877); the keyword is `resource_name_`."""
-    kwargs = dict(vars(args))
-    if "resource_name" in kwargs:
-        kwargs["resource_name_"] = kwargs.pop("resource_name")
-    return kwargs
 
 
 def vault_objects_parameter(objects: Sequence[VaultObjectArgs]) -> str:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from offline import Plan, run_preview
 
-__all__ = ["preview_program", "with_changes"]
+__all__ = ["preview_program", "refusal", "with_changes"]
 
 
 def preview_program(directory: Path, program: str, *, stack_config: str = "config: {}\n") -> Plan:
@@ -29,3 +32,16 @@ def with_changes(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
         else:
             args[key] = value
     return args
+
+
+def refusal(run: Callable[[], object], component: str, *, at_most_registered: int | None = 1) -> Exception:
+    """Run a preview that a component must refuse: the InvalidArgumentError, once checked that nothing of the
+    component was registered (and at most `at_most_registered` resources in all: the test program's own)."""
+    with pytest.raises(Exception) as excinfo:
+        run()
+    assert type(excinfo.value).__name__ == "InvalidArgumentError"
+    registered = excinfo.value.offline_registered  # type: ignore[attr-defined]
+    assert [u for u in registered if component in u] == []
+    if at_most_registered is not None:
+        assert len(registered) <= at_most_registered
+    return excinfo.value
