@@ -46,7 +46,13 @@ from components.monitoring import (
     MonitoringArgs,
     PrometheusClusterArgs,
 )
-from components.network import DEFAULT_PRIVATE_DNS_ZONES, Network, NetworkArgs, NetworkSubnetArgs
+from components.network import (
+    DEFAULT_PRIVATE_DNS_ZONES,
+    Network,
+    NetworkArgs,
+    NetworkSubnetArgs,
+    virtual_network_peering,
+)
 from components.postgres_server import (
     PostgresDatabaseArgs,
     PostgresEntraAdminArgs,
@@ -159,4 +165,5 @@ __all__ = [
     "resource_name",
     "stable_suffix",
     "unique_resource_name",
+    "virtual_network_peering",
 ]

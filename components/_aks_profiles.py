@@ -17,7 +17,9 @@ _SPOT_TAINT = "kubernetes.azure.com/scalesetpriority=spot:NoSchedule"
 _SYSTEM_TAINT = "CriticalAddonsOnly=true:NoSchedule"
 
 
-def cluster_args(name: str, args: AksClusterArgs, tags: dict[str, str]) -> cs.ManagedClusterArgs:
+def cluster_args(
+    name: str, args: AksClusterArgs, tags: dict[str, str], control_plane_identity_id: pulumi.Input[str] | None = None
+) -> cs.ManagedClusterArgs:
     system = args["system_pool"]
     private = args.get("private_cluster", True)
     policy = args.get("network_policy", "cilium")
@@ -35,6 +37,8 @@ def cluster_args(name: str, args: AksClusterArgs, tags: dict[str, str]) -> cs.Ma
             enabled=True, config={"logAnalyticsWorkspaceResourceID": workspace, "useAADAuth": "true"}
         )
     user_assigned = list((args.get("managed_identities") or {}).get("user_assigned_resource_ids") or [])
+    if control_plane_identity_id is not None:
+        user_assigned = [control_plane_identity_id]
     identity = (
         cs.ManagedClusterIdentityArgs(type=cs.ResourceIdentityType.USER_ASSIGNED, user_assigned_identities=user_assigned)
         if user_assigned
@@ -72,7 +76,7 @@ def cluster_args(name: str, args: AksClusterArgs, tags: dict[str, str]) -> cs.Ma
         ),
         api_server_access_profile=cs.ManagedClusterAPIServerAccessProfileArgs(
             enable_private_cluster=private,
-            private_dns_zone="system" if private else None,
+            private_dns_zone=args.get("private_dns_zone_id", "system") if private else None,
             enable_private_cluster_public_fqdn=False if private else None,
             authorized_ip_ranges=list(args.get("api_server_authorized_ip_ranges") or []) or None,
         ),
@@ -108,7 +112,7 @@ def cluster_args(name: str, args: AksClusterArgs, tags: dict[str, str]) -> cs.Ma
                 max_count=system.get("max_count"),
                 availability_zones=list(system.get("zones") or []) or None,
                 max_pods=system.get("max_pods", 110),
-                node_taints=[_SYSTEM_TAINT],
+                node_taints=[_SYSTEM_TAINT] if system.get("critical_addons_only", True) else None,
                 os_type="Linux",
                 os_sku="AzureLinux",
                 os_disk_type=system.get("os_disk_type", "Managed"),

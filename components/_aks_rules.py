@@ -23,6 +23,7 @@ _TAINT = re.compile(r"^[A-Za-z0-9./_-]+=[A-Za-z0-9._-]*:(NoSchedule|PreferNoSche
 _HH_MM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 _UTC_OFFSET = re.compile(r"^[+-](0[0-9]|1[0-4]):[0-5][0-9]$")
 _DNS_PREFIX = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,52}[A-Za-z0-9])?$")
+_AKS_ZONE = re.compile(r"^([a-z0-9-]{1,32}\.)?privatelink\.[a-z0-9]+\.azmk8s\.io$")
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -65,6 +66,16 @@ def _rules(args: AksClusterArgs) -> list[tuple[str, Any, Callable[[Any], bool], 
          "use 1-54 letters, digits and hyphens, starting and ending with a letter or digit"),
         ("defender", args.get("defender", False), lambda v: v and args.get("log_analytics_workspace_id") is None,
          "Defender reports to a Log Analytics workspace: give log_analytics_workspace_id"),
+        ("private_dns_zone_id", args.get("private_dns_zone_id"), lambda v: v is not None and not private,
+         "a private DNS zone is for a private API server: leave it out, or set private_cluster True"),
+        ("private_dns_zone_id", args.get("private_dns_zone_id"),
+         lambda v: isinstance(v, str) and not _AKS_ZONE.match(v.rsplit("/", 1)[-1]),
+         "give the id of a zone named privatelink.<region>.azmk8s.io or <subzone>.privatelink.<region>.azmk8s.io "
+         "(AKS refuses other names)"),
+        ("managed_identities", args.get("managed_identities"),
+         lambda v: v is not None and args.get("private_dns_zone_id") is not None,
+         "with private_dns_zone_id the component creates the control plane's identity and grants it the zone; "
+         "leave managed_identities out"),
         ("managed_identities.user_assigned_resource_ids",
          (args.get("managed_identities") or {}).get("user_assigned_resource_ids"), lambda v: v is not None and len(v) > 1,
          "AKS takes exactly one user-assigned control-plane identity"),

@@ -22,13 +22,17 @@ def secure_storage_account(
     parent: pulumi.Resource | None = None,
     sku: str = "Standard_ZRS",
     allowed_ip_ranges: Sequence[str] | None = None,
+    allowed_subnet_ids: Sequence[pulumi.Input[str]] | None = None,
     protect: bool = False,
 ) -> tuple[storage.StorageAccount, storage.BlobContainer]:
     """HTTPS only, TLS 1.2, no anonymous blob access, no shared keys (Entra ID only), network default Deny.
 
     Trusted Azure services (Event Hubs capture with a managed identity) pass the firewall through the
     AzureServices bypass; everything else needs a private endpoint or one of `allowed_ip_ranges` (CIDRs; given,
-    public network access is explicitly Enabled for them). `protect` covers the account and the container.
+    public network access is explicitly Enabled for them) or of `allowed_subnet_ids` (subnets with a
+    Microsoft.Storage service endpoint: their traffic carries private addresses no IP rule matches, and Azure
+    Storage ignores IP rules for clients in its own region, learn.microsoft.com/azure/storage/common/
+    storage-network-security). `protect` covers the account and the container.
     """
     account = storage.StorageAccount(
         f"{name}-st",
@@ -44,7 +48,7 @@ def secure_storage_account(
             allow_shared_key_access=False,
             allow_cross_tenant_replication=False,
             default_to_o_auth_authentication=True,
-            public_network_access="Enabled" if allowed_ip_ranges is not None else None,
+            public_network_access="Enabled" if allowed_ip_ranges is not None or allowed_subnet_ids else None,
             network_rule_set=storage.NetworkRuleSetArgs(
                 default_action=storage.DefaultAction.DENY,
                 bypass="AzureServices",
@@ -52,6 +56,10 @@ def secure_storage_account(
                     storage.IPRuleArgs(i_p_address_or_range=_ip_rule(r), action=storage.Action.ALLOW)
                     for r in allowed_ip_ranges
                 ],
+                virtual_network_rules=[
+                    storage.VirtualNetworkRuleArgs(virtual_network_resource_id=s, action=storage.Action.ALLOW)
+                    for s in allowed_subnet_ids
+                ] if allowed_subnet_ids else None,
             ),
             tags=dict(tags),
         ),

@@ -12,6 +12,7 @@ from typing import NotRequired, TypedDict, cast
 import pulumi
 import pulumi_kubernetes as k8s
 from pulumi_azure_native import containerservice as cs
+from pulumi_azure_native import managedidentity
 
 from components._aks_profiles import cluster_args as _cluster_args
 from components._aks_profiles import maintenance_window as _window
@@ -53,6 +54,11 @@ class AksSystemPoolArgs(TypedDict):
     holds the OS disk (e.g. Standard_D4ds_v5); Azure refuses it on others."""
     os_disk_size_gb: NotRequired[int]
     """OS disk size; Azure's default for the VM size unless given."""
+    critical_addons_only: NotRequired[bool]
+    """Taint the pool `CriticalAddonsOnly=true:NoSchedule`, so that only system add-ons (which tolerate it) run
+    there and everything else needs a user pool; True unless given. Set False on a small cluster whose only user
+    pool is Spot or scales to zero: charts without tolerations (istiod, Argo) then schedule on the system pool
+    instead of staying Pending."""
 
 
 class AksUserPoolArgs(TypedDict):
@@ -111,8 +117,16 @@ class AksClusterArgs(TypedDict):
     node_subnet_id: NotRequired[pulumi.Input[str]]
     """Subnet for the nodes; AKS creates its own virtual network unless given (not allowed when private)."""
     private_cluster: NotRequired[bool]
-    """API server on a private endpoint in the node subnet (system-managed private DNS zone); True unless
-    given. False needs `api_server_authorized_ip_ranges` or `allow_open_api_server`."""
+    """API server on a private endpoint in the node subnet; True unless given. False needs
+    `api_server_authorized_ip_ranges` or `allow_open_api_server`."""
+    private_dns_zone_id: NotRequired[pulumi.Input[str]]
+    """A private cluster's DNS zone, owned by the caller: the id of a `privatelink.<region>.azmk8s.io` zone or a
+    `<subzone>.privatelink.<region>.azmk8s.io` one, which the caller links to every network that must reach the API
+    server (CI runners' hub, operators' networks). The component then gives the control plane its own
+    user-assigned identity (`<name>-id`, in `resource_group_name`) with Private DNS Zone Contributor on the zone
+    and Network Contributor on `node_subnet_id`, granted before the cluster is created. Without it AKS keeps a
+    system-managed zone linked only to the cluster's own VNet, which a peered runner cannot resolve
+    (learn.microsoft.com/azure/aks/private-clusters, "Configure a private DNS zone")."""
     api_server_authorized_ip_ranges: NotRequired[Sequence[str]]
     """IPv4 CIDRs allowed to reach a public API server; none unless given."""
     allow_open_api_server: NotRequired[bool]
@@ -192,6 +206,38 @@ class AksCluster(pulumi.ComponentResource):
     # __init__, not here: class annotations form the any-language schema, and a provider reference is not part
     # of it (see docs/any-language.md).
 
+    def _control_plane_identity(
+        self, name: str, args: AksClusterArgs, tags: dict[str, str]
+    ) -> tuple[pulumi.Output[str], list[pulumi.Resource]] | None:
+        """With a caller's private DNS zone: the control plane's own identity and its two grants (the id, and the
+        assignments the cluster must wait for). None otherwise."""
+        zone = args.get("private_dns_zone_id")
+        if zone is None:
+            return None
+        identity = new_resource(
+            managedidentity.UserAssignedIdentity,
+            f"{name}-id",
+            managedidentity.UserAssignedIdentityArgs(
+                resource_group_name=args["resource_group_name"],
+                location=args.get("location"),
+                resource_name=f"id-{args['resource_name']}" if "resource_name" in args else None,
+                tags=tags or None,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        principal: RoleAssignmentArgs = {"role": "Private DNS Zone Contributor", "principal_id": identity.principal_id,
+                                          "principal_type": "ServicePrincipal"}
+        grants: list[pulumi.Resource] = [
+            *apply_role_assignments(f"{name}-id-zone", scope_id=zone, assignments={"dns": principal}, parent=identity).values(),
+            *apply_role_assignments(
+                f"{name}-id-subnet",
+                scope_id=args["node_subnet_id"],
+                assignments={"network": {**principal, "role": "Network Contributor"}},
+                parent=identity,
+            ).values(),
+        ]
+        return cast("pulumi.Output[str]", identity.id), grants
+
     def __init__(self, name: str, args: AksClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         check_argument_keys("AksCluster", args, AksClusterArgs)
         _validate(args)
@@ -203,11 +249,17 @@ class AksCluster(pulumi.ComponentResource):
         cluster_ignores = (["agentPoolProfiles[0].count"] if "max_count" in system else []) + (
             ["kubernetesVersion", "agentPoolProfiles[0].orchestratorVersion"] if versioned else []
         )
+        control_plane = self._control_plane_identity(name, args, tags)
         cluster = new_resource(
             cs.ManagedCluster,
             f"{name}-aks",
-            _cluster_args(name, args, tags),
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=cluster_ignores or None),
+            _cluster_args(name, args, tags, control_plane[0] if control_plane else None),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                ignore_changes=cluster_ignores or None,
+                # AKS checks its identity's rights on the zone and subnet when it creates the cluster.
+                depends_on=control_plane[1] if control_plane else None,
+            ),
         )
         rg = args["resource_group_name"]
         pools: list[cs.AgentPool] = []
@@ -273,7 +325,7 @@ class AksCluster(pulumi.ComponentResource):
         resources and the mesh, namespace and workload identity components."""
         self.name = cluster.name
         self.resource_id = cluster.id
-        user_assigned = (args.get("managed_identities") or {}).get("user_assigned_resource_ids")
+        user_assigned = (args.get("managed_identities") or {}).get("user_assigned_resource_ids") or control_plane
         self.principal_id = (
             pulumi.Output.from_input(None)
             if user_assigned

@@ -6,9 +6,14 @@ number (the stack's `budget.amountUsdPerMonth`), and a prod stack spans two regi
 budget over both keeps one amount and one set of alerts, where per-group budgets would have to split the amount
 by a guess. Give a resource group id as `scope_id` (and no `resource_group_names`) for a budget of one group.
 
-Azure refuses to change a budget's start date (DESIGN.md): the caller pins it, and it is in `ignore_changes`,
-so a later edit of the setting never turns into a failing update. The amount is in the billing account's
-currency (USD for a USD billing account).
+Start date: Azure wants the first day of a month, refuses a past start date outside the current month ("Past
+start date should be selected within the timegrain period"), and refuses to change it once the budget exists
+(Consumption Budgets REST API, `BudgetTimePeriod.startDate`:
+https://learn.microsoft.com/rest/api/consumption/budgets/create-or-update#budgettimeperiod; DESIGN.md). So the
+date sent is the later of the caller's `start_date` and the first day of the current month (UTC) at the time
+of the run, and it is in `ignore_changes`: an existing budget keeps its date and shows no drift, while a
+replaced one (new name, new scope) is created with a date Azure accepts instead of the stored, now-past one.
+The amount is in the billing account's currency (USD for a USD billing account).
 """
 
 import datetime as dt
@@ -55,8 +60,11 @@ class BudgetArgs(TypedDict):
     amount_usd_per_month: float
     """The monthly amount, greater than 0 (in the billing currency)."""
     start_date: IsoDate
-    """First day of a month as an ISO date (`2026-12-01`; a `datetime.date` in Python), pinned: Azure refuses to change it after creation, so later changes
-    to this argument are ignored."""
+    """First day of a month as an ISO date (`2026-12-01`; a `datetime.date` in Python): the earliest month the
+    budget tracks. The date sent is this one or, if it is earlier, the first day of the month (UTC) of the run
+    that creates the budget: Azure refuses a start before the current month, which a replaced budget would
+    otherwise re-send. Azure refuses to change the date after creation, so later changes to this argument, and
+    the passing months, are ignored (`ignore_changes`): they never show as drift or turn into a failing update."""
     contact_emails: Sequence[str]
     """Who is e-mailed at every threshold; at least one."""
     resource_group_names: NotRequired[Sequence[pulumi.Input[str]]]
@@ -82,7 +90,8 @@ class Budget(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: BudgetArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         check_argument_keys("Budget", args, BudgetArgs)
-        start = _validate(args)
+        today = _today()
+        start = _effective_start_date(_validate(args, today=today), today=today)
         super().__init__("sentimark:index:Budget", name, None, opts)
         emails = list(args["contact_emails"])
         group = args.get("action_group_id")
@@ -109,11 +118,23 @@ class Budget(pulumi.ComponentResource):
                 filter=_filter(args),
                 notifications=notifications,
             ),
+            # Sent only on create: an existing budget keeps the date it was created with (Azure refuses a change).
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["timePeriod.startDate"]),
         )
         self.resource_id = budget.id
         self.name = budget.name
         self.register_outputs({"resource_id": self.resource_id, "name": self.name})
+
+
+def _today() -> dt.date:
+    """Today in UTC, the one clock this module reads (tests patch it so that plans stay deterministic)."""
+    return dt.datetime.now(dt.UTC).date()
+
+
+def _effective_start_date(start: dt.date, *, today: dt.date) -> dt.date:
+    """The start date a new budget can be created with: `start`, or the first day of `today`'s month if that is
+    later (Azure refuses a past start date outside the current month)."""
+    return max(start, today.replace(day=1))
 
 
 def _notification_key(notification: BudgetNotificationArgs) -> str:
@@ -149,11 +170,13 @@ def _start_date(value: dt.date | str) -> dt.date | None:
         return None
 
 
-def _validate(args: BudgetArgs) -> dt.date:
+def _validate(args: BudgetArgs, *, today: dt.date) -> dt.date:
     """Rules: (argument, value, is it bad?, how to fix). The first bad one raises. Returns the start date."""
     amount = args["amount_usd_per_month"]
     raw_start = args["start_date"]
     start = _start_date(raw_start)
+    this_month = today.replace(day=1)
+    latest_start = this_month.replace(year=this_month.year + 1)
     emails = list(args["contact_emails"])
     groups = args.get("resource_group_names")
     tags = args.get("tag_filter") or {}
@@ -166,6 +189,8 @@ def _validate(args: BudgetArgs) -> dt.date:
         ("start_date", raw_start, start is not None and start.day != 1,
          "give the first day of a month, e.g. 2026-12-01 (Azure budgets start on a month boundary)"),
         ("start_date", raw_start, start is not None and start < _EARLIEST_START, "give June 2017 or later (Azure's limit)"),
+        ("start_date", raw_start, start is not None and start > latest_start,
+         f"give {latest_start.isoformat()} or earlier: Azure refuses a start more than twelve months ahead"),
         ("contact_emails", emails, not emails, "give at least one e-mail address"),
         *[("contact_emails", e, not _EMAIL.match(e), "give an e-mail address such as finance@example.com") for e in emails],
         ("resource_group_names", [], groups is not None and not list(groups),

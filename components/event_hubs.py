@@ -28,6 +28,11 @@ from components.errors import InvalidArgumentError
 __all__ = ["EventHubArgs", "EventHubCaptureArgs", "EventHubs", "EventHubsArgs"]
 
 _COMPONENT = "EventHubs"
+# The Basic tier has no network security features: "This feature isn't supported in the basic tier" on both
+# https://learn.microsoft.com/azure/event-hubs/event-hubs-ip-filtering (IP firewall: "Allow access to Azure
+# Event Hubs namespaces from specific IP addresses or ranges"), .../event-hubs-service-endpoints (virtual
+# network rules) and .../private-link-service (private endpoints). The portal hides Networking for Basic.
+_BASIC_NETWORK_DOCS = "learn.microsoft.com/azure/event-hubs/event-hubs-ip-filtering"
 # Per-SKU limits (learn.microsoft.com/azure/event-hubs/event-hubs-quotas): retention hours, partitions per hub.
 _MAX_RETENTION_HOURS = {"Basic": 24, "Standard": 168, "Premium": 2160}
 _MAX_PARTITIONS = {"Basic": 32, "Standard": 32, "Premium": 100}
@@ -77,9 +82,11 @@ class EventHubsArgs(TypedDict):
     """SAS (shared access key) authentication off, Entra ID only, unless True."""
     public_ip_rules: NotRequired[Sequence[str]]
     """Public network access disabled (private endpoints only) unless given; with IPv4 addresses or CIDRs,
-    public access is enabled for exactly those."""
+    public access is enabled for exactly those. Standard and Premium only: the Basic tier has no IP firewall,
+    so an allow-list with Basic is refused."""
     private_endpoints: NotRequired[Mapping[str, PrivateEndpointArgs]]
-    """Private endpoints (group id namespace); none unless given."""
+    """Private endpoints (group id namespace); none unless given. Standard and Premium only (Basic has no
+    Private Link)."""
     capture: NotRequired[EventHubCaptureArgs]
     """A locked-down capture storage account (Standard/Premium); none unless given."""
     key_vault_name: NotRequired[pulumi.Input[str]]
@@ -149,6 +156,7 @@ class EventHubs(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, protect=args.get("protect") or None),
         )
         # The namespace's own flag is not enough: the "default" network rule set also governs public access.
+        # It never carries IP or virtual network rules on Basic (refused in _validate: Basic has no firewall).
         eventhub.NamespaceNetworkRuleSet(
             f"{name}-netrules",
             eventhub.NamespaceNetworkRuleSetArgs(
@@ -300,9 +308,19 @@ def _validate(args: EventHubsArgs) -> None:
         ("capture", args.get("capture"), args.get("capture") is not None and sku == "Basic",
          "capture needs the Standard or Premium tier"),
     ]
-    bad_ips = [ip for ip in args.get("public_ip_rules") or [] if not _ip_ok(ip)]
-    rules.append(("public_ip_rules", bad_ips[0] if bad_ips else None, bool(bad_ips),
-                  "give IPv4 addresses or CIDRs of the callers (0.0.0.0/0 would open the namespace to everyone)"))
+    ip_rules = list(args.get("public_ip_rules") or [])
+    endpoints = dict(args.get("private_endpoints") or {})
+    bad_ips = [ip for ip in ip_rules if not _ip_ok(ip)]
+    rules += [
+        ("public_ip_rules", ip_rules, sku == "Basic" and bool(ip_rules),
+         f"the Basic tier supports no IP firewall rules ({_BASIC_NETWORK_DOCS}); use the Standard or Premium "
+         "tier to keep the allow-list, or leave public_ip_rules out (public network access is then disabled)"),
+        ("private_endpoints", sorted(endpoints), sku == "Basic" and bool(endpoints),
+         "the Basic tier supports no private endpoints (learn.microsoft.com/azure/event-hubs/private-link-service); "
+         "use the Standard or Premium tier"),
+        ("public_ip_rules", bad_ips[0] if bad_ips else None, bool(bad_ips),
+         "give IPv4 addresses or CIDRs of the callers (0.0.0.0/0 would open the namespace to everyone)"),
+    ]
     for hub_name, hub in hubs.items():
         partitions = hub.get("partition_count", 2)
         retention = hub.get("retention_hours", 24)

@@ -39,6 +39,9 @@ _NON_PUBLIC = tuple(
 class KeyVaultPublicAccessArgs(TypedDict):
     allowed_ip_ranges: Sequence[str]
     """Public IPv4 addresses or CIDRs allowed through the firewall; everything else stays denied."""
+    allowed_subnet_ids: NotRequired[Sequence[pulumi.Input[str]]]
+    """Subnets (with a Microsoft.KeyVault service endpoint) allowed through the firewall: traffic from them carries
+    private addresses that no IP rule matches; none unless given."""
 
 
 class KeyVaultArgs(TypedDict):
@@ -48,9 +51,12 @@ class KeyVaultArgs(TypedDict):
     """Entra ID tenant that authenticates requests to the vault."""
     location: NotRequired[pulumi.Input[str]]
     """Azure region; the resource group's unless given."""
-    resource_name: NotRequired[str]
+    resource_name: NotRequired[pulumi.Input[str]]
     """Azure name (3-24 letters, digits, hyphens; globally unique): use the naming helper with a suffix.
-    Pulumi auto-names the vault from the component name unless given."""
+    With purge protection a deleted vault's name stays reserved for the retention period
+    (learn.microsoft.com/azure/key-vault/general/soft-delete-overview), so a stack that must be destroyed and
+    created again needs a suffix that changes with each creation (a pulumi_random.RandomString result, checked
+    once known). Pulumi auto-names the vault from the component name unless given."""
     sku: NotRequired[str]
     """One of standard, premium; standard unless given (premium adds HSM-backed keys)."""
     soft_delete_retention_days: NotRequired[int]
@@ -117,6 +123,10 @@ class KeyVault(pulumi.ComponentResource):
                         bypass="AzureServices",
                         ip_rules=(
                             [keyvault.IPRuleArgs(value=r) for r in public["allowed_ip_ranges"]] if public else None
+                        ),
+                        virtual_network_rules=(
+                            [keyvault.VirtualNetworkRuleArgs(id=s) for s in public.get("allowed_subnet_ids") or []]
+                            if public and public.get("allowed_subnet_ids") else None
                         ),
                     ),
                 ),
@@ -185,12 +195,13 @@ def _validate(args: KeyVaultArgs) -> None:
     public = args.get("public_network_access")
     tenant = args["tenant_id"]
     rule = NAMING_RULES["key_vault"]
+    name = args.get("resource_name")  # an Output (a random suffix) is checked once known, by Azure
     checks: list[tuple[bool, str, object, str]] = [
         # (is wrong, argument, value, fix)
         (isinstance(retention, bool) or not isinstance(retention, int) or not 7 <= retention <= 90,
          "soft_delete_retention_days", retention, "use a whole number of days from 7 to 90 (Azure's range)"),
         (isinstance(tenant, str) and not _GUID.match(tenant), "tenant_id", tenant, "give the tenant's GUID"),
-        ("resource_name" in args and not rule.check(args["resource_name"]), "resource_name", args.get("resource_name"),
+        (isinstance(name, str) and not rule.check(name), "resource_name", name,
          "use 3-24 letters, digits and hyphens, starting with a letter, ending with a letter or digit, no '--' "
          "(build it with components._naming.resource_name('key_vault', ...))"),
         (public is not None and not public.get("allowed_ip_ranges"), "public_network_access", public,

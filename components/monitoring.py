@@ -9,6 +9,13 @@ Grafana and platform metric alerts.
 - Grafana (`grafana`): system-assigned identity, API keys and deterministic outbound IPs off, wired to the
   Azure Monitor workspace; Monitoring Data Reader on that workspace and Monitoring Reader on the scope given
   for its identity, Grafana Admin for the group given.
+- Container Insights (`add_container_insights`): AksCluster turns the monitoring add-on on with managed-identity
+  auth, which collects nothing until a data collection rule is associated with the cluster under the name
+  `ContainerInsightsExtension` (`az aks enable-addons` creates it; a deployment of the cluster does not). This
+  builds one rule into the workspace, in the workspace's region, that association per cluster, and for each
+  private cluster a data collection endpoint in its region (one per region, the Prometheus endpoint reused
+  where it is in that region) with the cluster's `configurationAccessEndpoint` association
+  (`_container_insights.py` has the sources).
 - Alerts: this component does not create the action group it notifies (it takes `action_group_id`, e.g.
   `ActionGroup(...).resource_id`). With it, every resource in `alert_targets` and Application Insights get the
   platform metric alerts of `_metric_alerts.py`, and the Prometheus alert rules notify it too.
@@ -16,7 +23,8 @@ Grafana and platform metric alerts.
 Clusters and data services are usually created after this component (they take `workspace_id` for their
 diagnostic settings), so their bindings can be added afterwards too: `add_clusters(...)` and
 `add_alert_targets(...)` build exactly what `prometheus.clusters` and `alert_targets` build at construction,
-with the same checks, as children of this component.
+with the same checks, as children of this component. `add_container_insights(...)` has no construction-time
+counterpart: it needs the clusters.
 
 Diagnostic settings for resources that other components create are those components' `diagnostic_settings`
 argument (`components._interfaces.apply_diagnostic_settings`); this component sends its own workspace's audit
@@ -29,6 +37,7 @@ from typing import Any, NotRequired, TypedDict, cast
 import pulumi
 from pulumi_azure_native import applicationinsights, dashboard, operationalinsights
 
+from components import _container_insights as _insights
 from components._arguments import check_argument_keys
 from components._interfaces import (
     DiagnosticSettingsArgs,
@@ -52,6 +61,7 @@ from components._slo_rules import Objective, slo_rule_groups
 __all__ = [
     "PLATFORM_EVENT_TABLES",
     "AlertTargetsArgs",
+    "ContainerInsightsClusterArgs",
     "GrafanaArgs",
     "ManagedPrometheusArgs",
     "Monitoring",
@@ -73,6 +83,22 @@ class PrometheusClusterArgs(TypedDict):
     """The AKS cluster's resource id: the data collection rule association's scope and a rule group scope."""
     name: pulumi.Input[str]
     """The cluster's Azure name: rule groups filter on it (`clusterName`) and carry it in their names."""
+
+
+class ContainerInsightsClusterArgs(TypedDict):
+    resource_id: pulumi.Input[str]
+    """The AKS cluster's resource id: the scope of its associations. Its monitoring add-on must send to this
+    component's workspace with managed-identity auth (AksCluster does, given `log_analytics_workspace_id`)."""
+    location: str
+    """The cluster's region, e.g. northeurope (a plain string: it decides which data collection endpoints exist)."""
+    private: NotRequired[bool]
+    """The cluster is private: its Azure Monitor agents fetch their configuration from a data collection endpoint
+    in its region (association `configurationAccessEndpoint`), which an Azure Monitor Private Link Scope needs.
+    Off unless True: the agents use Azure Monitor's public regional endpoints."""
+
+
+class _AddContainerInsightsArgs(TypedDict):
+    clusters: Mapping[str, ContainerInsightsClusterArgs]
 
 
 class ServiceLevelObjectiveArgs(TypedDict):
@@ -192,6 +218,12 @@ class Monitoring(pulumi.ComponentResource):
     """The Azure Monitor workspace (Prometheus metrics); None without `prometheus`."""
     data_collection_rule_id: pulumi.Output[str] | None
     """The data collection rule that sends the clusters' Prometheus metrics; None without `prometheus`."""
+    container_insights_rule_id: pulumi.Output[str] | None
+    """The data collection rule that sends the clusters' Container Insights data to the workspace; None until
+    `add_container_insights` is called with a cluster."""
+    container_insights_endpoint_ids: dict[str, pulumi.Output[str]]
+    """Data collection endpoint ids by region (e.g. northeurope) that private clusters' agents fetch their
+    configuration from (for an Azure Monitor Private Link Scope); filled by `add_container_insights`."""
     grafana_id: pulumi.Output[str] | None
     """Resource id of Azure Managed Grafana; None without `grafana`."""
     grafana_endpoint: pulumi.Output[str | None] | None
@@ -268,7 +300,11 @@ class Monitoring(pulumi.ComponentResource):
         self._alert_keys: set[str] = set()
         self._recommended_rules = True
         self._slo_groups: tuple[RuleGroup, ...] = ()
-        self.monitor_workspace_id = self.data_collection_rule_id = None
+        self.monitor_workspace_id = self.data_collection_rule_id = self.container_insights_rule_id = None
+        self.container_insights_endpoint_ids = {}
+        self._insights_keys: set[str] = set()
+        self._insights_cluster_ids: set[str] = set()
+        self._prometheus_endpoint: tuple[str, pulumi.Output[str]] | None = None
         prometheus = args.get("prometheus")
         if prometheus is not None:
             amw, dcr = build_collection(
@@ -277,6 +313,10 @@ class Monitoring(pulumi.ComponentResource):
                 public_network_access=prometheus.get("public_network_access", True), tags=tags, parent=self,
             )
             self.monitor_workspace_id, self.data_collection_rule_id = amw.id, dcr.id
+            if isinstance(location, str):
+                # The Prometheus endpoint is in this region: private clusters here fetch their configuration from it.
+                self._prometheus_endpoint = (_insights.region_of(location),
+                                             cast("pulumi.Output[str]", dcr.data_collection_endpoint_id))
             self._recommended_rules = prometheus.get("recommended_rules", True)
             self._slo_groups = slo_rule_groups({
                 key: Objective(o["namespace"], o["service"], float(o["success_percent"]))
@@ -325,6 +365,40 @@ class Monitoring(pulumi.ComponentResource):
         """Platform metric alerts for more resources (the same kinds as `alert_targets`). Needs `action_group_id`."""
         _check(_target_rules(cast("Mapping[str, Any]", targets), self._alert_keys, self._action_group_id is not None, "targets"))
         self._add_alerts(cast("Mapping[str, Mapping[str, pulumi.Input[str]]]", targets))
+
+    def add_container_insights(self, clusters: Mapping[str, ContainerInsightsClusterArgs]) -> None:
+        """Make Container Insights collect from these AKS clusters, by the caller's key (e.g. region code): the
+        workspace's Container Insights rule (created on the first call, in the workspace's region), the cluster's
+        `ContainerInsightsExtension` association with it, and for a `private` cluster a data collection endpoint
+        in its region (one per region across calls; the Prometheus endpoint where it is in that region) with the
+        cluster's `configurationAccessEndpoint` association. Call it after the clusters exist (it needs their ids)."""
+        check_argument_keys("Monitoring", {"clusters": clusters}, _AddContainerInsightsArgs)
+        _check(_insights.cluster_rules(clusters, self._insights_keys, self._insights_cluster_ids))
+        if not clusters:
+            return
+        if self.container_insights_rule_id is None:
+            self.container_insights_rule_id = _insights.build_rule(
+                self._name, resource_group_name=self._rg, location=self._location, workspace_id=self.workspace_id,
+                tags=self._tags, parent=self,
+            ).id
+        for key, cluster in clusters.items():
+            self._insights_keys.add(key)
+            if isinstance(cluster["resource_id"], str):
+                self._insights_cluster_ids.add(cluster["resource_id"].lower())
+            endpoint_id = None
+            if cluster.get("private", False):
+                region = _insights.region_of(cluster["location"])
+                if region not in self.container_insights_endpoint_ids:
+                    reused = self._prometheus_endpoint
+                    self.container_insights_endpoint_ids[region] = reused[1] if reused and reused[0] == region else (
+                        _insights.build_endpoint(self._name, region=region, resource_group_name=self._rg,
+                                                 tags=self._tags, parent=self).id)
+                endpoint_id = self.container_insights_endpoint_ids[region]
+            _insights.associate_cluster(
+                self._name, cluster_key=key, cluster_id=cluster["resource_id"],
+                data_collection_rule_id=self.container_insights_rule_id, data_collection_endpoint_id=endpoint_id,
+                parent=self,
+            )
 
     def _bind_clusters(self, clusters: Mapping[str, PrometheusClusterArgs]) -> None:
         assert self.monitor_workspace_id is not None and self.data_collection_rule_id is not None

@@ -21,7 +21,7 @@ from components._interfaces import DiagnosticSettingsArgs, LockArgs, apply_diagn
 from components._tags import merge_tags
 from components.errors import InvalidArgumentError
 
-__all__ = ["DEFAULT_PRIVATE_DNS_ZONES", "Network", "NetworkArgs", "NetworkSubnetArgs"]
+__all__ = ["DEFAULT_PRIVATE_DNS_ZONES", "Network", "NetworkArgs", "NetworkSubnetArgs", "virtual_network_peering"]
 
 DEFAULT_PRIVATE_DNS_ZONES: tuple[str, ...] = (
     "privatelink.vaultcore.azure.net",  # Key Vault
@@ -194,38 +194,81 @@ class Network(pulumi.ComponentResource):
     def peer_with(self, key: str, remote: "Network") -> network.VirtualNetworkPeering:
         """Peer this VNet to `remote` (call it on both sides): VNet traffic allowed, forwarded traffic and
         gateway transit not. Named `<name>-peer-<key>`."""
-        return network.VirtualNetworkPeering(
+        return self.peer_with_network(key, remote_id=remote.resource_id, remote_name=remote.name)
+
+    def peer_with_network(
+        self, key: str, *, remote_id: pulumi.Input[str], remote_name: pulumi.Input[str]
+    ) -> network.VirtualNetworkPeering:
+        """Peer this VNet to any VNet by id (another project's, e.g. the CI runners' hub; its own side must be
+        peered back, see `virtual_network_peering`). Named `<name>-peer-<key>`."""
+        return virtual_network_peering(
             f"{self._component_name}-peer-{key}",
-            network.VirtualNetworkPeeringInitArgs(
-                resource_group_name=self._resource_group_name,
-                virtual_network_name=self._vnet.name,
-                virtual_network_peering_name=remote.name.apply(lambda n: f"peer-{n}"),
-                remote_virtual_network=network.SubResourceArgs(id=remote.resource_id),
-                allow_virtual_network_access=True,
-                allow_forwarded_traffic=False,
-                allow_gateway_transit=False,
-                use_remote_gateways=False,
-            ),
+            resource_group_name=self._resource_group_name,
+            virtual_network_name=self._vnet.name,
+            remote_id=remote_id,
+            remote_name=remote_name,
             opts=pulumi.ResourceOptions(parent=self),
         )
 
     def link_private_dns_zones(self, key: str, remote: "Network") -> None:
         """Link this Network's privatelink zones to `remote`'s VNet (registration off), so that a peered
         region resolves the private endpoints registered here. Named `<name>-pdz-<zone>-link-<key>`."""
-        for zone_name, zone in self._zones.items():
-            privatedns.VirtualNetworkLink(
-                f"{self._component_name}-pdz-{zone_name}-link-{key}",
-                privatedns.VirtualNetworkLinkArgs(
-                    resource_group_name=self._resource_group_name,
-                    private_zone_name=zone.name,
-                    virtual_network_link_name=remote.name.apply(lambda n: f"link-{n}"),
-                    location="global",
-                    registration_enabled=False,
-                    virtual_network=privatedns.SubResourceArgs(id=remote.resource_id),
-                    tags=self._tags,
-                ),
-                opts=pulumi.ResourceOptions(parent=zone),
+        for zone_name in self._zones:
+            self.link_private_dns_zone(zone_name, key, vnet_id=remote.resource_id, vnet_name=remote.name)
+
+    def link_private_dns_zone(
+        self, zone_name: str, key: str, *, vnet_id: pulumi.Input[str], vnet_name: pulumi.Input[str]
+    ) -> privatedns.VirtualNetworkLink:
+        """Link one of this Network's zones to any VNet by id (registration off). Named
+        `<name>-pdz-<zone>-link-<key>`. A VNet takes one zone of a given name: link a zone shared by several
+        stacks (a hub's) only if its name is unique to this stack."""
+        if zone_name not in self._zones:
+            raise InvalidArgumentError(
+                "Network", "zone_name", zone_name, f"one of this Network's private_dns_zones: {sorted(self._zones)}"
             )
+        zone = self._zones[zone_name]
+        return privatedns.VirtualNetworkLink(
+            f"{self._component_name}-pdz-{zone_name}-link-{key}",
+            privatedns.VirtualNetworkLinkArgs(
+                resource_group_name=self._resource_group_name,
+                private_zone_name=zone.name,
+                virtual_network_link_name=pulumi.Output.from_input(vnet_name).apply(lambda n: f"link-{n}"),
+                location="global",
+                registration_enabled=False,
+                virtual_network=privatedns.SubResourceArgs(id=vnet_id),
+                tags=self._tags,
+            ),
+            opts=pulumi.ResourceOptions(parent=zone),
+        )
+
+
+def virtual_network_peering(
+    name: str,
+    *,
+    resource_group_name: pulumi.Input[str],
+    virtual_network_name: pulumi.Input[str],
+    remote_id: pulumi.Input[str],
+    remote_name: pulumi.Input[str],
+    opts: pulumi.ResourceOptions | None = None,
+) -> network.VirtualNetworkPeering:
+    """One side of a peering, on `virtual_network_name`, towards `remote_id`: VNet traffic allowed, forwarded
+    traffic and gateway transit not. A peering works once both sides exist; for a VNet in another subscription
+    pass a provider for that subscription in `opts`."""
+    return network.VirtualNetworkPeering(
+        name,
+        network.VirtualNetworkPeeringInitArgs(
+            resource_group_name=resource_group_name,
+            virtual_network_name=virtual_network_name,
+            virtual_network_peering_name=pulumi.Output.from_input(remote_name).apply(lambda n: f"peer-{n}"),
+            remote_virtual_network=network.SubResourceArgs(id=remote_id),
+            allow_virtual_network_access=True,
+            allow_forwarded_traffic=False,
+            allow_gateway_transit=False,
+            use_remote_gateways=False,
+        ),
+        opts=opts,
+    )
+
 
 def _subnet_id(vnet_id: pulumi.Output[str], key: str) -> pulumi.Output[str]:
     return vnet_id.apply(lambda i: f"{i}/subnets/{key}")

@@ -50,7 +50,9 @@ def _type_matches(value: Any, expected: str) -> bool:
 # azure-native renames a few nested ARM properties in its SDK (the provider maps them back on the wire):
 # Key Vault secret attributes `exp`/`nbf` are `expires`/`notBefore`; metric alert criteria's discriminator
 # `odata.type` is `odataType`; storage IP rules' `value` is `iPAddressOrRange`. Applied only where the schema has the ARM name and not the SDK one.
-_NESTED_RENAMES = {"expires": "exp", "notBefore": "nbf", "odataType": "odata.type", "iPAddressOrRange": "value"}
+_NESTED_RENAMES = {"expires": "exp", "notBefore": "nbf", "odataType": "odata.type", "iPAddressOrRange": "value",
+                   # Storage's VirtualNetworkRule: the SDK's virtualNetworkResourceId is ARM's `id`.
+                   "virtualNetworkResourceId": "id"}
 
 
 class ArmChecker:
@@ -177,6 +179,10 @@ class ArmChecker:
         issues: list[Issue] = []
         for key, sub in value.items():
             sub_path = join_path(path, key)
+            if key == "userAssignedIdentities" and isinstance(sub, list):
+                # azure-native v2+ takes the ids as a list and sends ARM's map {id: {}} (the v2 migration guide,
+                # "userAssignedIdentities ... a list of resource IDs"): check the map the provider sends.
+                sub = {str(identity): {} for identity in sub}
             if key in known:
                 issues += self.check(sub, known[key], sub_path)
             elif isinstance(extra, dict):

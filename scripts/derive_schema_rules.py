@@ -198,12 +198,24 @@ def _inline_single_alternative(node: dict[str, Any]) -> dict[str, Any]:
     return node
 
 
+CONTAINER_INSIGHTS_STREAMS = (
+    "Microsoft-ContainerInventory", "Microsoft-ContainerLog", "Microsoft-ContainerLogV2", "Microsoft-ContainerNodeInventory",
+    "Microsoft-KubeEvents", "Microsoft-KubeMonAgentEvents", "Microsoft-KubeNodeInventory", "Microsoft-KubePodInventory",
+    "Microsoft-KubePVInventory", "Microsoft-KubeServices",
+)
+
 # Values the service accepts that the published schema's enum (generated from an extensible `x-ms-enum`,
 # modelAsString) does not list yet: (definition key, property, values). Each entry says where it is documented.
 EXTENSIBLE_ENUM_VALUES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     # Azure Monitor managed Prometheus: data collection rules route the Microsoft-PrometheusMetrics stream
     # (learn.microsoft.com "Data collection rule (DCR) for managed Prometheus"); the 2022-06-01 enum predates it.
     ("2022-06-01/Microsoft.Insights#DataFlow", "streams", ("Microsoft-PrometheusMetrics",)),
+    # Container Insights: the AKS monitoring add-on's streams, in the product team's own template at the same
+    # API version (microsoft/Docker-Provider scripts/onboarding/aks/onboarding-using-msi-auth/
+    # existingClusterOnboarding.json and its parameter file; learn.microsoft.com "Configure data collection in
+    # Container insights using data collection rule", Stream values).
+    ("2022-06-01/Microsoft.Insights#DataFlow", "streams", CONTAINER_INSIGHTS_STREAMS),
+    ("2022-06-01/Microsoft.Insights#ExtensionDataSource", "streams", CONTAINER_INSIGHTS_STREAMS),
 )
 
 

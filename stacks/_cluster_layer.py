@@ -23,11 +23,12 @@ from components import (
     ServiceMeshChartsArgs,
     WorkloadIdentity,
     WorkloadIdentityArgs,
+    stable_suffix,
 )
 from components._helm import ChartPinArgs
 from stacks.settings import ChartPin, PlatformSettings
 
-__all__ = ["ClusterLayer", "build_cluster_layer"]
+__all__ = ["ClusterLayer", "build_cluster_layer", "gateway_dns_label"]
 
 INGRESS_TLS_SECRET = "ingress-tls"
 HEALTH_PATH = "/healthz/ready"
@@ -39,6 +40,12 @@ class ClusterLayer:
     mesh: ServiceMesh
     identities: dict[str, WorkloadIdentity]
     """Per application: the identity its pods use (federated with this cluster's service account)."""
+
+
+def gateway_dns_label(settings: PlatformSettings, code: str) -> str:
+    """The public gateway's DNS label (`<label>.<region>.cloudapp.azure.com`, unique per region across Azure),
+    seeded like the platform's other globally unique names so that a fork does not collide with us."""
+    return f"smk-{settings.environment}-{code}-{stable_suffix(settings.unique_name_seed, settings.environment)}"
 
 
 def _pin(pin: ChartPin) -> ChartPinArgs:
@@ -75,7 +82,7 @@ def build_cluster_layer(
         chart_pins["kube_prometheus_stack"] = _pin(charts.kube_prometheus_stack)
     gateway: IngressGatewayArgs = {"load_balancer": ingress.load_balancer}
     if ingress.load_balancer == "public":
-        gateway["dns_label"] = f"smk-{settings.environment}-{code}"
+        gateway["dns_label"] = gateway_dns_label(settings, code)
     if ingress.front_door:
         # Only Front Door reaches the gateway...
         gateway["allowed_service_tags"] = ["AzureFrontDoor.Backend"]

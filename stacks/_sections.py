@@ -7,11 +7,21 @@ The heavier modules (price table, policy rules, schema rules) are imported only 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 from offline import Plan
 
-__all__ = ["Section", "cost_section", "plan_budget", "policy_environment", "policy_section", "schema_section"]
+__all__ = [
+    "Section",
+    "cost_section",
+    "deployability_section",
+    "plan_budget",
+    "policy_environment",
+    "policy_section",
+    "schema_section",
+]
 
 ENVIRONMENTS = ("dev", "sit", "uat", "prod")
 
@@ -101,3 +111,43 @@ def schema_section(plan: Plan, kubernetes_version: str | None = None) -> Section
     if report.problems:
         markdown += "\n\n" + "\n".join(f"- {p}" for p in report.problems[:50])
     return Section(lines, markdown, blocking=bool(report.problems))
+
+
+BOOTSTRAP_PROJECT = "sentimark-bootstrap"
+
+
+def deployability_section(plan: Plan, project_dir: str | Path = ".", *, bootstrap_dir: str | Path | None = None,
+                          today: dt.date | None = None) -> Section:
+    """What a real `pulumi up` would hit that the mock engine cannot see (deploycheck): over the plan, the
+    bootstrap's plan (`<project>/bootstrap`, or the plan itself for the bootstrap project) and the CI workflows
+    (`<project>/.github/workflows`). Any finding blocks."""
+    from deploycheck import check_deployability, load_workflows
+    from offline import run_preview
+
+    project = Path(project_dir)
+    workflows = load_workflows(project / ".github" / "workflows")
+    if plan.project == BOOTSTRAP_PROJECT:
+        bootstrap: Plan | None = plan
+        subscriptions = plan.outputs.get("subscriptions")
+        environments = sorted(subscriptions) if isinstance(subscriptions, dict) else []
+    else:
+        folder = Path(bootstrap_dir) if bootstrap_dir is not None else project / "bootstrap"
+        bootstrap = run_preview(folder, "main") if (folder / "Pulumi.yaml").is_file() else None
+        environments = [policy_environment(plan)]
+    findings: list = []
+    not_checked: dict[str, str] = {}
+    checked: set[str] = set()
+    for environment in environments:
+        report = check_deployability(plan, environment=environment, bootstrap=bootstrap, workflows=workflows, today=today)
+        findings += [f for f in report.findings if f not in findings]
+        checked |= set(report.checked)
+        not_checked.update({n.rule: n.reason for n in report.not_checked})
+    lines = [f"Deployability ({', '.join(environments) or 'no environment'}): {len(checked)} rule(s) checked, "
+             f"{len(findings)} finding(s)"]
+    lines += [f"  FAIL {f.rule} {f.subject}: {f.message}" for f in findings]
+    lines += [f"  not checked: {rule}: {reason}" for rule, reason in sorted(not_checked.items()) if rule not in checked]
+    markdown = "### Deployability (what `pulumi up` needs beyond the plan)\n\n"
+    markdown += f"{len(checked)} rule(s) checked, {len(findings)} finding(s)."
+    if findings:
+        markdown += "\n\n" + "\n".join(f"- **{f.rule}** `{f.subject}`: {f.message}" for f in findings[:50])
+    return Section(lines, markdown, blocking=bool(findings))

@@ -2,8 +2,9 @@
 
     python -m stacks preview --stack uat [--project-dir DIR] [--json FILE] [--markdown FILE] [--validate]
     python -m stacks validate --stack uat [--project-dir DIR]
-    python -m stacks report --stack uat [--base BASE_PLAN.json] --markdown FILE
+    python -m stacks report --stack uat [--base-ref REF | --base BASE_PLAN.json] --markdown FILE
     python -m stacks cost-diff BASE.json HEAD.json
+    python -m stacks cost-diff --base-ref REF --stack uat [--project-dir DIR]
     python -m stacks diagram --stack prod [--project-dir DIR] [--output FILE]
 
 Exit status: 0 on success; 1 when validation finds a schema problem or a mandatory policy violation (or the
@@ -23,8 +24,9 @@ import pulumi
 from rich.console import Console
 
 from offline import Plan, ProjectError, load_plan, run_preview
+from offline._baseref import BasePlan, base_preview
 from offline.report import MARKDOWN_BUDGET, print_tree, to_markdown
-from stacks._sections import Section, cost_section, policy_section, schema_section
+from stacks._sections import Section, cost_section, deployability_section, policy_section, schema_section
 
 __all__ = ["main"]
 
@@ -54,7 +56,11 @@ def _parser() -> argparse.ArgumentParser:
     preview.add_argument("--json", type=Path, help="write the plan JSON here")
     preview.add_argument("--markdown", type=Path, help="write a pull-request comment here")
     preview.add_argument("--validate", action="store_true", help="also validate the plan (as `validate` does)")
-    report.add_argument("--base", type=Path, help="plan JSON of the base branch (no change list without it)")
+    base = report.add_mutually_exclusive_group()
+    base.add_argument("--base-ref", metavar="REF",
+                      help="git branch, tag or commit to compare with (e.g. origin/main): its plan is previewed offline "
+                           "from a temporary worktree, with its own code")
+    base.add_argument("--base", type=Path, help="plan JSON of the base branch (no change list without it or --base-ref)")
     report.add_argument("--markdown", type=Path, required=True, help="write the comment here")
     report.add_argument("--json", type=Path, help="also write the head plan JSON here")
     diagram = commands.add_parser("diagram", help="a Mermaid picture of the stack: components, main resources, regions")
@@ -62,9 +68,13 @@ def _parser() -> argparse.ArgumentParser:
     diagram.add_argument("--project-dir", default=".", help="directory holding Pulumi.yaml (default: .)")
     diagram.add_argument("--stack-outputs", action="append", default=[], metavar="NAME=PLAN.json")
     diagram.add_argument("--output", type=Path, help="write the Mermaid text here instead of printing it")
-    cost_diff = commands.add_parser("cost-diff", help="monthly cost delta between two plan JSON files (Markdown)")
-    cost_diff.add_argument("base", type=Path, help="plan JSON of the base (e.g. the target branch)")
-    cost_diff.add_argument("head", type=Path, help="plan JSON of the change")
+    cost_diff = commands.add_parser("cost-diff", help="monthly cost delta between two plans (Markdown): two plan files, or --base-ref")
+    cost_diff.add_argument("base", type=Path, nargs="?", help="plan JSON of the base (e.g. the target branch)")
+    cost_diff.add_argument("head", type=Path, nargs="?", help="plan JSON of the change")
+    cost_diff.add_argument("--base-ref", metavar="REF",
+                           help="instead of the two files: preview --stack at this git ref (e.g. origin/main) and here")
+    cost_diff.add_argument("--stack", help="stack name, with --base-ref")
+    cost_diff.add_argument("--project-dir", default=".", help="directory holding Pulumi.yaml, with --base-ref (default: .)")
     return parser
 
 
@@ -99,6 +109,7 @@ def preview(args: argparse.Namespace, console: Console) -> int:
     sections = [cost_section(plan), policy_section(plan)]
     if args.validate:
         sections.append(schema_section(plan, args.kubernetes_version))
+        sections.append(deployability_section(plan, args.project_dir))
     for section in sections:
         _show(section, console)
     if args.json:
@@ -110,21 +121,50 @@ def preview(args: argparse.Namespace, console: Console) -> int:
 
 def validate(args: argparse.Namespace, console: Console) -> int:
     plan = _preview(args)
-    sections = [schema_section(plan, args.kubernetes_version), policy_section(plan)]
+    sections = [schema_section(plan, args.kubernetes_version), policy_section(plan),
+                deployability_section(plan, args.project_dir)]
     for section in sections:
         _show(section, console)
     return EXIT_FAILED if any(s.blocking for s in sections) else EXIT_OK
 
 
+def _stack_output_files(pairs: list[str]) -> dict[str, Path]:
+    """`--stack-outputs` as files, for the base preview (which loads them itself)."""
+    _stack_outputs(pairs)  # the same checks and messages as for the head
+    return {name: Path(path) for name, _, path in (pair.partition("=") for pair in pairs)}
+
+
+def _base_failure(base: BasePlan, heading: str) -> str:
+    """The report's change section when the base program could not be previewed: why, from its own output."""
+    reason = (base.failure or "no error output").replace("```", "'''")
+    return (f"{heading}\n\n> [!WARNING]\n> The base could not be previewed offline, so this report lists no "
+            "changes; the sections below describe this branch only. The base's error output began:\n\n"
+            f"```text\n{reason}\n```\n")
+
+
 def report(args: argparse.Namespace, console: Console) -> int:
     from offline.diff import diff_markdown, diff_plans
 
-    plan = _preview(args)
-    base = load_plan(args.base) if args.base else None
+    heading = "### Changes against the base branch"
+    base_failure = None
+    if args.base_ref:
+        with base_preview(args.project_dir, args.base_ref, args.stack,
+                          stack_outputs=_stack_output_files(args.stack_outputs)) as pending:
+            plan = _preview(args)  # the head runs while the base previews in its worktree
+            fetched = pending.result()
+        base, heading = fetched.plan, f"### Changes against `{fetched.label}`"
+        if base is None:
+            base_failure = _base_failure(fetched, heading)
+            print(f"warning: the base {fetched.label} could not be previewed:\n{fetched.failure}", file=sys.stderr)
+    else:
+        plan = _preview(args)
+        base = load_plan(args.base) if args.base else None
     # Budgets per part keep the whole comment under GitHub's 65,536-character limit.
     parts = [f"## `{plan.project}` stack `{plan.stack}` (previewed offline)"]
     if base is not None:
-        parts.append(diff_markdown(diff_plans(base.to_json(), plan.to_json()), max_chars=25_000))
+        parts.append(diff_markdown(diff_plans(base.to_json(), plan.to_json()), max_chars=25_000, heading=heading))
+    elif base_failure is not None:
+        parts.append(base_failure)
     parts.append(policy_section(plan, max_chars=12_000).markdown)
     parts.append(cost_section(plan, base).markdown)
     parts.append(schema_section(plan, args.kubernetes_version).markdown)
@@ -135,6 +175,31 @@ def report(args: argparse.Namespace, console: Console) -> int:
     _write(args.markdown, text, "report", console)
     if args.json:
         _write(args.json, plan.dumps(), "plan", console)
+    return EXIT_OK
+
+
+def cost_diff(args: argparse.Namespace, console: Console) -> int:
+    """Two plan files, or `--base-ref REF --stack S`: both plans previewed offline (the base from its worktree)."""
+    import costs
+
+    if args.base_ref is None:
+        if args.base is None or args.head is None or args.stack is not None:
+            raise ProjectError("cost-diff takes two plan files (BASE.json HEAD.json), or --base-ref REF --stack STACK; "
+                               f"got base={args.base}, head={args.head}, --stack={args.stack}")
+        console.print(costs.cost_diff(load_plan(args.base), load_plan(args.head)), markup=False, soft_wrap=True)
+        return EXIT_OK
+    if args.base is not None or args.stack is None:
+        files = [str(p) for p in (args.base, args.head) if p is not None]
+        raise ProjectError(f"cost-diff --base-ref {args.base_ref} computes both plans: give --stack STACK and no plan "
+                           f"files; got files {files or 'none'}, --stack={args.stack}")
+    with base_preview(args.project_dir, args.base_ref, args.stack) as pending:
+        head = run_preview(args.project_dir, args.stack)  # runs while the base previews in its worktree
+        fetched = pending.result()
+    if fetched.plan is None:
+        print(f"error: the base {fetched.label} could not be previewed, so there is no cost delta:\n{fetched.failure}",
+              file=sys.stderr)
+        return EXIT_FAILED
+    console.print(costs.cost_diff(fetched.plan, head), markup=False, soft_wrap=True)
     return EXIT_OK
 
 
@@ -159,12 +224,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     console = Console(highlight=False)
     try:
-        if args.command == "cost-diff":
-            import costs
-
-            console.print(costs.cost_diff(load_plan(args.base), load_plan(args.head)), markup=False, soft_wrap=True)
-            return EXIT_OK
-        command = {"preview": preview, "validate": validate, "report": report, "diagram": diagram}[args.command]
+        command = {"preview": preview, "validate": validate, "report": report, "diagram": diagram,
+                   "cost-diff": cost_diff}[args.command]
         return command(args, console)
     except (pulumi.RunError, ProjectError) as error:
         # A user's mistake in settings or arguments: the message says what and how to fix it.

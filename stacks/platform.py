@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
+import pulumi_random as random
 from pulumi_azure_native import authorization, resources
 
 from components import (
@@ -37,8 +38,9 @@ from components import (
     stable_suffix,
 )
 from components._interfaces import DiagnosticSettingsArgs, LockArgs, PrivateEndpointArgs, RoleAssignmentArgs
-from stacks._cluster_layer import build_cluster_layer
+from stacks._cluster_layer import build_cluster_layer, gateway_dns_label
 from stacks._data_services import REDIS_CONNECTION_SECRET, build_data_services
+from stacks._runner_access import aks_private_dns_zone, connect_to_runners
 from stacks.config import StackSecrets
 from stacks.settings import PlatformSettings
 
@@ -76,6 +78,11 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
     # --- per region: resource group and network ----------------------------------------------------
     groups: dict[str, resources.ResourceGroup] = {}
     networks: dict[str, Network] = {}
+    aks_zones = {
+        region_code(r.location): aks_private_dns_zone(WORKLOAD, env, r.location)
+        for r in settings.regions
+        if settings.aks.private_cluster
+    }
     for region in settings.regions:
         code = region_code(region.location)
         groups[code] = resources.ResourceGroup(
@@ -99,9 +106,15 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
                     },
                 },
                 # The privatelink zones live with the primary region's data services; other regions link to them.
-                "private_dns_zones": [*DEFAULT_PRIVATE_DNS_ZONES, f"{WORKLOAD}-{env}.private.postgres.database.azure.com"]
-                if private and region == settings.regions[0]
-                else [],
+                # Each region's private API server gets a zone of the stack's own (linked to the runners below).
+                "private_dns_zones": [
+                    *(
+                        [*DEFAULT_PRIVATE_DNS_ZONES, f"{WORKLOAD}-{env}.private.postgres.database.azure.com"]
+                        if private and region == settings.regions[0]
+                        else []
+                    ),
+                    *([aks_zones[code]] if code in aks_zones else []),
+                ],
                 "tags": tags,
             },
         )
@@ -116,6 +129,8 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
             net.peer_with(other, other_net)
             other_net.peer_with(code, net)
             net.link_private_dns_zones(other, other_net)
+    # CI runs `pulumi up` from the runners' hub: a network path (and DNS) to every region's API server.
+    connect_to_runners(settings.ci_runners, networks, aks_zones)
 
     def endpoint(zone: str) -> dict[str, PrivateEndpointArgs] | None:
         if not private:
@@ -189,11 +204,16 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
         # They import the ingress certificate (docs/runbooks/ingress-certificate.md).
         vault_roles["platform-admins-certificates"] = {
             "role": "Key Vault Certificates Officer", "principal_id": admins, "principal_type": "Group"}
+    vault_suffix = random.RandomString("vault-name-suffix", random.RandomStringArgs(length=5, upper=False, special=False))
     vault_args: KeyVaultArgs = {
         "resource_group_name": rg.name,
         "location": primary.location,
         "tenant_id": client.tenant_id,
-        "resource_name": name("key_vault", code, unique=True),
+        # Purge protection reserves a deleted vault's name for 90 days: a random suffix, fixed for the stack's
+        # life, lets a destroyed stack be created again at once.
+        "resource_name": vault_suffix.result.apply(
+            lambda s: resource_name("key_vault", workload=WORKLOAD, environment=env, region=code, suffix=s)
+        ),
         "role_assignments": vault_roles,
         "diagnostic_settings": {**diagnostics, "category_groups": ["audit"]},
         "protect": settings.protection.protect_stateful,
@@ -220,6 +240,8 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
         }
         if aks.system_pool.os_disk_size_gb:
             system_pool["os_disk_size_gb"] = aks.system_pool.os_disk_size_gb
+        if not aks.system_pool.critical_addons_only:
+            system_pool["critical_addons_only"] = False
         cluster_args: AksClusterArgs = {
             "resource_group_name": groups[rcode].name,
             "location": region.location,
@@ -252,13 +274,24 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
             "diagnostic_settings": {**diagnostics, "category_groups": ["audit"]},
             "tags": tags,
         }
-        if not aks.private_cluster:
-            cluster_args["api_server_authorized_ip_ranges"] = settings.network.authorized_ip_ranges
+        if aks.private_cluster:
+            cluster_args["private_dns_zone_id"] = networks[rcode].private_dns_zone_ids[aks_zones[rcode]]
+        else:
+            # The CI runners' egress next to the operators' ranges, or `pulumi up` in CI gets no answer.
+            cluster_args["api_server_authorized_ip_ranges"] = list(
+                dict.fromkeys([*settings.network.authorized_ip_ranges, *settings.ci_runners.egress_ip_ranges])
+            )
         clusters[rcode] = AksCluster(f"aks-{rcode}", cluster_args)
 
     if managed_prometheus:
         monitoring.add_clusters({c: {"resource_id": cl.resource_id, "name": cl.name} for c, cl in clusters.items()})
     monitoring.add_alert_targets({"aks": {c: cl.resource_id for c, cl in clusters.items()}})
+    # Container Insights with managed-identity auth collects nothing until a rule and association exist.
+    monitoring.add_container_insights({
+        region_code(r.location): {"resource_id": clusters[region_code(r.location)].resource_id,
+                                  "location": r.location, "private": aks.private_cluster}
+        for r in settings.regions
+    })
 
     registry_args: ContainerRegistryArgs = {
         "resource_group_name": rg.name,
@@ -283,7 +316,8 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
         for i, r in enumerate(settings.regions):
             rcode = region_code(r.location)
             # The gateway's public IP answers at this name (its azure-dns-label-name annotation)...
-            origins[rcode] = {"host_name": f"smk-{env}-{rcode}.{r.location}.cloudapp.azure.com", "primary": i == 0}
+            origins[rcode] = {"host_name": f"{gateway_dns_label(settings, rcode)}.{r.location}.cloudapp.azure.com",
+                              "primary": i == 0}
             if settings.ingress.tls:
                 # ...and presents the certificate for this host (settings require tls with Front Door).
                 origins[rcode]["origin_host_header"] = settings.ingress.tls.host_name
@@ -349,6 +383,12 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
     return {
         "environment": env,
         "regions": [r.location for r in settings.regions],
+        # Where CI runs pulumi for this stack (the deployability checks prove it can reach every API server).
+        "ciRunners": {
+            "networkId": settings.ci_runners.network_id,
+            "addressSpace": settings.ci_runners.address_space,
+            "egressIpRanges": settings.ci_runners.egress_ip_ranges,
+        },
         "resourceGroups": {c: g.name for c, g in groups.items()},
         "actionGroupId": alerts.resource_id,
         "logAnalyticsWorkspaceId": monitoring.workspace_id,

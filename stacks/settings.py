@@ -20,6 +20,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
+from components._kubernetes_versions import support_problem
 from stackconfig import SettingsModel
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "BudgetSettings",
     "ChartPin",
     "ChartSettings",
+    "CiRunnerSettings",
     "ContainerRegistrySettings",
     "DataAccessSettings",
     "EventHubAccessSettings",
@@ -74,6 +76,11 @@ AzureRegion = Literal[
 ]
 Zone = Literal["1", "2", "3"]
 EnvironmentName = Literal["dev", "sit", "uat", "prod"]
+
+
+def today() -> dt.date:
+    """The day the settings are judged on (Kubernetes support dates); one function, so tests can fix it."""
+    return dt.date.today()
 
 
 def _cidr(value: str) -> str:
@@ -131,6 +138,10 @@ class SystemPoolSettings(_Settings):
     zones: list[Zone] = Field(default_factory=list)
     os_disk_size_gb: int | None = Field(default=None, ge=30, le=2048)
     """Managed OS disk size; Azure's default (128 GB) unless given."""
+    critical_addons_only: bool = True
+    """Taint the system pool CriticalAddonsOnly, keeping the platform's charts off it. Set false where the only
+    user pool is Spot or may scale to zero (dev): istiod, the gateways and Argo then run on the system pool
+    instead of staying Pending (their charts tolerate neither taint)."""
 
 
 class UserPoolSettings(_Settings):
@@ -156,6 +167,39 @@ class AksSettings(_Settings):
     defender: bool
     system_pool: SystemPoolSettings
     user_pool: UserPoolSettings
+
+    def _rules(self) -> Iterator[tuple[str, object, str]]:
+        # Past its end of life AKS creates no new cluster on a version (components/kubernetes_versions.json).
+        problem = support_problem(self.kubernetes_version, today=today())
+        if problem:
+            yield "kubernetesVersion", self.kubernetes_version, problem
+
+
+class CiRunnerSettings(_Settings):
+    """The CI runners' network (bootstrap creates it: outputs runnerNetworkId and runnerEgressIp)."""
+
+    network_id: str = Field(
+        pattern=r"^/subscriptions/[0-9a-f-]{36}/resourceGroups/[^/]+/providers/Microsoft\.Network/virtualNetworks/[^/]+$"
+    )
+    """Resource id of the runners' hub VNet: each region's VNet peers with it, and a private cluster's DNS zone
+    is linked to it, so that `pulumi up` on a runner reaches the API server."""
+    address_space: Cidr
+    """The hub VNet's block (must not overlap the stack's regions: Azure refuses to peer overlapping spaces)."""
+    egress_ip_ranges: list[Cidr] = Field(min_length=1, max_length=10)
+    """The runners' public egress address(es) (the hub NAT gateway's IP, bootstrap output runnerEgressIp):
+    admitted by public API servers next to network.authorizedIpRanges."""
+
+    @property
+    def subscription_id(self) -> str:
+        return self.network_id.split("/")[2]
+
+    @property
+    def resource_group_name(self) -> str:
+        return self.network_id.split("/")[4]
+
+    @property
+    def network_name(self) -> str:
+        return self.network_id.rsplit("/", 1)[-1]
 
 
 class PostgresSettings(_Settings):
@@ -347,6 +391,8 @@ class PlatformSettings(_Settings):
     regions: list[RegionSettings] = Field(min_length=1, max_length=2)
     platform_admins: PlatformAdminsSettings
     network: NetworkSettings
+    ci_runners: CiRunnerSettings
+    """Where `pulumi preview/up` runs in CI: the stack gives those runners a network path to its API servers."""
     aks: AksSettings
     postgres: PostgresSettings
     redis: RedisSettings
@@ -380,6 +426,17 @@ class PlatformSettings(_Settings):
             for b in spaces[i + 1 :]:
                 if a.overlaps(b):
                     yield "regions", [str(a), str(b)], "address spaces that do not overlap"
+        runners = ipaddress.ip_network(self.ci_runners.address_space)
+        for space in spaces:
+            if runners.overlaps(space):
+                yield ("ciRunners.addressSpace", self.ci_runners.address_space,
+                       f"a block that does not overlap the regions' address spaces ({space} overlaps it): "
+                       "Azure refuses to peer overlapping networks")
+        if self.event_hubs.enabled and self.event_hubs.sku == "Basic" and self.network.data_plane_access == "public":
+            yield ("eventHubs.sku", "Basic",
+                   "Standard or Premium when network.dataPlaneAccess is public: the Basic tier takes no IP firewall "
+                   "rules, so its allow-list could not be applied (learn.microsoft.com/azure/event-hubs/"
+                   "event-hubs-ip-filtering)")
         if self.aks.private_cluster and self.network.data_plane_access == "public":
             yield (
                 "network.dataPlaneAccess",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 
 import pulumi
+import pulumi_random as random
 from pulumi_azure_native import authorization, resources
 from qnt9_settings import load_settings
 
@@ -116,6 +117,10 @@ cluster = AksCluster(
         "tags": tags,
     },
 )
+# Container Insights with managed-identity auth collects only once a rule and its association exist.
+monitoring.add_container_insights(
+    {"aks": {"resource_id": cluster.resource_id, "location": settings.location, "private": aks.private_cluster}}
+)
 registry = ContainerRegistry(
     "registry",
     {
@@ -135,7 +140,11 @@ vault = KeyVault(
         "resource_group_name": group.name,
         "location": settings.location,
         "tenant_id": client.tenant_id,
-        "resource_name": name("key_vault", unique=True),
+        # Purge protection keeps a deleted vault's name for 90 days: a random suffix lets the stack be re-created.
+        "resource_name": random.RandomString(
+            "vault-name-suffix", random.RandomStringArgs(length=5, upper=False, special=False)
+        ).result.apply(lambda suffix: resource_name("key_vault", workload=WORKLOAD, environment=NAME_CODES.get(env, env),
+                                                    region=code, suffix=suffix)),
         **(
             {"private_endpoints": private_endpoint("privatelink.vaultcore.azure.net")}
             if private

@@ -135,6 +135,10 @@ cluster = AksCluster(
         "tags": tags,
     },
 )
+# Container Insights with managed-identity auth collects only once a rule and its association exist.
+monitoring.add_container_insights(
+    {"aks": {"resource_id": cluster.resource_id, "location": settings.location, "private": spec.private_cluster}}
+)
 provider = cluster.kubernetes_provider
 mesh = ServiceMesh(
     "mesh",

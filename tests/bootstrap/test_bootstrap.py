@@ -1,44 +1,18 @@
-"""The bootstrap project, previewed offline: secure state storage, the secrets key, CI identities and roles."""
+"""The bootstrap project, previewed offline: secure state storage, the secrets keys, outputs, configuration."""
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import pulumi
 import pytest
 
-from components._interfaces import ROLE_DEFINITIONS
-from offline import Plan, PlannedResource, run_preview
+from bootstrap._identities import PLATFORM_PROJECT
+from offline import Plan, run_preview
 from policy.rules import evaluate_plan
 from schemacheck import validate_plan
+from tests.bootstrap._plans import BOOTSTRAP, SUBSCRIPTIONS, bootstrap_plan, by_name, one
 from tests.conftest import ROOT
-
-BOOTSTRAP = ROOT / "bootstrap"
-REPO = "sentimark/sentimark-platform"
-WORKSPACE = "/subscriptions/0d3c1e6a-1b2c-4d5e-8f90-a1b2c3d4e5f6/resourceGroups/rg-logs/providers/Microsoft.OperationalInsights/workspaces/log"
-SUBSCRIPTIONS = {
-    "dev": "0d3c1e6a-1b2c-4d5e-8f90-a1b2c3d4e5f6",
-    "sit": "1e4d2f7b-2c3d-4e5f-9a01-b2c3d4e5f6a7",
-    "uat": "2f5e3a8c-3d4e-4f5a-8b12-c3d4e5f6a7b8",
-    "prod": "3a6f4b9d-4e5f-4a6b-9c23-d4e5f6a7b8c9",
-}
-
-
-@functools.cache
-def bootstrap_plan(workspace: bool = False) -> Plan:
-    config = {"sentimark-bootstrap:diagnosticsWorkspaceId": WORKSPACE} if workspace else None
-    return run_preview(BOOTSTRAP, "main", config=config)
-
-
-def one(plan: Plan, type_: str) -> PlannedResource:
-    (found,) = plan.of_type(type_)
-    return found
-
-
-def by_name(plan: Plan, name: str) -> PlannedResource:
-    (found,) = [r for r in plan.resources if r.name == name]
-    return found
 
 
 def test_state_account_is_https_only_tls12_private_keyless_and_firewalled() -> None:
@@ -48,12 +22,16 @@ def test_state_account_is_https_only_tls12_private_keyless_and_firewalled() -> N
     assert inputs["enableHttpsTrafficOnly"] is True and inputs["minimumTlsVersion"] == "TLS1_2"
     assert inputs["allowBlobPublicAccess"] is False and inputs["allowSharedKeyAccess"] is False
     assert inputs["defaultToOAuthAuthentication"] is True
+    subnet = by_name(plan, "runners-snet")
     assert inputs["networkRuleSet"] == {
         "bypass": "AzureServices",
         "defaultAction": "Deny",
         "ipRules": [{"action": "Allow", "iPAddressOrRange": "203.0.113.0/24"},
                     {"action": "Allow", "iPAddressOrRange": "198.51.100.16/28"}],
+        # The CI runners come from their subnet (service endpoint), which no IP rule would match.
+        "virtualNetworkRules": [{"action": "Allow", "virtualNetworkResourceId": plan.outputs["runnerSubnetId"]}],
     }
+    assert subnet.urn in account.dependencies
     assert account.protect is True
     (lock,) = [r for r in plan.of_type("azure-native:authorization:ManagementLockByScope") if account.urn in r.dependencies]
     assert lock.inputs["level"] == "CanNotDelete"
@@ -70,110 +48,114 @@ def test_state_blobs_are_versioned_and_soft_deleted_and_the_container_is_private
     assert container.protect is True
 
 
-def test_secrets_key_lives_in_an_rbac_purge_protected_firewalled_vault() -> None:
+def test_each_environment_has_its_own_protected_key_in_an_rbac_purge_protected_firewalled_vault() -> None:
     plan = bootstrap_plan()
     vault = one(plan, "azure-native:keyvault:Vault")
     properties = vault.inputs["properties"]
     assert properties["enableRbacAuthorization"] is True and properties["enablePurgeProtection"] is True
     assert properties["networkAcls"]["defaultAction"] == "Deny"
     assert [r["value"] for r in properties["networkAcls"]["ipRules"]] == ["203.0.113.0/24", "198.51.100.16/28"]
-    key = one(plan, "azure-native:keyvault:Key")
-    assert key.inputs["properties"]["kty"] == "RSA" and key.inputs["properties"]["keySize"] in (2048, 3072)
-    assert {"encrypt", "decrypt"} <= set(key.inputs["properties"]["keyOps"])
-    assert "rotationPolicy" not in key.inputs["properties"]  # see the comment in bootstrap/__main__.py
-    assert vault.protect is True and key.protect is True
+    assert properties["networkAcls"]["virtualNetworkRules"] == [{"id": plan.outputs["runnerSubnetId"]}]
+    keys = {k.name: k for k in plan.of_type("azure-native:keyvault:Key")}
+    assert sorted(keys) == sorted(f"state-key-{e}" for e in SUBSCRIPTIONS)
+    for environment in SUBSCRIPTIONS:
+        key = keys[f"state-key-{environment}"]
+        assert key.inputs["keyName"] == f"pulumi-secrets-{environment}"
+        assert key.inputs["properties"]["kty"] == "RSA" and key.inputs["properties"]["keySize"] == 3072
+        assert {"encrypt", "decrypt", "wrapKey", "unwrapKey"} == set(key.inputs["properties"]["keyOps"])
+        assert "rotationPolicy" not in key.inputs["properties"]  # see the comment in bootstrap/__main__.py
+        assert key.protect is True
+    assert vault.protect is True
 
 
-def test_outputs_are_the_backend_and_secrets_provider_urls() -> None:
+def test_outputs_give_one_backend_and_one_secrets_provider_and_client_id_per_environment() -> None:
     outputs = bootstrap_plan().outputs
     assert outputs["backendUrl"] == "azblob://pulumi-state?storage_account=stsmksharedweu0xt7t"
-    assert outputs["secretsProvider"] == "azurekeyvault://kv-smk-shared-weu-0xt7t.vault.azure.net/keys/pulumi-secrets"
+    assert outputs["secretsProviders"] == {
+        e: f"azurekeyvault://kv-smk-shared-weu-0xt7t.vault.azure.net/keys/pulumi-secrets-{e}" for e in SUBSCRIPTIONS
+    }
+    assert sorted(outputs["deployClientIds"]) == sorted(SUBSCRIPTIONS)
+    assert len(set(outputs["deployClientIds"].values())) == len(SUBSCRIPTIONS)
+    assert outputs["previewClientId"] not in outputs["deployClientIds"].values()
+    assert outputs["subscriptions"] == SUBSCRIPTIONS
+    assert outputs["pullRequestPreviews"] == ["dev", "sit"]
+    # The single-identity, single-key outputs are gone: a consumer still reading them must fail loudly.
+    assert "deployClientId" not in outputs and "secretsProvider" not in outputs
 
 
-def test_deploy_credentials_exist_per_environment_and_are_created_one_after_another() -> None:
-    plan = bootstrap_plan()
-    credentials = plan.of_type("azure-native:managedidentity:FederatedIdentityCredential")
-    deploy = {r.name.removeprefix("ci-deploy-fic-"): r for r in credentials if r.name.startswith("ci-deploy-fic-")}
-    assert list(sorted(deploy)) == sorted(SUBSCRIPTIONS)
-    previous: PlannedResource | None = None
-    for environment in ("dev", "sit", "uat", "prod"):
-        credential = deploy[environment]
-        assert credential.inputs["subject"] == f"repo:{REPO}:environment:{environment}"
-        assert credential.inputs["issuer"] == "https://token.actions.githubusercontent.com"
-        assert credential.inputs["audiences"] == ["api://AzureADTokenExchange"]
-        others = {r.urn for r in credentials} - {credential.urn}
-        expected = {previous.urn} if previous else set()
-        assert set(credential.dependencies) & others == expected, environment
-        previous = credential
-
-
-def test_pull_requests_federate_only_with_the_read_only_preview_identity() -> None:
-    plan = bootstrap_plan()
-    preview = by_name(plan, "ci-preview-fic-pull-request")
-    assert preview.inputs["subject"] == f"repo:{REPO}:pull_request"
-    assert preview.parent is not None and preview.parent.endswith("::ci-preview")
-    preview_roles = {_role(r) for r in plan.of_type("azure-native:authorization:RoleAssignment") if r.name.startswith("ci-preview-")}
-    assert preview_roles == {"Reader", "Azure Kubernetes Service Cluster User Role"}
-
-
-def _role(assignment: PlannedResource) -> str:
-    guid = assignment.inputs["roleDefinitionId"].rsplit("/", 1)[-1]
-    return {v: k for k, v in ROLE_DEFINITIONS.items()}.get(guid, guid)
-
-
-def _assignments(plan: Plan) -> dict[str, dict[str, Any]]:
-    return {r.name: r.inputs for r in plan.of_type("azure-native:authorization:RoleAssignment")}
-
-
-def test_ci_identities_get_state_and_key_access_and_deploy_gets_each_environment() -> None:
-    plan = bootstrap_plan()
-    assignments = _assignments(plan)
-    container = one(plan, "azure-native:storage:BlobContainer")
-    for who in ("preview", "deploy", "admins"):
-        # Scoped to the container's id (the mock's id shape, not Azure's; what matters is whose id it is).
-        assert container.urn in by_name(plan, f"state-container-ra-{who}").dependencies
-        assert assignments[f"state-container-ra-{who}"]["scope"].endswith("/state-container")
-        assert _role(by_name(plan, f"state-container-ra-{who}")) == "Storage Blob Data Contributor"
-        assert _role(by_name(plan, f"state-ra-{who}")) == "Key Vault Crypto User"
-        assert "/vaults/kv-smk-shared-weu-" in assignments[f"state-ra-{who}"]["scope"]
-    assert assignments["state-ra-admins"]["principalType"] == "Group"
-    for environment, subscription in SUBSCRIPTIONS.items():
-        contributor = assignments[f"ci-deploy-{environment}-ra-contributor"]
-        assert _role(by_name(plan, f"ci-deploy-{environment}-ra-contributor")) == "Contributor"
-        assert contributor["scope"] == f"/subscriptions/{subscription}"
-        assert contributor["roleDefinitionId"].startswith(f"/subscriptions/{subscription}/providers/")
-        assert _role(by_name(plan, f"ci-deploy-{environment}-ra-kv-secrets")) == "Key Vault Secrets Officer"
-        admin = assignments[f"ci-deploy-{environment}-ra-rbac-admin"]
-        assert admin["roleDefinitionId"].endswith("f58310d9-a9f6-439a-9e8d-f62e7b41a168") and admin["conditionVersion"] == "2.0"
-        assert ROLE_DEFINITIONS["AcrPull"] in admin["condition"]
-        assert ROLE_DEFINITIONS["Owner"] not in admin["condition"] and ROLE_DEFINITIONS["Contributor"] not in admin["condition"]
+def test_the_deploy_state_condition_names_the_platform_project() -> None:
+    name = next(line.split(":", 1)[1].strip() for line in (ROOT / "Pulumi.yaml").read_text().splitlines()
+                if line.startswith("name:"))
+    assert name == PLATFORM_PROJECT
 
 
 def test_bootstrap_satisfies_the_policy_pack_as_if_it_were_production() -> None:
-    results = evaluate_plan(bootstrap_plan(workspace=True).to_json(), environment="prod")
+    results = evaluate_plan(bootstrap_plan().to_json(), environment="prod")
     assert [r for r in results if not r.passed] == []
-    without_workspace = evaluate_plan(bootstrap_plan().to_json(), environment="prod")
+    without_workspace = evaluate_plan(bootstrap_plan(workspace=False).to_json(), environment="prod")
     assert {r.policy for r in without_workspace if not r.passed} == {"diagnostic-settings"}
 
 
-def _schema_problems() -> list[str]:
-    return [str(p) for p in validate_plan(bootstrap_plan(workspace=True).to_json()).problems]
-
-
 def test_schema_check_finds_no_problem() -> None:
-    # schemacheck maps azure-native's storage IPRule `iPAddressOrRange` back to ARM's `value`.
-    assert _schema_problems() == []
+    assert [str(p) for p in validate_plan(bootstrap_plan().to_json()).problems] == []
 
 
-@pytest.mark.parametrize(("key", "value", "message"), [
+_REFUSALS = [
     ("sentimark-bootstrap:repository", "not a repo", "repository: got 'not a repo'; give the GitHub repository as <org>/<repo>"),
     ("sentimark-bootstrap:allowedIpRanges", ["10.0.0.0/8"], "allowedIpRanges: '10.0.0.0/8' is not a public IPv4 address or CIDR"),
     ("sentimark-bootstrap:allowedIpRanges", [], "allowedIpRanges: empty"),
     ("sentimark-bootstrap:environments", {"qa": {"subscriptionId": SUBSCRIPTIONS["dev"]}}, "environments.qa: not one of dev"),
     ("sentimark-bootstrap:environments", {"dev": {"subscriptionId": "x"}}, "environments.dev.subscriptionId: got 'x'"),
-])
+    ("sentimark-bootstrap:runners", None, "runners: got None; give {addressSpace: 10.100.0.0/24, githubBusinessId:"),
+    ("sentimark-bootstrap:runners", {"addressSpace": "20.100.0.0/24", "githubBusinessId": "1", "location": "northeurope"},
+     "runners.addressSpace: got '20.100.0.0/24'; use a private IPv4 block"),
+    ("sentimark-bootstrap:runners", {"addressSpace": "10.100.0.0/28", "githubBusinessId": "1", "location": "northeurope"},
+     "runners.addressSpace: got '10.100.0.0/28'; use a block from /16 to /27"),
+    ("sentimark-bootstrap:runners", {"addressSpace": "10.100.0.1/24", "githubBusinessId": "1", "location": "northeurope"},
+     "runners.addressSpace: got '10.100.0.1/24'; give an IPv4 CIDR with its network address"),
+    ("sentimark-bootstrap:runners", {"githubBusinessId": "my-org", "location": "northeurope"},
+     "runners.githubBusinessId: got 'my-org'; give the GitHub organization's databaseId"),
+    ("sentimark-bootstrap:runners", {"githubBusinessId": "1"},
+     "runners.location: got 'westeurope'; GitHub-hosted runners join Azure VNets only in"),
+    ("sentimark-bootstrap:runners", {"githubBusinessId": "1", "location": "norwayeast"},
+     "runners.location: got 'norwayeast'; add its short code to components._naming.REGION_CODES"),
+    ("sentimark-bootstrap:runners", {"githubBusinessId": "1", "location": "northeurope", "addresSpace": "10.1.0.0/24"},
+     "runners.addresSpace: unknown key"),
+    ("sentimark-bootstrap:pullRequestPreviews", ["dev", "uat"],
+     "pullRequestPreviews: got 'uat'; uat and prod stay out of pull requests"),
+    ("sentimark-bootstrap:pullRequestPreviews", ["prod"], "pullRequestPreviews: got 'prod'; uat and prod stay out"),
+    ("sentimark-bootstrap:pullRequestPreviews", ["qa"], "pullRequestPreviews: got 'qa'; use dev and/or sit"),
+    ("sentimark-bootstrap:pullRequestPreviews", "dev", "pullRequestPreviews: got 'dev'; list environment names"),
+]
+
+
+@pytest.mark.parametrize(("key", "value", "message"), _REFUSALS)
 def test_configuration_errors_are_reported_before_anything_is_registered(key: str, value: Any, message: str) -> None:
     with pytest.raises(pulumi.RunError) as excinfo:
-        run_preview(BOOTSTRAP, "main", config={key: value})
+        run_bootstrap({key: value})
     assert message in str(excinfo.value)
     assert excinfo.value.offline_registered == []  # type: ignore[attr-defined]
+
+
+def test_every_configuration_problem_is_reported_at_once() -> None:
+    with pytest.raises(pulumi.RunError) as excinfo:
+        run_bootstrap({"sentimark-bootstrap:repository": "x",
+                       "sentimark-bootstrap:runners": {"githubBusinessId": "abc", "location": "westeurope"},
+                       "sentimark-bootstrap:pullRequestPreviews": ["prod"]})
+    message = str(excinfo.value)
+    assert message.startswith("4 bootstrap configuration problem(s)")
+    for part in ("repository:", "runners.githubBusinessId:", "runners.location:", "pullRequestPreviews:"):
+        assert part in message
+
+
+def test_a_preview_environment_must_have_a_subscription() -> None:
+    environments = {"dev": {"subscriptionId": SUBSCRIPTIONS["dev"]}}
+    with pytest.raises(pulumi.RunError, match="pullRequestPreviews: got 'sit', which has no entry under environments"):
+        run_bootstrap({"sentimark-bootstrap:environments": environments})
+    # Left out, the default previews only the configured ones among dev and sit.
+    plan = run_bootstrap({"sentimark-bootstrap:environments": environments, "sentimark-bootstrap:pullRequestPreviews": None})
+    assert plan.outputs["pullRequestPreviews"] == ["dev"]
+
+
+def run_bootstrap(config: dict[str, Any]) -> Plan:
+    return run_preview(BOOTSTRAP, "main", config=config)

@@ -1,17 +1,25 @@
-"""Budget: a monthly cost budget over the environment's resource groups, notifications, a pinned start date."""
+"""Budget: a monthly cost budget over the environment's resource groups, notifications, a pinned start date that
+a new budget moves up to the current month."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from components import InvalidArgumentError
+from components import budget as budget_module
 from offline import Plan, run_preview
 from schemacheck import validate_plan
 from tests.programs import preview_program
+
+TODAY = dt.date(2026, 12, 6)
 
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000000"
 ACTION_GROUP = f"{SUB}/resourceGroups/rg-smk-prod-weu/providers/Microsoft.Insights/actionGroups/ag-smk-prod"
@@ -40,6 +48,14 @@ def _preview(tmp_path: Path, args: dict[str, Any]) -> Plan:
         "from components.budget import Budget\n"
         f"b = Budget('budget', json.loads({json.dumps(json.dumps(args))}))\n"
         "pulumi.export('id', b.resource_id)\n")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def frozen_today() -> Iterator[None]:
+    """Every plan of this module is made on 2026-12-06 (UTC): the start date sent depends on the run's month."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(budget_module, "_today", lambda: TODAY)
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +93,38 @@ def test_the_start_date_is_pinned_and_its_changes_ignored(dev: Plan) -> None:
     (budget,) = dev.of_type(BUDGET)
     assert budget.ignore_changes == ("timePeriod.startDate",)
     assert budget.parent is not None and budget.parent.endswith("sentimark:index:Budget::budget")
+
+
+def test_a_past_start_date_becomes_the_first_of_the_current_month(tmp_path: Path) -> None:
+    # A replaced budget (new name or scope) re-sends the stack's old date; Azure refuses a start before this month.
+    plan = _preview(tmp_path, {**DEV, "start_date": "2025-06-01"})
+    (budget,) = plan.of_type(BUDGET)
+    assert budget.inputs["timePeriod"] == {"startDate": "2026-12-01T00:00:00Z"}
+    assert budget.ignore_changes == ("timePeriod.startDate",)  # later months never show as drift
+
+
+def test_a_start_date_in_the_current_or_a_later_month_is_kept(tmp_path: Path) -> None:
+    plan = _preview(tmp_path, {**DEV, "start_date": "2027-03-01"})
+    (budget,) = plan.of_type(BUDGET)
+    assert budget.inputs["timePeriod"] == {"startDate": "2027-03-01T00:00:00Z"}
+
+
+def test_the_run_month_is_read_from_the_clock_in_utc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The first run of a new month moves a new budget's start with it; nothing else reads the clock.
+    monkeypatch.setattr(budget_module, "_today", lambda: dt.date(2027, 2, 28))
+    (budget,) = _preview(tmp_path, DEV).of_type(BUDGET)
+    assert budget.inputs["timePeriod"] == {"startDate": "2027-02-01T00:00:00Z"}
+
+
+@given(start=st.dates(dt.date(2017, 6, 1), dt.date(2040, 12, 1)).map(lambda d: d.replace(day=1)),
+       today=st.dates(dt.date(2017, 6, 1), dt.date(2040, 12, 31)))
+def test_the_start_sent_is_a_first_of_month_azure_accepts_and_never_earlier_than_asked(
+    start: dt.date, today: dt.date
+) -> None:
+    sent = budget_module._effective_start_date(start, today=today)
+    assert sent.day == 1
+    assert sent >= today.replace(day=1)  # not before the current month (Azure's rule)
+    assert sent >= start and (sent == start or start < today.replace(day=1))
 
 
 def test_production_like_budget_spans_both_regions_filters_the_tag_and_notifies_the_action_group(prod: Plan) -> None:
@@ -122,6 +170,9 @@ def test_custom_notifications_and_a_whole_scope_budget(tmp_path: Path) -> None:
         ({"start_date": "December 2026"},
          "Budget: argument 'start_date' got 'December 2026'; give an ISO date, the first day of a month, e.g. 2026-12-01"),
         ({"start_date": "2017-01-01"}, "Budget: argument 'start_date' got '2017-01-01'; give June 2017 or later (Azure's limit)"),
+        ({"start_date": "2028-01-01"},
+         "Budget: argument 'start_date' got '2028-01-01'; give 2027-12-01 or earlier: Azure refuses a start more than "
+         "twelve months ahead"),
         ({"contact_emails": []}, "Budget: argument 'contact_emails' got []; give at least one e-mail address"),
         ({"contact_emails": ["finance"]}, "Budget: argument 'contact_emails' got 'finance'; give an e-mail address such as finance@example.com"),
         ({"resource_group_names": []},

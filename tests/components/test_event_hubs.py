@@ -1,4 +1,4 @@
-"""EventHubs: Entra ID only, private unless opened with IP rules, SKU limits, capture storage, bad input."""
+"""EventHubs: Entra ID only, private unless opened with IP rules (never on Basic), SKU limits, capture, bad input."""
 
 from __future__ import annotations
 
@@ -20,8 +20,16 @@ APP = "44444444-4444-4444-4444-444444444444"
 DEV: dict[str, Any] = {
     "resource_group_name": "rg-data",
     "resource_name": "evhns-smk-dev",
-    "sku": "Basic",
+    "sku": "Standard",
+    "zone_redundant": False,
     "public_ip_rules": ["203.0.113.0/28"],
+    "event_hubs": {"telemetry": {"partition_count": 2, "retention_hours": 24}},
+}
+# The cheapest tier: no IP firewall, no private endpoints, so no allow-list either (closed to public networks).
+BASIC: dict[str, Any] = {
+    "resource_group_name": "rg-data",
+    "resource_name": "evhns-smk-basic",
+    "sku": "Basic",
     "event_hubs": {"telemetry": {"partition_count": 2, "retention_hours": 24}},
 }
 PROD: dict[str, Any] = {
@@ -63,7 +71,12 @@ def prod(tmp_path_factory: pytest.TempPathFactory) -> Plan:
     return _preview(tmp_path_factory.mktemp("prod"), PROD)
 
 
-@pytest.mark.parametrize("plan_name", ["dev", "prod"])
+@pytest.fixture(scope="module")
+def basic(tmp_path_factory: pytest.TempPathFactory) -> Plan:
+    return _preview(tmp_path_factory.mktemp("basic"), BASIC)
+
+
+@pytest.mark.parametrize("plan_name", ["dev", "prod", "basic"])
 def test_local_auth_is_off_and_tls_is_1_2(plan_name: str, request: pytest.FixtureRequest) -> None:
     plan: Plan = request.getfixturevalue(plan_name)
     (ns,) = plan.of_type(NAMESPACE)
@@ -73,18 +86,31 @@ def test_local_auth_is_off_and_tls_is_1_2(plan_name: str, request: pytest.Fixtur
     assert not plan.of_type("azure-native:keyvault:Secret")
 
 
-def test_development_namespace_is_basic_and_public_only_for_its_ip_rules(dev: Plan) -> None:
+def test_standard_namespace_with_an_allow_list_is_public_only_for_its_ip_rules(dev: Plan) -> None:
     (ns,) = dev.of_type(NAMESPACE)
-    assert ns.inputs["sku"] == {"name": "Basic", "tier": "Basic", "capacity": 1}
+    assert ns.inputs["sku"] == {"name": "Standard", "tier": "Standard", "capacity": 1}
     assert ns.inputs["zoneRedundant"] is False
     assert ns.inputs["publicNetworkAccess"] == "Enabled"
     (rules,) = dev.of_type(RULESET)
+    assert rules.inputs["publicNetworkAccess"] == "Enabled"
     assert rules.inputs["defaultAction"] == "Deny"
     assert rules.inputs["ipRules"] == [{"ipMask": "203.0.113.0/28", "action": "Allow"}]
     (hub,) = dev.of_type("azure-native:eventhub:EventHub")
     assert hub.inputs["retentionDescription"] == {"cleanupPolicy": "Delete", "retentionTimeInHours": 24}
     assert not dev.of_type("azure-native:eventhub:ConsumerGroup")
     assert not dev.of_type("azure-native:storage:StorageAccount")
+
+
+def test_basic_namespace_is_closed_and_its_rule_set_carries_no_firewall_rules(basic: Plan) -> None:
+    # Basic has no IP firewall and no virtual network rules: the rule set only keeps public access off.
+    (ns,) = basic.of_type(NAMESPACE)
+    assert ns.inputs["sku"] == {"name": "Basic", "tier": "Basic", "capacity": 1}
+    assert ns.inputs["zoneRedundant"] is False
+    assert ns.inputs["publicNetworkAccess"] == "Disabled"
+    (rules,) = basic.of_type(RULESET)
+    assert rules.inputs["publicNetworkAccess"] == "Disabled"
+    assert "ipRules" not in rules.inputs and "virtualNetworkRules" not in rules.inputs
+    assert not basic.of_type("azure-native:network:PrivateEndpoint")
 
 
 def test_production_namespace_is_zone_redundant_private_and_auto_inflates(prod: Plan) -> None:
@@ -128,8 +154,8 @@ def test_capture_writes_with_the_namespace_identity_to_a_locked_down_account(pro
     assert sender["principalId"] == APP and sender["roleDefinitionId"].endswith("2b629674-e913-4c01-ae53-ef4638d8f975")
 
 
-def test_plans_pass_the_arm_schema_check(dev: Plan, prod: Plan) -> None:
-    for plan in (dev, prod):
+def test_plans_pass_the_arm_schema_check(dev: Plan, prod: Plan, basic: Plan) -> None:
+    for plan in (dev, prod, basic):
         report = schemacheck.validate_plan(plan.to_json())
         assert report.problems == [], report.format_lines()
         assert report.checked >= 2
@@ -165,20 +191,27 @@ def test_role_assignments_on_one_hub_are_scoped_to_that_hub(tmp_path: Path) -> N
 
 
 BAD = [
-    ({**DEV, "event_hubs": {"telemetry": {"partition_count": 40}}},
+    ({**BASIC, "public_ip_rules": ["203.0.113.0/28"]},
+     "EventHubs: argument 'public_ip_rules' got ['203.0.113.0/28']; the Basic tier supports no IP firewall rules "
+     "(learn.microsoft.com/azure/event-hubs/event-hubs-ip-filtering); use the Standard or Premium tier to keep the "
+     "allow-list, or leave public_ip_rules out (public network access is then disabled)"),
+    ({**BASIC, "private_endpoints": {"aks": {"subnet_id": PE_SUBNET, "private_dns_zone_ids": [ZONE]}}},
+     "EventHubs: argument 'private_endpoints' got ['aks']; the Basic tier supports no private endpoints "
+     "(learn.microsoft.com/azure/event-hubs/private-link-service); use the Standard or Premium tier"),
+    ({**BASIC, "event_hubs": {"telemetry": {"partition_count": 40}}},
      "EventHubs: argument 'event_hubs.telemetry.partition_count' got 40; the Basic tier allows 1 to 32 partitions "
      "per event hub"),
     ({**PROD, "event_hubs": {"telemetry": {"partition_count": 101}}, "sku": "Premium", "capacity": 1,
       "auto_inflate_max_throughput_units": None} | {"capture": None},
      "EventHubs: argument 'event_hubs.telemetry.partition_count' got 101; the Premium tier allows 1 to 100 "
      "partitions per event hub"),
-    ({**DEV, "zone_redundant": True},
+    ({**BASIC, "zone_redundant": True},
      "EventHubs: argument 'zone_redundant' got True; the Basic tier has no zone redundancy; use Standard or Premium, "
      "or leave zone_redundant out"),
-    ({**DEV, "event_hubs": {"telemetry": {"consumer_groups": ["analytics"]}}},
+    ({**BASIC, "event_hubs": {"telemetry": {"consumer_groups": ["analytics"]}}},
      "EventHubs: argument 'event_hubs.telemetry.consumer_groups' got ['analytics']; the Basic tier has only the "
      "$Default consumer group; use Standard or Premium"),
-    ({**DEV, "event_hubs": {"telemetry": {"retention_hours": 48}}},
+    ({**BASIC, "event_hubs": {"telemetry": {"retention_hours": 48}}},
      "EventHubs: argument 'event_hubs.telemetry.retention_hours' got 48; the Basic tier keeps events 1 to 24 hours"),
     ({**PROD, "event_hubs": {"telemetry": {"authorization_rules": {"sender": ["Send"]}}}},
      "EventHubs: argument 'event_hubs.telemetry.authorization_rules' got {'sender': ['Send']}; SAS rules need "
@@ -190,7 +223,7 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize(("args", "message"), BAD, ids=["basic-partitions", "premium-partitions", "basic-zones",
+@pytest.mark.parametrize(("args", "message"), BAD, ids=["basic-ip-rules", "basic-private-endpoints", "basic-partitions", "premium-partitions", "basic-zones",
                                                         "basic-consumer-groups", "basic-retention", "sas-without-local-auth",
                                                         "open-to-all"])
 def test_bad_input_is_refused_before_anything_is_registered(tmp_path: Path, args: dict[str, Any], message: str) -> None:

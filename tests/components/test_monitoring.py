@@ -489,3 +489,195 @@ def test_bad_later_additions_are_refused_before_they_register_anything(
     assert registered  # the construction went through; the addition did not
     assert sum("DataCollectionRuleAssociation" in urn for urn in registered) == from_construction
     assert not any("MetricAlert::mon-ma-postgres" in urn for urn in registered)
+
+
+# --- Container Insights (add_container_insights) ----------------------------------------------------------
+
+CI_RULE = "azure-native:monitor:DataCollectionRule"
+CI_ENDPOINT = "azure-native:monitor:DataCollectionEndpoint"
+ASSOCIATION = "azure-native:monitor:DataCollectionRuleAssociation"
+PRIVATE_PROD: dict[str, Any] = {
+    "weu": {"resource_id": _cluster("aks-prod-weu"), "location": "westeurope", "private": True},
+    "neu": {"resource_id": _cluster("aks-prod-neu"), "location": "northeurope", "private": True},
+}
+# Until schemacheck/rules.json lists the Container Insights streams (2022-06-01 enums of DataFlow.streams and
+# ExtensionDataSource.streams are extensible; Microsoft's own onboarding template sends these streams at that
+# API version): see components/_container_insights.py.
+_PENDING_STREAM_RULES = ("properties.dataFlows[0].streams[", "properties.dataSources.extensions[0].streams[")
+
+
+def _insights_schema_problems(plan: Plan) -> list[str]:
+    from components._container_insights import STREAMS
+
+    return [p for p in _schema_problems(plan)
+            if not (p.split(" ")[0] == "mon-ci-dcr" and any(path in p for path in _PENDING_STREAM_RULES)
+                    and any(f'"{s}" is not an allowed value' in p for s in STREAMS))]
+
+
+def _run_insights(tmp_path: Path, args: dict[str, Any], *calls: dict[str, Any]) -> Plan:
+    """Construct Monitoring, then add Container Insights once per call (the stacks' order: clusters come later)."""
+    lines = [f"m.add_container_insights(json.loads({json.dumps(json.dumps(c))}))\n" for c in calls]
+    return preview_program(tmp_path, "import json, pulumi\n"
+        "from components.monitoring import Monitoring\n"
+        f"m = Monitoring('mon', json.loads({json.dumps(json.dumps(args))}))\n" + "".join(lines) +
+        "pulumi.export('workspace', m.workspace_id)\n"
+        "pulumi.export('ci_rule', m.container_insights_rule_id)\n"
+        "pulumi.export('ci_endpoints', m.container_insights_endpoint_ids)\n")
+
+
+@pytest.fixture(scope="module")
+def insights_prod(tmp_path_factory: pytest.TempPathFactory) -> Plan:
+    return _run_insights(tmp_path_factory.mktemp("insights-prod"), LATER, PRIVATE_PROD)
+
+
+def _associations(plan: Plan, name: str) -> dict[str, dict[str, Any]]:
+    """Association inputs by cluster id, for one association name."""
+    found: dict[str, dict[str, Any]] = {}
+    for a in plan.of_type(ASSOCIATION):
+        if a.inputs["associationName"] == name:
+            assert a.inputs["resourceUri"] not in found, f"two {name} associations on {a.inputs['resourceUri']}"
+            found[a.inputs["resourceUri"]] = a.inputs
+    return found
+
+
+def test_container_insights_rule_sends_the_add_ons_streams_to_the_workspace(insights_prod: Plan) -> None:
+    rules = {r.name: r.inputs for r in insights_prod.of_type(CI_RULE)}
+    assert set(rules) == {"mon-dcr", "mon-ci-dcr"}  # Prometheus' rule and the one Container Insights rule
+    rule = rules["mon-ci-dcr"]
+    assert rule["location"] == "westeurope" and rule["kind"] == "Linux"  # the workspace's region, not a cluster's
+    (destination,) = rule["destinations"]["logAnalytics"]
+    assert destination["workspaceResourceId"] == insights_prod.outputs["workspace"]
+    assert rule["destinations"].keys() == {"logAnalytics"}
+    (extension,) = rule["dataSources"]["extensions"]
+    assert (extension["name"], extension["extensionName"]) == ("ContainerInsightsExtension", "ContainerInsights")
+    assert extension["extensionSettings"] == {
+        "dataCollectionSettings": {"interval": "1m", "namespaceFilteringMode": "Off", "enableContainerLogV2": True}}
+    (flow,) = rule["dataFlows"]
+    assert flow == {"streams": extension["streams"], "destinations": [destination["name"]]}
+    assert {"Microsoft-ContainerLogV2", "Microsoft-KubeEvents", "Microsoft-KubePodInventory", "Microsoft-Perf",
+            "Microsoft-InsightsMetrics"} <= set(flow["streams"])
+    assert "dataCollectionEndpointId" not in rule  # no ingestion endpoint: not in high-scale mode
+
+
+def test_every_cluster_gets_one_container_insights_association_to_that_rule(insights_prod: Plan) -> None:
+    rule_id = insights_prod.outputs["ci_rule"]
+    assert rule_id.endswith("/dataCollectionRules/mon-ci-dcr")
+    associations = _associations(insights_prod, "ContainerInsightsExtension")
+    assert associations.keys() == {_cluster("aks-prod-weu"), _cluster("aks-prod-neu")}
+    assert all(a["dataCollectionRuleId"] == rule_id and "dataCollectionEndpointId" not in a for a in associations.values())
+    names = {a.name for a in insights_prod.of_type(ASSOCIATION) if a.inputs["associationName"] == "ContainerInsightsExtension"}
+    assert names == {"mon-ci-dcra-weu", "mon-ci-dcra-neu"}
+
+
+def test_private_clusters_fetch_configuration_from_an_endpoint_in_their_own_region(insights_prod: Plan) -> None:
+    endpoints = {e.name: e.inputs for e in insights_prod.of_type(CI_ENDPOINT)}
+    # westeurope reuses managed Prometheus' endpoint (mon-dce); northeurope, where prod's second cluster runs,
+    # had none and gets one.
+    assert {name: e["location"] for name, e in endpoints.items()} == {"mon-dce": "westeurope", "mon-ci-dce-northeurope": "northeurope"}
+    assert endpoints["mon-ci-dce-northeurope"]["networkAcls"] == {"publicNetworkAccess": "Enabled"}  # no AMPLS yet
+    by_region = insights_prod.outputs["ci_endpoints"]
+    assert by_region["westeurope"].endswith("/dataCollectionEndpoints/mon-dce")
+    assert by_region["northeurope"].endswith("/dataCollectionEndpoints/mon-ci-dce-northeurope")
+    configuration = _associations(insights_prod, "configurationAccessEndpoint")
+    assert {uri: a["dataCollectionEndpointId"] for uri, a in configuration.items()} == {
+        _cluster("aks-prod-weu"): by_region["westeurope"], _cluster("aks-prod-neu"): by_region["northeurope"]}
+    assert all("dataCollectionRuleId" not in a for a in configuration.values())
+
+
+def test_production_like_container_insights_pass_the_arm_schemas(insights_prod: Plan) -> None:
+    assert _insights_schema_problems(insights_prod) == []
+
+
+def test_without_prometheus_each_private_region_gets_its_own_endpoint_and_public_clusters_none(tmp_path: Path) -> None:
+    args = {k: v for k, v in LATER.items() if k not in ("prometheus", "grafana")}
+    plan = _run_insights(tmp_path, args, {
+        "weu": {"resource_id": _cluster("aks-weu"), "location": "West Europe", "private": True},
+        "neu": {"resource_id": _cluster("aks-neu"), "location": "northeurope", "private": True},
+        "pub": {"resource_id": _cluster("aks-pub"), "location": "swedencentral"},
+    })
+    endpoints = {e.name: e.inputs["location"] for e in plan.of_type(CI_ENDPOINT)}
+    assert endpoints == {"mon-ci-dce-westeurope": "westeurope", "mon-ci-dce-northeurope": "northeurope"}
+    configuration = _associations(plan, "configurationAccessEndpoint")
+    assert configuration.keys() == {_cluster("aks-weu"), _cluster("aks-neu")}
+    assert configuration[_cluster("aks-weu")]["dataCollectionEndpointId"].endswith("/mon-ci-dce-westeurope")
+    assert _associations(plan, "ContainerInsightsExtension").keys() == {_cluster(n) for n in ("aks-weu", "aks-neu", "aks-pub")}
+    assert _insights_schema_problems(plan) == []
+
+
+def test_public_clusters_need_no_endpoint(tmp_path: Path) -> None:
+    args = {k: v for k, v in LATER.items() if k not in ("prometheus", "grafana")}
+    plan = _run_insights(tmp_path, args, {"weu": {"resource_id": _cluster("aks-dev-weu"), "location": "westeurope", "private": False}})
+    assert plan.of_type(CI_ENDPOINT) == []
+    assert _associations(plan, "configurationAccessEndpoint") == {}
+    (association,) = plan.of_type(ASSOCIATION)
+    assert association.inputs["associationName"] == "ContainerInsightsExtension"
+    assert plan.outputs["ci_endpoints"] == {}
+
+
+def test_later_calls_share_the_rule_and_the_endpoint_of_a_region(tmp_path: Path) -> None:
+    args = {k: v for k, v in LATER.items() if k not in ("prometheus", "grafana")}
+    plan = _run_insights(tmp_path, args,
+                         {"neu": {"resource_id": _cluster("aks-neu"), "location": "northeurope", "private": True}},
+                         {"neu2": {"resource_id": _cluster("aks-neu2"), "location": "North Europe", "private": True}})
+    assert [r.name for r in plan.of_type(CI_RULE)] == ["mon-ci-dcr"]
+    assert [e.name for e in plan.of_type(CI_ENDPOINT)] == ["mon-ci-dce-northeurope"]
+    configuration = _associations(plan, "configurationAccessEndpoint")
+    assert len(configuration) == 2 and len({a["dataCollectionEndpointId"] for a in configuration.values()}) == 1
+    assert len(_associations(plan, "ContainerInsightsExtension")) == 2
+
+
+def test_constructing_monitoring_alone_builds_no_container_insights(prod: Plan) -> None:
+    assert [r.name for r in prod.resources if "-ci-" in r.name] == []
+
+
+ONE: dict[str, Any] = {"resource_id": _cluster("aks-a"), "location": "northeurope", "private": True}
+
+
+@pytest.mark.parametrize(
+    ("calls", "message"),
+    [
+        ([{"North EU": ONE}],
+         "Monitoring: argument 'clusters' got ['North EU']; use keys of lower-case letters, digits and hyphens (they name the child resources)"),
+        ([{"neu": {"location": "northeurope"}}],
+         "Monitoring: argument \"clusters['neu'].resource_id\" got None; required and missing: The AKS cluster's resource id: "
+         "the scope of its associations. Its monitoring add-on must send to this component's workspace with managed-identity "
+         "auth (AksCluster does, given `log_analytics_workspace_id`)."),
+        ([{"neu": {**ONE, "privat": True}}],
+         "Monitoring: argument \"clusters['neu'].privat\" got True; did you mean 'private'? no such argument; known here: "
+         "location, private, resource_id"),
+        ([{"neu": {**ONE, "location": "north-europe"}}],
+         "Monitoring: argument \"clusters['neu'].location\" got 'north-europe'; use an Azure region name such as 'northeurope' or 'North Europe'"),
+        ([{"neu": {**ONE, "private": "yes"}}],
+         "Monitoring: argument \"clusters['neu'].private\" got 'yes'; use True or False"),
+        ([{"neu": ONE, "neu2": {**ONE, "resource_id": ONE["resource_id"].upper()}}],
+         f"Monitoring: argument \"clusters['neu2'].resource_id\" got '{ONE['resource_id'].upper()}'; give each cluster once: "
+         "a cluster has one ContainerInsightsExtension association, a second would replace the first"),
+        ([{"neu": ONE}, {"neu": {**ONE, "resource_id": _cluster("aks-b")}}],
+         "Monitoring: argument 'clusters' got ['neu']; use keys not used before for Container Insights: each names the cluster's associations"),
+        ([{"neu": ONE}, {"other": ONE}],
+         f"Monitoring: argument \"clusters['other'].resource_id\" got '{ONE['resource_id']}'; give each cluster once: "
+         "a cluster has one ContainerInsightsExtension association, a second would replace the first"),
+    ],
+)
+def test_bad_container_insights_clusters_are_refused_before_anything_of_theirs_is_registered(
+    tmp_path: Path, calls: list[dict[str, Any]], message: str
+) -> None:
+    with pytest.raises(InvalidArgumentError) as caught:
+        _run_insights(tmp_path, LATER, *calls)
+    assert str(caught.value) == message
+    registered = caught.value.offline_registered  # type: ignore[attr-defined]
+    assert any("Workspace::mon-log" in urn for urn in registered)  # the construction went through
+    # Only what a preceding good call built: one rule, one endpoint, two associations.
+    assert sum("-ci-" in urn for urn in registered) == (0 if len(calls) == 1 else 4)
+
+
+def test_a_location_only_known_at_deployment_is_refused(tmp_path: Path) -> None:
+    args = {k: v for k, v in LATER.items() if k not in ("prometheus", "grafana")}
+    with pytest.raises(InvalidArgumentError) as caught:
+        preview_program(tmp_path, "import json, pulumi\n"
+            "from components.monitoring import Monitoring\n"
+            f"m = Monitoring('mon', json.loads({json.dumps(json.dumps(args))}))\n"
+            f"m.add_container_insights({{'neu': {{'resource_id': {_cluster('aks-a')!r}, "
+            "'location': pulumi.Output.from_input('northeurope'), 'private': True}})\n")
+    assert str(caught.value) == ("Monitoring: argument \"clusters['neu'].location\" got 'pulumi.Output'; give the region as a "
+                                 "plain string (e.g. 'northeurope'): it decides which data collection endpoints exist")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from offline.diff import GITHUB_COMMENT_LIMIT, ResourceChange, diff_markdown, diff_plans, urn_label
+from offline.diff import GITHUB_COMMENT_LIMIT, diff_markdown, diff_plans, urn_label
 from tests.conftest import plan_of
 
 P = "urn:pulumi:uat::sentimark-platform::"
@@ -52,31 +52,34 @@ def test_diff_lists_exactly_the_added_removed_and_changed_resources_with_their_p
     diff = diff_plans(BASE, HEAD)
     assert diff.added == (P + "azure-native:dbforpostgresql:Server::psql",)
     assert diff.removed == (P + "azure-native:redisenterprise:RedisEnterprise::redis",)
-    assert diff.changed == (
-        ResourceChange(P + "azure-native:containerservice:ManagedCluster::aks", "azure-native:containerservice:ManagedCluster",
-                       ("dependencies", "ignoreChanges", "inputs.agentPoolProfiles[0].count", "inputs.agentPoolProfiles[1]")),
-        ResourceChange(P + "azure-native:keyvault:Vault::kv", "azure-native:keyvault:Vault",
-                       ("inputs.properties.sku.name", "protect")),
-        ResourceChange(P + "azure-native:monitor:ActionGroup::alerts", "azure-native:monitor:ActionGroup", ("inputs.enabled",)),
-        ResourceChange(P + "azure-native:resources:ResourceGroup::rg", "azure-native:resources:ResourceGroup",
-                       ('inputs.tags.cost-center', "inputs.tags.owner")),
-    )
-    assert diff.unchanged == 1 and not diff.is_empty
+    assert [(c.urn, c.type, c.paths) for c in diff.changed] == [
+        (P + "azure-native:containerservice:ManagedCluster::aks", "azure-native:containerservice:ManagedCluster",
+         ("dependencies", "ignoreChanges", "inputs.agentPoolProfiles[0].count", "inputs.agentPoolProfiles[1]")),
+        (P + "azure-native:keyvault:Vault::kv", "azure-native:keyvault:Vault", ("inputs.properties.sku.name", "protect")),
+        (P + "azure-native:monitor:ActionGroup::alerts", "azure-native:monitor:ActionGroup", ("inputs.enabled",)),
+        (P + "azure-native:resources:ResourceGroup::rg", "azure-native:resources:ResourceGroup",
+         ('inputs.tags.cost-center', "inputs.tags.owner")),
+    ]
+    assert diff.unchanged == 1 and not diff.is_empty and not diff.moved and not diff.replacements
 
 
 def test_report_on_two_hand_made_plans_names_exactly_those_resources() -> None:
     text = diff_markdown(diff_plans(BASE, HEAD))
-    assert "**1 to add, 4 to change, 1 to delete** (1 unchanged)" in text
+    assert ("**`-` 1 to delete, `+-` 0 to replace (predicted), `+` 1 to create, `~` 4 to update** (1 unchanged)"
+            in text)
     listed = re.findall(r"^- `([^`]+)`", text, flags=re.M)
     assert listed == [
+        "redis (azure-native:redisenterprise:RedisEnterprise)",
         "psql (azure-native:dbforpostgresql:Server)",
         "aks (azure-native:containerservice:ManagedCluster)",
         "kv (azure-native:keyvault:Vault)",
         "alerts (azure-native:monitor:ActionGroup)",
         "rg (azure-native:resources:ResourceGroup)",
-        "redis (azure-native:redisenterprise:RedisEnterprise)",
     ]
-    assert "- `kv (azure-native:keyvault:Vault)`: `inputs.properties.sku.name`, `protect`" in text
+    assert ('- `kv (azure-native:keyvault:Vault)`\n  - `properties.sku.name: "standard" → "premium"`\n'
+            "  - `options.protect: false → true`\n") in text
+    assert "  - `enabled: true → 1`" in text  # a bool turned number is a change, shown as such
+    assert '  - `tags.cost-center: (absent) → "CC-1"`' in text
     assert "events" not in text
 
 
@@ -97,7 +100,8 @@ def test_keys_that_are_not_identifiers_are_quoted_in_paths() -> None:
 def test_long_lists_are_folded() -> None:
     head = plan(*BASE["resources"], *(resource(f"azure-native:network:NetworkSecurityGroup::nsg-{i}", {}) for i in range(12)))
     text = diff_markdown(diff_plans(BASE, head), fold_after=10)
-    assert "<details><summary>To add (12)</summary>" in text and text.count("<details>") == text.count("</details>") == 1
+    assert "<details><summary>`+` To create (12)</summary>" in text
+    assert text.count("<details>") == text.count("</details>") == 1
 
 
 def test_a_huge_diff_stays_under_githubs_comment_limit_and_counts_what_it_leaves_out() -> None:

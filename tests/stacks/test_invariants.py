@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from components import FINOPS_TAG_NAMES, region_code
+from components import FINOPS_TAG_NAMES, region_code, stable_suffix
 from costs import estimate_plan
 from offline import Plan, PlannedResource
 from policy.rules._taggable import TAGGABLE_TYPES
@@ -317,13 +317,14 @@ def test_prod_front_door_routes_to_the_ingress_gateway_of_both_regions_primary_f
     plan = plan_of("prod")
     origins = {o.inputs["originName"]: o.inputs for o in plan.of_type("azure-native:cdn:AFDOrigin")}
     assert set(origins) == set(PROD_REGIONS.values())
+    suffix = stable_suffix("sentimark-platform", "prod")  # seeded like every globally unique name
     for location, code in PROD_REGIONS.items():
-        host = f"smk-prod-{code}.{location}.cloudapp.azure.com"
+        host = f"smk-prod-{code}-{suffix}.{location}.cloudapp.azure.com"
         assert origins[code]["hostName"] == host and origins[code]["enabledState"] == "Enabled"
         gateway = next(r for r in plan.of_type("kubernetes:helm.sh/v3:Release") if r.name == f"mesh-{code}-istio-ingress")
         annotations = gateway.inputs["values"]["service"]["annotations"]
         # The origin's host name is the gateway's public DNS label; only Front Door may reach it.
-        assert annotations["service.beta.kubernetes.io/azure-dns-label-name"] == f"smk-prod-{code}"
+        assert annotations["service.beta.kubernetes.io/azure-dns-label-name"] == f"smk-prod-{code}-{suffix}"
         assert annotations["service.beta.kubernetes.io/azure-allowed-service-tags"] == "AzureFrontDoor.Backend"
     assert (origins["weu"]["priority"], origins["neu"]["priority"]) == (1, 2)
     (group,) = plan.of_type("azure-native:cdn:AFDOriginGroup")

@@ -69,13 +69,13 @@ CASES = [
         "a misspelled key",
         _with("aks", **{"systemPool.zone": ["1"]}),
         f"Pulumi.uat.yaml: {NS}:aks.systemPool.zone: got [\"1\"]; allowed: no such key; known keys here: "
-        "nodeCount, osDiskSizeGb, vmSize, zones",
+        "criticalAddonsOnly, nodeCount, osDiskSizeGb, vmSize, zones",
     ),
     (
         "an unknown top-level key",
         {"colour": "blue"},
         f"Pulumi.uat.yaml: {NS}:colour: got \"blue\"; allowed: no such key; known keys here: aks, alerts, "
-        "applications, budget, charts, containerRegistry, costCenter, deploymentApproval, dropVersionedAliases, environment, "
+        "applications, budget, charts, ciRunners, containerRegistry, costCenter, deploymentApproval, dropVersionedAliases, environment, "
         "eventHubs, ingress, monitoring, network, owner, platformAdmins, postgres, protection, redis, regions, routing, tags, "
         "uniqueNameSeed",
     ),

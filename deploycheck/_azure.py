@@ -1,0 +1,136 @@
+"""Reading Azure facts out of offline plans: ids, role assignments and who holds them."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+from typing import Any
+
+from offline import Plan, PlannedResource
+from offline._arm_ids import ARM_PATHS
+
+__all__ = [
+    "ROLE_AKS_RBAC_CLUSTER_ADMIN",
+    "ROLE_KEY_VAULT_CRYPTO_USER",
+    "ROLE_STORAGE_BLOB_DATA_CONTRIBUTOR",
+    "ROLE_STORAGE_BLOB_DATA_OWNER",
+    "Assignment",
+    "assignments_of",
+    "covers",
+    "id_name",
+    "label",
+    "provider_namespace",
+    "role_guid",
+    "same_resource",
+]
+
+# Built-in role definition ids (learn.microsoft.com/azure/role-based-access-control/built-in-roles).
+ROLE_AKS_RBAC_CLUSTER_ADMIN = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b"
+ROLE_KEY_VAULT_CRYPTO_USER = "12338af0-0e69-4776-bea7-57ae8d297424"
+ROLE_STORAGE_BLOB_DATA_CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
+ROLE_STORAGE_BLOB_DATA_OWNER = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b"
+
+_MODULE_NAMESPACES = {
+    "authorization": "Microsoft.Authorization",
+    "cdn": "Microsoft.Cdn",
+    "consumption": "Microsoft.Consumption",
+    "containerregistry": "Microsoft.ContainerRegistry",
+    "containerservice": "Microsoft.ContainerService",
+    "dashboard": "Microsoft.Dashboard",
+    "dataprotection": "Microsoft.DataProtection",
+    "dbforpostgresql": "Microsoft.DBforPostgreSQL",
+    "eventhub": "Microsoft.EventHub",
+    "features": "Microsoft.Features",
+    "insights": "Microsoft.Insights",
+    "keyvault": "Microsoft.KeyVault",
+    "kubernetesconfiguration": "Microsoft.KubernetesConfiguration",
+    "managedidentity": "Microsoft.ManagedIdentity",
+    "network": "Microsoft.Network",
+    "operationalinsights": "Microsoft.OperationalInsights",
+    "privatedns": "Microsoft.Network",
+    "redisenterprise": "Microsoft.Cache",
+    "resources": "Microsoft.Resources",
+    "storage": "Microsoft.Storage",
+}
+# Namespaces every subscription has registered from the start (learn.microsoft.com/azure/
+# azure-resource-manager/management/resource-providers-and-types#registration: "registered by default").
+DEFAULT_REGISTERED = frozenset({"Microsoft.Authorization", "Microsoft.Resources", "Microsoft.Features",
+                                "Microsoft.Consumption"})
+
+
+def label(resource: PlannedResource) -> str:
+    return f"{resource.type}::{resource.name}"
+
+
+def provider_namespace(type_token: str) -> str | None:
+    """The resource provider a type needs registered: `azure-native:containerservice:ManagedCluster` ->
+    Microsoft.ContainerService. None for non-Azure types."""
+    parts = type_token.split(":")
+    if len(parts) != 3 or parts[0] != "azure-native":
+        return None
+    known = ARM_PATHS.get(f"{parts[1]}:{parts[2]}")
+    if known is not None:
+        return known[0]
+    return _MODULE_NAMESPACES.get(parts[1], f"Microsoft.{parts[1].capitalize()}")
+
+
+def role_guid(definition_id: Any) -> str | None:
+    return definition_id.rsplit("/", 1)[-1].lower() if isinstance(definition_id, str) else None
+
+
+def id_name(resource_id: Any) -> str | None:
+    return resource_id.rstrip("/").rsplit("/", 1)[-1] if isinstance(resource_id, str) else None
+
+
+def same_resource(a: Any, b: Any) -> bool:
+    """Two ids name the same resource, whatever the subscription: offline ids carry a placeholder subscription,
+    so compare resource group, provider path and name (case-insensitively, as ARM does)."""
+    if not isinstance(a, str) or not isinstance(b, str):
+        return False
+    def tail(value: str) -> str:
+        lowered = value.lower().rstrip("/")
+        return lowered.split("/resourcegroups/", 1)[-1]
+    return tail(a) == tail(b)
+
+
+def covers(ranges: list[Any], wanted: str) -> bool:
+    """Some CIDR in `ranges` contains the `wanted` CIDR."""
+    try:
+        target = ipaddress.ip_network(wanted, strict=False)
+    except ValueError:
+        return False
+    for value in ranges:
+        try:
+            network = ipaddress.ip_network(str(value), strict=False)
+        except ValueError:
+            continue
+        if network.version == target.version and target.subnet_of(network):  # type: ignore[arg-type]
+            return True
+    return False
+
+
+class Assignment:
+    """One role assignment in a plan, with the identity it belongs to (its nearest UserAssignedIdentity
+    ancestor: bootstrap parents every assignment under the identity it grants)."""
+
+    def __init__(self, resource: PlannedResource, holder: PlannedResource | None) -> None:
+        self.resource = resource
+        self.holder = holder
+        self.role = role_guid(resource.inputs.get("roleDefinitionId"))
+        scope = resource.inputs.get("scope")
+        self.scope = scope if isinstance(scope, str) else ""
+        self.condition = resource.inputs.get("condition")
+
+
+def assignments_of(plan: Plan) -> Iterator[Assignment]:
+    by_urn = plan.by_urn()
+    for resource in plan.of_type("azure-native:authorization:RoleAssignment"):
+        holder = None
+        parent = resource.parent
+        while parent is not None and parent in by_urn:
+            candidate = by_urn[parent]
+            if candidate.type == "azure-native:managedidentity:UserAssignedIdentity":
+                holder = candidate
+                break
+            parent = candidate.parent
+        yield Assignment(resource, holder)

@@ -1,0 +1,175 @@
+"""Rules: do the CI identities hold what a run needs, and nothing a pull request must not have?
+
+They read the bootstrap's plan (bootstrap/): one deploy identity per environment `ci-deploy-<env>`, the
+pull-request identity `ci-preview`, role assignments parented under the identity they grant, secrets keys
+`pulumi-secrets-<env>`, and the output `subscriptions` (environment -> subscription id).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from deploycheck._azure import (
+    ROLE_AKS_RBAC_CLUSTER_ADMIN,
+    ROLE_KEY_VAULT_CRYPTO_USER,
+    ROLE_STORAGE_BLOB_DATA_CONTRIBUTOR,
+    ROLE_STORAGE_BLOB_DATA_OWNER,
+    Assignment,
+    assignments_of,
+    label,
+)
+from deploycheck._model import DeployContext, Finding, Rule
+from deploycheck._workflows import pull_request_preview_stacks
+from offline import Plan, PlannedResource
+
+__all__ = ["APPROVAL_ENVIRONMENTS", "RULES"]
+
+APPROVAL_ENVIRONMENTS = ("uat", "prod")
+"""Environments whose deployments wait for a reviewer (DESIGN.md, environment table): a pull request must not
+decrypt their secrets or change their state."""
+PREVIEW_IDENTITY = "ci-preview"
+_IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
+_CREDENTIAL = "azure-native:managedidentity:FederatedIdentityCredential"
+# Roles that can decrypt with a key (Key Vault Crypto User, Crypto Officer, Administrator, Crypto Service
+# Encryption User; learn.microsoft.com/azure/key-vault/general/rbac-guide).
+_DECRYPTING_ROLES = frozenset({ROLE_KEY_VAULT_CRYPTO_USER, "14b46e9e-c2b7-41b4-b07b-48a6ebf60603",
+                               "00482a5a-887f-4fb3-b363-3b7fe8e74483", "e147488a-f6f5-4113-8e2d-b22465e65bf6"})
+_STATE_WRITERS = frozenset({ROLE_STORAGE_BLOB_DATA_CONTRIBUTOR, ROLE_STORAGE_BLOB_DATA_OWNER,
+                            "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "b24988ac-6180-42a0-ab88-20f7382dd24c",
+                            "17d1049b-9a84-46fb-8f53-869881c3d3ab"})
+"""Blob Data Contributor/Owner, Owner, Contributor, Storage Account Contributor: each can rewrite state."""
+
+
+def _identity(plan: Plan, name: str) -> PlannedResource | None:
+    return next((r for r in plan.of_type(_IDENTITY) if r.name == name), None)
+
+
+def _held_by(plan: Plan, identity: PlannedResource) -> list[Assignment]:
+    return [a for a in assignments_of(plan) if a.holder is not None and a.holder.urn == identity.urn]
+
+
+def _subscription(bootstrap: Plan, environment: str) -> str | None:
+    subscriptions = bootstrap.outputs.get("subscriptions")
+    value = subscriptions.get(environment) if isinstance(subscriptions, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _in_subscription(scope: str, subscription: str) -> bool:
+    lowered = scope.lower()
+    return lowered == f"/subscriptions/{subscription}".lower() or lowered.startswith(f"/subscriptions/{subscription}/".lower())
+
+
+def _azure_rbac_clusters(plan: Plan) -> list[PlannedResource]:
+    return [
+        c for c in plan.of_type("azure-native:containerservice:ManagedCluster")
+        if (c.inputs.get("aadProfile") or {}).get("enableAzureRBAC") and c.inputs.get("disableLocalAccounts")
+    ]
+
+
+def _data_plane_role(ctx: DeployContext) -> Iterator[Finding]:
+    assert ctx.bootstrap is not None
+    clusters = _azure_rbac_clusters(ctx.plan)
+    if not clusters:
+        return
+    subscription = _subscription(ctx.bootstrap, ctx.environment)
+    holders = [f"ci-deploy-{ctx.environment}"]
+    if ctx.workflows is not None and ctx.environment in pull_request_preview_stacks(ctx.workflows):
+        holders.append(PREVIEW_IDENTITY)  # a real preview runs a server-side dry-run: a write to Kubernetes
+    for holder in holders:
+        identity = _identity(ctx.bootstrap, holder)
+        if identity is None or subscription is None:
+            yield Finding("kubernetes-data-plane-role", holder,
+                          f"the bootstrap has no identity {holder} (or no subscription for {ctx.environment} in its "
+                          "output `subscriptions`): nothing can sign in to this stack's clusters from CI")
+            continue
+        granted = any(
+            a.role == ROLE_AKS_RBAC_CLUSTER_ADMIN and _in_subscription(a.scope, subscription)
+            and a.scope.lower().count("/") <= 4  # the subscription or a resource group: clusters inside it
+            for a in _held_by(ctx.bootstrap, identity)
+        )
+        if not granted:
+            for cluster in clusters:
+                yield Finding("kubernetes-data-plane-role", label(cluster),
+                              f"{holder} has no Azure Kubernetes Service RBAC Cluster Admin on subscription "
+                              f"{subscription}: with Azure RBAC and local accounts off, every namespace and Helm "
+                              "call gets 403 (Contributor carries no Kubernetes data actions); grant it in bootstrap")
+
+
+def _deploy_identity_scoped(ctx: DeployContext) -> Iterator[Finding]:
+    assert ctx.bootstrap is not None
+    name = f"ci-deploy-{ctx.environment}"
+    identity = _identity(ctx.bootstrap, name)
+    subscription = _subscription(ctx.bootstrap, ctx.environment)
+    if identity is None or subscription is None:
+        yield Finding("deploy-identity-per-environment", name,
+                      f"the bootstrap has no deploy identity for {ctx.environment}: one identity for every "
+                      "environment lets the unapproved dev job hold a token that can change prod")
+        return
+    subjects = [str(c.inputs.get("subject", "")) for c in ctx.bootstrap.of_type(_CREDENTIAL) if c.parent == identity.urn]
+    wrong = [s for s in subjects if not s.endswith(f":environment:{ctx.environment}")]
+    if not subjects or wrong:
+        yield Finding("deploy-identity-per-environment", name,
+                      f"federated with {subjects or 'nothing'}: it must trust only GitHub's environment "
+                      f"{ctx.environment} (subject repo:<org>/<repo>:environment:{ctx.environment}), where the approvals are")
+    others = _other_subscriptions(ctx.bootstrap, ctx.environment)
+    for assignment in _held_by(ctx.bootstrap, identity):
+        if any(_in_subscription(assignment.scope, other) for other in others):
+            yield Finding("deploy-identity-per-environment", label(assignment.resource),
+                          f"{name} holds a role on {assignment.scope}, another environment's subscription; scope each "
+                          "deploy identity to its own environment")
+
+
+def _other_subscriptions(bootstrap: Plan, environment: str) -> list[str]:
+    subscriptions = bootstrap.outputs.get("subscriptions")
+    if not isinstance(subscriptions, dict):
+        return []
+    own = subscriptions.get(environment)
+    return [s for e, s in subscriptions.items() if e != environment and isinstance(s, str) and s != own]
+
+
+def _pull_request_isolation(ctx: DeployContext) -> Iterator[Finding]:
+    assert ctx.bootstrap is not None
+    identity = _identity(ctx.bootstrap, PREVIEW_IDENTITY)
+    if identity is None:
+        return
+    for assignment in _held_by(ctx.bootstrap, identity):
+        scope = assignment.scope.lower()
+        if assignment.role in _STATE_WRITERS and ("/blobservices/" in scope or "microsoft.storage" in scope):
+            yield Finding("pull-request-isolation", label(assignment.resource),
+                          f"the pull-request identity can write the state ({assignment.scope}): any branch could "
+                          "rewrite a stack's state; give it Storage Blob Data Reader")
+        if assignment.role in _DECRYPTING_ROLES and "/microsoft.keyvault/vaults/" in scope:
+            key = scope.split("/keys/", 1)[1] if "/keys/" in scope else None
+            protected = [e for e in APPROVAL_ENVIRONMENTS if key is None or key == f"pulumi-secrets-{e}"]
+            if protected:
+                yield Finding("pull-request-isolation", label(assignment.resource),
+                              f"the pull-request identity can decrypt with {'the whole vault' if key is None else key}: "
+                              f"it could read the secrets of {', '.join(protected)}; grant it only the keys of the "
+                              "environments previewed on pull requests")
+    if ctx.workflows is not None:
+        previewed = pull_request_preview_stacks(ctx.workflows)
+        for environment in APPROVAL_ENVIRONMENTS:
+            if environment in previewed:
+                yield Finding("pull-request-isolation", f"workflows: pull_request preview of {environment}",
+                              f"a pull request runs the real `pulumi preview` of {environment}: it needs that stack's "
+                              "secrets and a Kubernetes write role (server-side dry-run); preview it offline on the "
+                              "pull request and for real in the approved deploy job")
+
+
+RULES = (
+    Rule("kubernetes-data-plane-role",
+         "403 Forbidden on every namespace and Helm release (Azure RBAC for Kubernetes, local accounts off)",
+         ("https://learn.microsoft.com/azure/aks/manage-azure-rbac",
+          "https://github.com/pulumi/pulumi-kubernetes/issues/2213"),
+         _data_plane_role, needs=("bootstrap",)),
+    Rule("deploy-identity-per-environment",
+         "the unapproved dev job holds a token that can change prod",
+         ("https://docs.github.com/actions/security-for-github-actions/security-hardening-your-deployments/"
+          "about-security-hardening-with-openid-connect",),
+         _deploy_identity_scoped, needs=("bootstrap",)),
+    Rule("pull-request-isolation",
+         "a pull request's token can rewrite state or decrypt uat/prod secrets",
+         ("https://learn.microsoft.com/azure/key-vault/general/rbac-guide",
+          "https://www.pulumi.com/docs/iac/concepts/state-and-backends/"),
+         _pull_request_isolation, needs=("bootstrap",)),
+)

@@ -1,0 +1,129 @@
+"""Rules over the GitHub workflows: where `pulumi` runs in CI, and with which credential.
+
+A job "runs pulumi" when a step uses pulumi/actions or runs a `pulumi preview|up|refresh|destroy` command.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from deploycheck._model import DeployContext, Finding, Rule
+
+__all__ = ["RULES", "RUNNER_GROUP", "pull_request_preview_stacks", "pulumi_jobs"]
+
+RUNNER_GROUP = "sentimark-azure"
+"""The runner group bootstrap's private network serves (bootstrap output runnerGroup)."""
+_PULUMI_COMMAND = re.compile(r"\bpulumi\s+(preview|up|refresh|destroy)\b")
+KUBELOGIN_INSTALL = "scripts/ci/install-kubelogin.sh"
+TOKEN_REFRESHER = "scripts/ci/federated-token.sh"
+
+
+def _runs_pulumi(step: Mapping[str, Any]) -> bool:
+    return str(step.get("uses", "")).startswith("pulumi/actions") or bool(_PULUMI_COMMAND.search(str(step.get("run", ""))))
+
+
+def pulumi_jobs(workflows: Mapping[str, Mapping[str, Any]]) -> Iterator[tuple[str, str, Mapping[str, Any], int]]:
+    """(workflow, job id, job, index of its first pulumi step) for every job that runs pulumi."""
+    for file, workflow in sorted(workflows.items()):
+        for job_id, job in (workflow.get("jobs") or {}).items():
+            steps = job.get("steps") or []
+            first = next((i for i, s in enumerate(steps) if isinstance(s, dict) and _runs_pulumi(s)), None)
+            if first is not None:
+                yield file, str(job_id), job, first
+
+
+def _triggers(workflow: Mapping[str, Any]) -> set[str]:
+    on = workflow.get("on")  # load_workflows turns PyYAML's True key (a bare `on:`) back into "on"
+    if isinstance(on, str):
+        return {on}
+    return {str(k) for k in on} if isinstance(on, (dict, list)) else set()
+
+
+def pull_request_preview_stacks(workflows: Mapping[str, Mapping[str, Any]]) -> set[str]:
+    """The stacks whose real `pulumi preview` runs on pull requests (a job's matrix `stack`, or its stack-name)."""
+    stacks: set[str] = set()
+    for file, _, job, first in pulumi_jobs(workflows):
+        if "pull_request" not in _triggers(workflows[file]) and "pull_request_target" not in _triggers(workflows[file]):
+            continue
+        matrix = (job.get("strategy") or {}).get("matrix") or {}
+        values = matrix.get("stack") if isinstance(matrix, dict) else None
+        if isinstance(values, list):
+            stacks |= {str(v) for v in values}
+        step = job["steps"][first]
+        name = (step.get("with") or {}).get("stack-name") if isinstance(step, dict) else None
+        if isinstance(name, str) and "${{" not in name:
+            stacks.add(name)
+    return stacks
+
+
+def _env(job: Mapping[str, Any], step: Mapping[str, Any]) -> dict[str, str]:
+    return {**{k: str(v) for k, v in (job.get("env") or {}).items()}, **{k: str(v) for k, v in (step.get("env") or {}).items()}}
+
+
+def _runner(ctx: DeployContext) -> Iterator[Finding]:
+    assert ctx.workflows is not None
+    group = RUNNER_GROUP
+    if ctx.bootstrap is not None and isinstance(ctx.bootstrap.outputs.get("runnerGroup"), str):
+        group = ctx.bootstrap.outputs["runnerGroup"]
+    for file, job_id, job, _ in pulumi_jobs(ctx.workflows):
+        runs_on = job.get("runs-on")
+        if not (isinstance(runs_on, dict) and runs_on.get("group") == group):
+            yield Finding("ci-runner-network", f"{file}: job {job_id}",
+                          f"runs-on {runs_on!r}: a GitHub-hosted runner reaches neither private API servers nor "
+                          f"allow-listed ones; run on `runs-on: {{group: {group}}}` (bootstrap's private network)")
+
+
+def _credential(ctx: DeployContext) -> Iterator[Finding]:
+    assert ctx.workflows is not None
+    for file, workflow in sorted(ctx.workflows.items()):
+        if "AZURE_KEYVAULT_AUTH_VIA_CLI" in repr(workflow):
+            yield Finding("ci-credential-lifetime", file,
+                          "AZURE_KEYVAULT_AUTH_VIA_CLI makes the secrets provider use the Azure CLI's token, which "
+                          "cannot be refreshed after GitHub's OIDC assertion expires (Azure/azure-cli#28708); remove it "
+                          "and give the federated token file")
+    for file, job_id, job, first in pulumi_jobs(ctx.workflows):
+        subject = f"{file}: job {job_id}"
+        before = [str(s.get("run", "")) for s in job["steps"][:first] if isinstance(s, dict)]
+        if not any(KUBELOGIN_INSTALL in run for run in before):
+            yield Finding("ci-credential-lifetime", subject,
+                          f"no step runs {KUBELOGIN_INSTALL} before pulumi: the kubeconfig execs kubelogin, which no "
+                          "runner image has, so every Kubernetes resource fails")
+        if not any(TOKEN_REFRESHER in run for run in before):
+            yield Finding("ci-credential-lifetime", subject,
+                          f"no step starts {TOKEN_REFRESHER} before pulumi: GitHub's OIDC assertion lasts about 10 "
+                          "minutes, and a long run then fails with AADSTS700024")
+        env = _env(job, job["steps"][first])
+        if env.get("AAD_LOGIN_METHOD") != "workloadidentity" or not env.get("AZURE_FEDERATED_TOKEN_FILE"):
+            yield Finding("ci-credential-lifetime", subject,
+                          "the pulumi step needs AAD_LOGIN_METHOD=workloadidentity (kubelogin) and "
+                          "AZURE_FEDERATED_TOKEN_FILE (kubelogin, the azblob backend and the Key Vault secrets "
+                          "provider re-read it for every new token)")
+
+
+def _environment_identity(ctx: DeployContext) -> Iterator[Finding]:
+    assert ctx.workflows is not None
+    for file, job_id, job, first in pulumi_jobs(ctx.workflows):
+        if not job.get("environment"):
+            continue
+        env = _env(job, job["steps"][first])
+        client = env.get("AZURE_CLIENT_ID", "")
+        if "vars.AZURE_CLIENT_ID" not in client.replace(" ", ""):
+            yield Finding("deploy-identity-per-environment", f"{file}: job {job_id}",
+                          f"AZURE_CLIENT_ID is {client!r}: a deploy job must take its environment's own identity "
+                          "(the GitHub environment's variable vars.AZURE_CLIENT_ID), not one shared by all stacks")
+
+
+RULES = (
+    Rule("ci-runner-network", "CI's pulumi cannot reach the API servers (timeouts, unresolvable names)",
+         ("https://docs.github.com/actions/using-github-hosted-runners/connecting-to-a-private-network/"
+          "about-azure-private-networking-for-github-hosted-runners-in-your-organization",),
+         _runner, needs=("workflows",)),
+    Rule("ci-credential-lifetime", "kubelogin missing, or AADSTS700024 once the OIDC assertion expires mid-run",
+         ("https://github.com/Azure/azure-cli/issues/28708", "https://azure.github.io/kubelogin/concepts/login-modes/workloadidentity.html"),
+         _credential, needs=("workflows",)),
+    Rule("deploy-identity-per-environment", "the unapproved dev job holds a token that can change prod",
+         ("https://docs.github.com/actions/deployment/targeting-different-environments/using-environments-for-deployment",),
+         _environment_identity, needs=("workflows",)),
+)

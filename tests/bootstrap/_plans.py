@@ -1,0 +1,68 @@
+"""The bootstrap's offline plan and the lookups its tests share."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from components._interfaces import ROLE_DEFINITIONS
+from offline import Plan, PlannedResource, run_preview
+from tests.conftest import ROOT
+
+__all__ = [
+    "BOOTSTRAP",
+    "REPO",
+    "SUBSCRIPTIONS",
+    "WORKSPACE",
+    "bootstrap_plan",
+    "by_name",
+    "held_by",
+    "one",
+    "role",
+]
+
+BOOTSTRAP = ROOT / "bootstrap"
+REPO = "sentimark/sentimark-platform"
+WORKSPACE = "/subscriptions/0d3c1e6a-1b2c-4d5e-8f90-a1b2c3d4e5f6/resourceGroups/rg-logs/providers/Microsoft.OperationalInsights/workspaces/log"
+SUBSCRIPTIONS = {
+    "dev": "0d3c1e6a-1b2c-4d5e-8f90-a1b2c3d4e5f6",
+    "sit": "1e4d2f7b-2c3d-4e5f-9a01-b2c3d4e5f6a7",
+    "uat": "2f5e3a8c-3d4e-4f5a-8b12-c3d4e5f6a7b8",
+    "prod": "3a6f4b9d-4e5f-4a6b-9c23-d4e5f6a7b8c9",
+}
+
+
+@functools.cache
+def bootstrap_plan(workspace: bool = True) -> Plan:
+    """The plan of stack `main`; `workspace=False` without the audit-log workspace."""
+    return run_preview(BOOTSTRAP, "main", config=None if workspace else {"sentimark-bootstrap:diagnosticsWorkspaceId": None})
+
+
+def one(plan: Plan, type_: str) -> PlannedResource:
+    (found,) = plan.of_type(type_)
+    return found
+
+
+def by_name(plan: Plan, name: str) -> PlannedResource:
+    (found,) = [r for r in plan.resources if r.name == name]
+    return found
+
+
+def role(assignment: PlannedResource) -> str:
+    guid = assignment.inputs["roleDefinitionId"].rsplit("/", 1)[-1]
+    return {v: k for k, v in ROLE_DEFINITIONS.items()}.get(guid, guid)
+
+
+def held_by(plan: Plan, identity: str) -> list[PlannedResource]:
+    """Role assignments whose nearest identity ancestor (walking `parent`) is the identity `identity`: how the
+    deployability checks decide who holds a role."""
+    resources = {r.urn: r for r in plan.resources}
+    held = []
+    for assignment in plan.of_type("azure-native:authorization:RoleAssignment"):
+        parent = assignment.parent
+        while parent in resources and resources[parent].type != "azure-native:managedidentity:UserAssignedIdentity":
+            parent = resources[parent].parent
+        holder: Any = resources.get(parent) if parent else None
+        if holder is not None and holder.name == identity:
+            held.append(assignment)
+    return held

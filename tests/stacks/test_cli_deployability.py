@@ -1,0 +1,42 @@
+"""`validate` and `preview --validate` run the deployability rules over the stack, the bootstrap and the workflows,
+and fail the command on a finding."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from stacks.cli import main
+from tests.conftest import ROOT
+
+
+def _project(tmp_path: Path, *, runs_on: object | None = None) -> Path:
+    for name in ("Pulumi.yaml", "__main__.py", "Pulumi.dev.yaml"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    shutil.copytree(ROOT / "bootstrap", tmp_path / "bootstrap", ignore=shutil.ignore_patterns("__pycache__"))
+    workflows = tmp_path / ".github" / "workflows"
+    shutil.copytree(ROOT / ".github" / "workflows", workflows)
+    if runs_on is not None:
+        deploy = yaml.safe_load((workflows / "deploy.yml").read_text(encoding="utf-8"))
+        deploy["jobs"]["dev"]["runs-on"] = runs_on
+        (workflows / "deploy.yml").write_text(yaml.safe_dump(deploy, sort_keys=False), encoding="utf-8")
+    return tmp_path
+
+
+def test_validate_passes_the_committed_dev_stack(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "--stack", "dev", "--project-dir", str(_project(tmp_path))]) == 0
+    out = capsys.readouterr().out
+    assert "Deployability (dev): 17 rule(s) checked, 0 finding(s)" in out
+
+
+def test_validate_fails_when_a_deploy_job_runs_on_a_github_hosted_runner(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = _project(tmp_path, runs_on="ubuntu-24.04")
+    assert main(["validate", "--stack", "dev", "--project-dir", str(project)]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL ci-runner-network deploy.yml: job dev: runs-on 'ubuntu-24.04'" in out
+    assert main(["preview", "--validate", "--stack", "dev", "--project-dir", str(project)]) == 1
