@@ -29,6 +29,7 @@ import pulumi
 from pulumi_azure_native import authorization, keyvault, resources, storage
 
 from bootstrap._identities import (
+    RBAC_ADMINISTRATOR,
     assignment,
     conditioned_assignment,
     constrained_role_condition,
@@ -38,7 +39,7 @@ from bootstrap._identities import (
     user_assigned_identity,
 )
 from bootstrap._registration import register_subscriptions
-from bootstrap._runners import RUNNER_GROUP, runner_network
+from bootstrap._runners import RUNNER_GROUP, hub_peering_role, runner_network
 from bootstrap._settings import Settings, load_settings
 from components._interfaces import DiagnosticSettingsArgs, apply_diagnostic_settings, apply_lock
 from components._naming import region_code, resource_name, stable_suffix
@@ -161,6 +162,7 @@ def main() -> None:
         grant("state-container", scope=container.id, parent=container,
               assignments={"admins": assignment("Storage Blob Data Contributor", operators, "Group")})
 
+    hub_role, hub_role_guid = hub_peering_role(hub, suffix=suffix)
     deploy_ids = {}
     for environment, subscription in settings.subscriptions.items():
         key = f"ci-deploy-{environment}"
@@ -179,14 +181,17 @@ def main() -> None:
             "aks-rbac-admin": assignment(AKS_RBAC_CLUSTER_ADMIN, identity.principal_id),
         })
         conditioned_assignment(
-            f"{key}-ra-rbac-admin", role="f58310d9-a9f6-439a-9e8d-f62e7b41a168", scope=scope,
+            f"{key}-ra-rbac-admin", role=RBAC_ADMINISTRATOR, scope=scope,
             principal_id=identity.principal_id, parent=identity, condition=constrained_role_condition(),
             description="The stacks assign service roles (AcrPull, Network Contributor, ...); nothing broader.",
         )
-        # Peer the stack's VNets with the hub (both sides) and link its private DNS zones to the hub.
-        grant(f"{key}-hub", scope=hub.vnet.id, parent=identity, assignments={
-            "network": assignment("Network Contributor", identity.principal_id),
-        })
+        # Peer the stack's VNets with the hub (both sides) and link its private DNS zones to the hub: a custom role
+        # with those actions only, so that no environment's identity can change the runners' subnet, NSG or NAT.
+        conditioned_assignment(
+            f"{key}-hub-ra-peering", role=hub_role_guid, scope=hub.vnet.id,
+            principal_id=identity.principal_id, parent=identity, depends_on=[hub_role],
+            description=f"The {environment} stack peers its VNets with the runners' hub and links its AKS zones to it.",
+        )
         conditioned_assignment(
             f"{key}-state-ra-blob", role="Storage Blob Data Contributor", scope=container.id,
             principal_id=identity.principal_id, parent=identity,

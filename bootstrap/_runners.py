@@ -14,10 +14,11 @@ from runners: github/roadmap#614. It needs GitHub Team or Enterprise Cloud; READ
 from __future__ import annotations
 
 import ipaddress
+import uuid
 from dataclasses import dataclass
 
 import pulumi
-from pulumi_azure_native import network, resources
+from pulumi_azure_native import authorization, network, resources
 
 from bootstrap._settings import RunnerSettings
 from components._naming import region_code, resource_name
@@ -27,11 +28,27 @@ __all__ = [
     "GITHUB_ACTIONS_ADDRESSES",
     "GITHUB_ADDRESSES",
     "GITHUB_NETWORK_API_VERSION",
+    "HUB_PEERING_ACTIONS",
     "RUNNER_GROUP",
     "RUNNER_SERVICE_ENDPOINTS",
     "RunnerNetwork",
+    "hub_peering_role",
     "runner_network",
 ]
+
+HUB_PEERING_ACTIONS: tuple[str, ...] = (
+    "Microsoft.Network/virtualNetworks/read",
+    "Microsoft.Network/virtualNetworks/virtualNetworkPeerings/read",
+    "Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write",
+    "Microsoft.Network/virtualNetworks/virtualNetworkPeerings/delete",
+    # Peering a stack's VNet with the hub, and linking a stack's private DNS zone to it, act on the hub VNet
+    # (learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering#permissions;
+    # learn.microsoft.com/azure/dns/dns-protect-private-zones-recordsets: join/action for zone links).
+    "Microsoft.Network/virtualNetworks/peer/action",
+    "Microsoft.Network/virtualNetworks/join/action",
+)
+"""What a stack's deploy identity may do on the hub: its peerings and zone links, nothing on the subnet, NSG, NAT
+or the GitHub network settings (Network Contributor would allow all of those)."""
 
 RUNNER_GROUP = "sentimark-azure"
 """The GitHub runner group whose larger runners use this network; workflows say `runs-on: {group: sentimark-azure}`."""
@@ -151,7 +168,7 @@ def runner_network(runners: RunnerSettings, *, tags: dict[str, str]) -> RunnerNe
     ), opts=child)
     # The subnet is a separate resource and the VNet lists none: since pulumi/pulumi-azure-native#611 the
     # provider keeps subnets it was not told about, and ARM API 2023-09-01+ leaves them when `subnets` is
-    # omitted. Stacks add their peerings to this VNet (Network Contributor on it), so nothing here may
+    # omitted. Stacks add their peerings to this VNet (the hub peering role on it), so nothing here may
     # declare the full list of its children.
     vnet = network.VirtualNetwork("runners-vnet", network.VirtualNetworkInitArgs(
         resource_group_name=group.name,
@@ -190,3 +207,19 @@ def runner_network(runners: RunnerSettings, *, tags: dict[str, str]) -> RunnerNe
         ignore_changes=["tags"],
     ))
     return RunnerNetwork(group=group, vnet=vnet, subnet=subnet, egress_ip=egress_ip, settings=settings)
+
+
+def hub_peering_role(hub: RunnerNetwork, *, suffix: str) -> tuple[authorization.RoleDefinition, str]:
+    """A custom role with HUB_PEERING_ACTIONS only, defined on the runners' resource group (a custom role's
+    assignable scopes are subscriptions, resource groups or management groups, not single resources) and assigned
+    on the hub VNet to each deploy identity. Returns the role and its GUID (known before the role exists)."""
+    guid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"sentimark-bootstrap/{suffix}/hub-peering"))
+    return authorization.RoleDefinition("runners-peering-role", authorization.RoleDefinitionArgs(
+        scope=hub.group.id,
+        role_definition_id=guid,
+        role_name=f"Sentimark hub peering ({suffix})",
+        description="Peer a stack's VNets with the CI runners' hub and link its private DNS zones to it; nothing else.",
+        role_type="CustomRole",
+        permissions=[authorization.PermissionArgs(actions=list(HUB_PEERING_ACTIONS))],
+        assignable_scopes=[hub.group.id],
+    ), opts=pulumi.ResourceOptions(parent=hub.group)), guid

@@ -11,8 +11,11 @@ start date should be selected within the timegrain period"), and refuses to chan
 (Consumption Budgets REST API, `BudgetTimePeriod.startDate`:
 https://learn.microsoft.com/rest/api/consumption/budgets/create-or-update#budgettimeperiod; DESIGN.md). So the
 date sent is the later of the caller's `start_date` and the first day of the current month (UTC) at the time
-of the run, and it is in `ignore_changes`: an existing budget keeps its date and shows no drift, while a
-replaced one (new name, new scope) is created with a date Azure accepts instead of the stored, now-past one.
+of the run, and it is in `ignore_changes`: an existing budget keeps its date and shows no drift. A replacement
+would not help: Pulumi sends a replacement the stored values of ignored properties (pulumi/pulumi#2657), the
+now-past date Azure refuses. So a new `budget_name` is a new child resource (its logical name carries the Azure
+name): Pulumi creates the new budget from fresh inputs, with a date Azure accepts, and deletes the old one. A
+changed `scope_id` (another subscription) still replaces in place; a stack never moves its subscription.
 The amount is in the billing account's currency (USD for a USD billing account).
 """
 
@@ -77,7 +80,8 @@ class BudgetArgs(TypedDict):
     notifications: NotRequired[Sequence[BudgetNotificationArgs]]
     """At most 5; DEFAULT_BUDGET_NOTIFICATIONS (Actual 50/80/100 %, Forecasted 100/110 %) unless given."""
     budget_name: NotRequired[str]
-    """Azure name of the budget (unique in its scope); Pulumi auto-names it unless given."""
+    """Azure name of the budget (unique in its scope); Pulumi auto-names it unless given. It is part of the child
+    resource's logical name: a new name creates a new budget (with a start date Azure accepts) and deletes the old."""
 
 
 class Budget(pulumi.ComponentResource):
@@ -107,7 +111,7 @@ class Budget(pulumi.ComponentResource):
             for n in args.get("notifications", DEFAULT_BUDGET_NOTIFICATIONS)
         }
         budget = consumption.Budget(
-            f"{name}-budget",
+            f"{name}-budget" if args.get("budget_name") is None else f"{name}-{args['budget_name']}",
             consumption.BudgetArgs(
                 scope=args["scope_id"],
                 budget_name=args.get("budget_name"),

@@ -145,6 +145,7 @@ class Network(pulumi.ComponentResource):
         self._zones: dict[str, privatedns.PrivateZone] = {}
         self._component_name, self._resource_group_name, self._tags = name, rg, tags
         self._vnet = vnet
+        self._peerings: list[network.VirtualNetworkPeering] = []
         for zone_name in args.get("private_dns_zones", DEFAULT_PRIVATE_DNS_ZONES):
             zone = privatedns.PrivateZone(
                 f"{name}-pdz-{zone_name}",
@@ -201,14 +202,19 @@ class Network(pulumi.ComponentResource):
     ) -> network.VirtualNetworkPeering:
         """Peer this VNet to any VNet by id (another project's, e.g. the CI runners' hub; its own side must be
         peered back, see `virtual_network_peering`). Named `<name>-peer-<key>`."""
-        return virtual_network_peering(
+        peering = virtual_network_peering(
             f"{self._component_name}-peer-{key}",
             resource_group_name=self._resource_group_name,
             virtual_network_name=self._vnet.name,
             remote_id=remote_id,
             remote_name=remote_name,
-            opts=pulumi.ResourceOptions(parent=self),
+            # One peering write at a time on a VNet: Azure refuses an operation on a VNet that another one is
+            # still updating (ReferencedResourceNotProvisioned / AnotherOperationInProgress;
+            # hashicorp/terraform-provider-azurerm#2605, which serializes peerings with a lock for this reason).
+            opts=pulumi.ResourceOptions(parent=self, depends_on=self._peerings[-1:]),
         )
+        self._peerings.append(peering)
+        return peering
 
     def link_private_dns_zones(self, key: str, remote: "Network") -> None:
         """Link this Network's privatelink zones to `remote`'s VNet (registration off), so that a peered

@@ -6,6 +6,7 @@ import ipaddress
 from collections.abc import Iterator
 from typing import Any
 
+from components._interfaces import ROLE_DEFINITIONS
 from offline import Plan, PlannedResource
 from offline._arm_ids import ARM_PATHS
 
@@ -24,10 +25,11 @@ __all__ = [
     "same_resource",
 ]
 
-# Built-in role definition ids (learn.microsoft.com/azure/role-based-access-control/built-in-roles).
-ROLE_AKS_RBAC_CLUSTER_ADMIN = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b"
-ROLE_KEY_VAULT_CRYPTO_USER = "12338af0-0e69-4776-bea7-57ae8d297424"
-ROLE_STORAGE_BLOB_DATA_CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
+# Built-in role definition ids, from the one table the components use (components._interfaces.ROLE_DEFINITIONS,
+# learn.microsoft.com/azure/role-based-access-control/built-in-roles); Blob Data Owner is not assigned anywhere.
+ROLE_AKS_RBAC_CLUSTER_ADMIN = ROLE_DEFINITIONS["Azure Kubernetes Service RBAC Cluster Admin"]
+ROLE_KEY_VAULT_CRYPTO_USER = ROLE_DEFINITIONS["Key Vault Crypto User"]
+ROLE_STORAGE_BLOB_DATA_CONTRIBUTOR = ROLE_DEFINITIONS["Storage Blob Data Contributor"]
 ROLE_STORAGE_BLOB_DATA_OWNER = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b"
 
 _MODULE_NAMESPACES = {

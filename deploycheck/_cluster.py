@@ -123,10 +123,15 @@ def _container_insights(ctx: DeployContext) -> Iterator[Finding]:
                           "the rule for you)")
         private = (cluster.inputs.get("apiServerAccessProfile") or {}).get("enablePrivateCluster")
         location = str(cluster.inputs.get("location", "")).lower()
-        if private and not any(str(e.inputs.get("location", "")).lower() == location for e in endpoints):
+        local = [e for e in endpoints if str(e.inputs.get("location", "")).lower() == location]
+        tied = [a for a in mine if a.inputs.get("associationName") == "configurationAccessEndpoint"
+                and any(e.urn in a.dependencies or id_name(a.inputs.get("dataCollectionEndpointId"))
+                        in (e.inputs.get("dataCollectionEndpointName"), e.name) for e in local)]
+        if private and not tied:
             yield Finding("container-insights-collects", label(cluster),
-                          f"private cluster in {location} without a data collection endpoint in its region: the agents "
-                          "fetch their configuration from a DCE in the cluster's region")
+                          f"private cluster in {location} without a data collection endpoint in its region tied to it "
+                          "(association `configurationAccessEndpoint`): the agents fetch their configuration from a "
+                          "DCE in the cluster's region")
 
 
 def _collects_container_insights(plan: Plan, association: PlannedResource) -> bool:

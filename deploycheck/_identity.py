@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from components._interfaces import ROLE_DEFINITIONS
 from deploycheck._azure import (
     ROLE_AKS_RBAC_CLUSTER_ADMIN,
     ROLE_KEY_VAULT_CRYPTO_USER,
@@ -19,7 +20,7 @@ from deploycheck._azure import (
     label,
 )
 from deploycheck._model import DeployContext, Finding, Rule
-from deploycheck._workflows import pull_request_preview_stacks
+from deploycheck._workflows import UNKNOWN_STACKS, pull_request_preview_stacks
 from offline import Plan, PlannedResource
 
 __all__ = ["APPROVAL_ENVIRONMENTS", "RULES"]
@@ -32,11 +33,12 @@ _IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
 _CREDENTIAL = "azure-native:managedidentity:FederatedIdentityCredential"
 # Roles that can decrypt with a key (Key Vault Crypto User, Crypto Officer, Administrator, Crypto Service
 # Encryption User; learn.microsoft.com/azure/key-vault/general/rbac-guide).
-_DECRYPTING_ROLES = frozenset({ROLE_KEY_VAULT_CRYPTO_USER, "14b46e9e-c2b7-41b4-b07b-48a6ebf60603",
-                               "00482a5a-887f-4fb3-b363-3b7fe8e74483", "e147488a-f6f5-4113-8e2d-b22465e65bf6"})
+_DECRYPTING_ROLES = frozenset({ROLE_KEY_VAULT_CRYPTO_USER, ROLE_DEFINITIONS["Key Vault Administrator"],
+                               "14b46e9e-c2b7-41b4-b07b-48a6ebf60603",  # Key Vault Crypto Officer
+                               "e147488a-f6f5-4113-8e2d-b22465e65bf6"})  # Key Vault Crypto Service Encryption User
 _STATE_WRITERS = frozenset({ROLE_STORAGE_BLOB_DATA_CONTRIBUTOR, ROLE_STORAGE_BLOB_DATA_OWNER,
-                            "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "b24988ac-6180-42a0-ab88-20f7382dd24c",
-                            "17d1049b-9a84-46fb-8f53-869881c3d3ab"})
+                            ROLE_DEFINITIONS["Owner"], ROLE_DEFINITIONS["Contributor"],
+                            "17d1049b-9a84-46fb-8f53-869881c3d3ab"})  # Storage Account Contributor
 """Blob Data Contributor/Owner, Owner, Contributor, Storage Account Contributor: each can rewrite state."""
 
 
@@ -113,7 +115,10 @@ def _deploy_identity_scoped(ctx: DeployContext) -> Iterator[Finding]:
                       f"{ctx.environment} (subject repo:<org>/<repo>:environment:{ctx.environment}), where the approvals are")
     others = _other_subscriptions(ctx.bootstrap, ctx.environment)
     for assignment in _held_by(ctx.bootstrap, identity):
-        if any(_in_subscription(assignment.scope, other) for other in others):
+        # A subscription or resource group of another environment; a single shared resource there (the runners'
+        # hub, when the state subscription doubles as an environment's) is fine.
+        broad = assignment.scope.count("/") <= 4
+        if broad and any(_in_subscription(assignment.scope, other) for other in others):
             yield Finding("deploy-identity-per-environment", label(assignment.resource),
                           f"{name} holds a role on {assignment.scope}, another environment's subscription; scope each "
                           "deploy identity to its own environment")
@@ -149,7 +154,7 @@ def _pull_request_isolation(ctx: DeployContext) -> Iterator[Finding]:
     if ctx.workflows is not None:
         previewed = pull_request_preview_stacks(ctx.workflows)
         for environment in APPROVAL_ENVIRONMENTS:
-            if environment in previewed:
+            if environment in previewed or UNKNOWN_STACKS in previewed:
                 yield Finding("pull-request-isolation", f"workflows: pull_request preview of {environment}",
                               f"a pull request runs the real `pulumi preview` of {environment}: it needs that stack's "
                               "secrets and a Kubernetes write role (server-side dry-run); preview it offline on the "

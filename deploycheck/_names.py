@@ -44,10 +44,10 @@ def _budget_start(ctx: DeployContext) -> Iterator[Finding]:
     for budget in ctx.plan.of_type("azure-native:consumption:Budget"):
         start = (budget.inputs.get("timePeriod") or {}).get("startDate")
         try:
-            day = dt.date.fromisoformat(str(start)[:10])
+            day: dt.date | None = dt.date.fromisoformat(str(start)[:10])
         except ValueError:
-            continue
-        if day < month:
+            day = None  # unknown offline (an Output): only the ignore_changes check applies
+        if day is not None and day < month:
             yield Finding("budget-start-date", label(budget),
                           f"timePeriod.startDate {start} is before the current month ({month}): creating or replacing "
                           "the budget now is refused (a past start must fall within the current time grain); send the "

@@ -36,7 +36,7 @@ _NOT_A_VALUE = frozenset({
 _KEY_VAULT = re.compile(r"key[\s_-]?vault", re.IGNORECASE)
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 _SECRET_TEXT = re.compile(
-    r"AccountKey=|SharedAccessKey=|SharedAccessSignature|(?:^|;)\s*(?:Password|Pwd)=|[?&]sig=|"
+    r"AccountKey=|SharedAccessKey=|SharedAccessSignature|(?:^|;)\s*(?:Password|Pwd)=|[?&]sig=|\bBearer\s+\S{16,}|"
     r"-----BEGIN [A-Z ]*PRIVATE KEY-----|\beyJ[\w-]{8,}\.[\w-]{8,}\.",
     re.IGNORECASE,
 )
@@ -57,12 +57,41 @@ def looks_secret_key(key: str) -> bool:
     return any(w in _SECRET_WORDS for w in words) or any(p in compact for p in _SECRET_PHRASES)
 
 
-def is_secret_path(resource_type: str, path: Sequence[str | int]) -> bool:
-    """Whether the value at `path` (inside a resource's inputs) must be masked because of where it is."""
+_NAMED_VALUES = ("value", "secureValue")
+"""Keys that hold the value of a name/value pair (a container's `env`, a deployment script's
+`environmentVariables`): secret when the pair's `name` is."""
+
+
+def _secret_pair(item: Any) -> bool:
+    return isinstance(item, dict) and isinstance(item.get("name"), str) and looks_secret_key(_words_of(item["name"]))
+
+
+def _words_of(name: str) -> str:
+    # DB_PASSWORD, db-password -> dbPassword, so that looks_secret_key reads its words.
+    parts = [p for p in re.split(r"[_\-\s.]+", name) if p]
+    return "".join(p.lower() if i == 0 else p.capitalize() for i, p in enumerate(parts)) if len(parts) > 1 else name
+
+
+def is_secret_path(resource_type: str, path: Sequence[str | int], inputs: Any = None) -> bool:
+    """Whether the value at `path` (inside a resource's inputs) must be masked because of where it is: under a
+    secret-looking key, in a secret subtree, or as the value of a name/value pair whose name looks secret (give
+    `inputs`, the resource's inputs, for that last check)."""
     subtrees = _SECRET_SUBTREES.get(resource_type, ())
     if path and path[0] in subtrees:
         return True
-    return any(isinstance(segment, str) and looks_secret_key(segment) for segment in path)
+    if any(isinstance(segment, str) and looks_secret_key(segment) for segment in path):
+        return True
+    node = inputs
+    for index, segment in enumerate(path):
+        if segment in _NAMED_VALUES and _secret_pair(node):
+            return True
+        try:
+            node = node[segment]
+        except (KeyError, IndexError, TypeError):
+            break
+        if index == len(path) - 1:
+            break
+    return False
 
 
 def mask(value: Any, *, secret: bool = False) -> Any:
@@ -70,7 +99,8 @@ def mask(value: Any, *, secret: bool = False) -> Any:
     if secret or value == SECRET:
         return SECRET
     if isinstance(value, dict):
-        return {k: mask(v, secret=looks_secret_key(str(k))) for k, v in value.items()}
+        pair = _secret_pair(value)
+        return {k: mask(v, secret=looks_secret_key(str(k)) or (pair and k in _NAMED_VALUES)) for k, v in value.items()}
     if isinstance(value, list):
         return [mask(v) for v in value]
     if isinstance(value, str) and _SECRET_TEXT.search(value):

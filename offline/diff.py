@@ -216,7 +216,8 @@ def _value_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Value
     ignore_changes = [str(p) for p in new.get("ignoreChanges") or []]
     values = []
     for path, before, after in _differences(old.get("inputs") or {}, new.get("inputs") or {}):
-        secret = before == SECRET or after == SECRET or is_secret_path(resource_type, path)
+        secret = (before == SECRET or after == SECRET or is_secret_path(resource_type, path, old.get("inputs"))
+                  or is_secret_path(resource_type, path, new.get("inputs")))
         ignored = _ignored(path, ignore_changes)
         values.append(ValueChange(
             path=_path_text("inputs", path),

@@ -32,16 +32,19 @@ def connect_to_runners(runners: CiRunnerSettings, networks: dict[str, Network], 
     """Peer every region's network with the runners' hub, both sides, and link each region's private cluster
     zone (`aks_zones`: region code -> zone name, only for private clusters) to the hub."""
     hub = azure_native.Provider("ci-runners", azure_native.ProviderArgs(subscription_id=runners.subscription_id))
+    hub_side: list[pulumi.Resource] = []
     for code, net in networks.items():
         net.peer_with_network("ci-runners", remote_id=runners.network_id, remote_name=runners.network_name)
-        virtual_network_peering(
+        hub_side.append(virtual_network_peering(
             f"ci-runners-peer-{code}",
             resource_group_name=runners.resource_group_name,
             virtual_network_name=runners.network_name,
             remote_id=net.resource_id,
             remote_name=net.name,
-            opts=pulumi.ResourceOptions(provider=hub),
-        )
+            # The hub's peerings one after another (Azure refuses parallel writes on one VNet). Other stacks'
+            # runs may write the hub at the same time: the deploy workflow runs the stacks one after another.
+            opts=pulumi.ResourceOptions(provider=hub, depends_on=hub_side[-1:]),
+        ))
         if code in aks_zones:
             net.link_private_dns_zone(
                 aks_zones[code], "ci-runners", vnet_id=runners.network_id, vnet_name=runners.network_name

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import ipaddress
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,40 +116,75 @@ def schema_section(plan: Plan, kubernetes_version: str | None = None) -> Section
 
 
 BOOTSTRAP_PROJECT = "sentimark-bootstrap"
+PLATFORM_PROJECT = "sentimark-platform"
+"""This repository's own projects: for them every deployability rule must run (a missing input is a finding)."""
+_DOCUMENTATION_RANGES = tuple(ipaddress.IPv4Network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"))
 
 
 def deployability_section(plan: Plan, project_dir: str | Path = ".", *, bootstrap_dir: str | Path | None = None,
                           today: dt.date | None = None) -> Section:
     """What a real `pulumi up` would hit that the mock engine cannot see (deploycheck): over the plan, the
-    bootstrap's plan (`<project>/bootstrap`, or the plan itself for the bootstrap project) and the CI workflows
-    (`<project>/.github/workflows`). Any finding blocks."""
+    bootstrap's plan (`<project>/bootstrap`) and the CI workflows (`<project>/.github/workflows`). For the
+    bootstrap project itself, the rules run over each environment's platform stack (`<project>/..`) against this
+    bootstrap. Any finding blocks; so does a rule left unchecked in this repository's own projects."""
     from deploycheck import check_deployability, load_workflows
     from offline import run_preview
 
     project = Path(project_dir)
-    workflows = load_workflows(project / ".github" / "workflows")
     if plan.project == BOOTSTRAP_PROJECT:
+        platform = Path(project).resolve().parent
         bootstrap: Plan | None = plan
         subscriptions = plan.outputs.get("subscriptions")
         environments = sorted(subscriptions) if isinstance(subscriptions, dict) else []
+        stacks = {e: run_preview(platform, e) for e in environments if (platform / f"Pulumi.{e}.yaml").is_file()}
+        workflows = load_workflows(platform / ".github" / "workflows")
     else:
         folder = Path(bootstrap_dir) if bootstrap_dir is not None else project / "bootstrap"
         bootstrap = run_preview(folder, "main") if (folder / "Pulumi.yaml").is_file() else None
-        environments = [policy_environment(plan)]
+        stacks = {policy_environment(plan): plan}
+        workflows = load_workflows(project / ".github" / "workflows")
     findings: list = []
     not_checked: dict[str, str] = {}
     checked: set[str] = set()
-    for environment in environments:
-        report = check_deployability(plan, environment=environment, bootstrap=bootstrap, workflows=workflows, today=today)
+    for environment, stack in stacks.items():
+        report = check_deployability(stack, environment=environment, bootstrap=bootstrap, workflows=workflows, today=today)
         findings += [f for f in report.findings if f not in findings]
         checked |= set(report.checked)
         not_checked.update({n.rule: n.reason for n in report.not_checked})
-    lines = [f"Deployability ({', '.join(environments) or 'no environment'}): {len(checked)} rule(s) checked, "
+    unchecked = {rule: reason for rule, reason in sorted(not_checked.items()) if rule not in checked}
+    own = plan.project in (PLATFORM_PROJECT, BOOTSTRAP_PROJECT)
+    warnings = _placeholder_warnings(stacks.values())
+    lines = [f"Deployability ({', '.join(stacks) or 'no stack'}): {len(checked)} rule(s) checked, "
              f"{len(findings)} finding(s)"]
     lines += [f"  FAIL {f.rule} {f.subject}: {f.message}" for f in findings]
-    lines += [f"  not checked: {rule}: {reason}" for rule, reason in sorted(not_checked.items()) if rule not in checked]
+    lines += [f"  {'FAIL' if own else 'not checked'}: {rule}: {reason}" for rule, reason in unchecked.items()]
+    lines += [f"  WARN {w}" for w in warnings]
     markdown = "### Deployability (what `pulumi up` needs beyond the plan)\n\n"
     markdown += f"{len(checked)} rule(s) checked, {len(findings)} finding(s)."
     if findings:
         markdown += "\n\n" + "\n".join(f"- **{f.rule}** `{f.subject}`: {f.message}" for f in findings[:50])
-    return Section(lines, markdown, blocking=bool(findings))
+    if unchecked:
+        markdown += "\n\nNot checked: " + "; ".join(f"`{rule}` ({reason})" for rule, reason in unchecked.items())
+    if warnings:
+        markdown += "\n\n" + "\n".join(f"> **Warning:** {w}" for w in warnings)
+    return Section(lines, markdown, blocking=bool(findings) or (own and bool(unchecked)))
+
+
+def _placeholder_warnings(stacks: Iterable[Plan]) -> list[str]:
+    """Values that are examples until an organisation's bootstrap has run: documentation IP ranges (RFC 5737) as
+    the CI runners' egress. They pass the rules (nothing offline knows the real address) but no runner has them."""
+    warnings = []
+    for stack in stacks:
+        public = [c for c in stack.of_type("azure-native:containerservice:ManagedCluster")
+                  if not (c.inputs.get("apiServerAccessProfile") or {}).get("enablePrivateCluster")]
+        runners = stack.outputs.get("ciRunners") if public else None  # only public API servers admit the egress
+        ranges = runners.get("egressIpRanges") if isinstance(runners, dict) else None
+        for value in ranges or []:
+            try:
+                network = ipaddress.ip_network(str(value), strict=False)
+            except ValueError:
+                continue
+            if isinstance(network, ipaddress.IPv4Network) and any(network.subnet_of(doc) for doc in _DOCUMENTATION_RANGES):
+                warnings.append(f"{stack.stack}: ciRunners.egressIpRanges {value} is a documentation range (RFC 5737): "
+                                "put bootstrap's output runnerEgressIp there before the first deployment")
+    return warnings

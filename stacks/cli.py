@@ -168,6 +168,8 @@ def report(args: argparse.Namespace, console: Console) -> int:
     parts.append(policy_section(plan, max_chars=12_000).markdown)
     parts.append(cost_section(plan, base).markdown)
     parts.append(schema_section(plan, args.kubernetes_version).markdown)
+    # What would fail on `pulumi up` though the plan is valid: the reason a validate step went red, on the PR.
+    parts.append(deployability_section(plan, args.project_dir).markdown)
     parts.append(_folded_diagram(plan))
     text = "\n\n".join(parts) + "\n"
     if len(text) > MARKDOWN_BUDGET:

@@ -240,6 +240,8 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
         }
         if aks.system_pool.os_disk_size_gb:
             system_pool["os_disk_size_gb"] = aks.system_pool.os_disk_size_gb
+        if aks.system_pool.max_count is not None:
+            system_pool["max_count"] = aks.system_pool.max_count
         if not aks.system_pool.critical_addons_only:
             system_pool["critical_addons_only"] = False
         cluster_args: AksClusterArgs = {

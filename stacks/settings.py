@@ -138,10 +138,16 @@ class SystemPoolSettings(_Settings):
     zones: list[Zone] = Field(default_factory=list)
     os_disk_size_gb: int | None = Field(default=None, ge=30, le=2048)
     """Managed OS disk size; Azure's default (128 GB) unless given."""
+    max_count: int | None = Field(default=None, ge=1, le=10)
+    """Let the autoscaler grow the pool from nodeCount to this; a fixed size unless given."""
     critical_addons_only: bool = True
     """Taint the system pool CriticalAddonsOnly, keeping the platform's charts off it. Set false where the only
     user pool is Spot or may scale to zero (dev): istiod, the gateways and Argo then run on the system pool
     instead of staying Pending (their charts tolerate neither taint)."""
+
+    def _rules(self) -> Iterator[tuple[str, object, str]]:
+        if self.max_count is not None and self.max_count < self.node_count:
+            yield "maxCount", self.max_count, f"at least nodeCount ({self.node_count}), or leave it out for a fixed size"
 
 
 class UserPoolSettings(_Settings):

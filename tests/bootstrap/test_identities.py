@@ -52,14 +52,14 @@ def test_a_deploy_identity_holds_roles_only_in_its_own_subscription_state_and_ke
         "ra-kv-secrets": "Key Vault Secrets Officer",
         "ra-rbac-admin": "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
         "ra-aks-rbac-admin": AKS_ADMIN,
-        "hub-ra-network": "Network Contributor",
+        "hub-ra-peering": by_name(plan, "runners-peering-role").inputs["roleDefinitionId"],
         "state-ra-blob": "Storage Blob Data Contributor",
         "key-ra-crypto": "Key Vault Crypto User",
     }
     for name in ("ra-contributor", "ra-kv-secrets", "ra-rbac-admin", "ra-aks-rbac-admin"):
         assert held[name].inputs["scope"] == subscription, name
         assert held[name].inputs["roleDefinitionId"].startswith(f"{subscription}/providers/Microsoft.Authorization/")
-    assert held["hub-ra-network"].inputs["scope"] == _hub_id()
+    assert held["hub-ra-peering"].inputs["scope"] == _hub_id()
     assert CONTAINER_SCOPE.search(held["state-ra-blob"].inputs["scope"])
     assert held["key-ra-crypto"].inputs["scope"].endswith(f"/keys/pulumi-secrets-{environment}")
     others = [s for e, s in SUBSCRIPTIONS.items() if e != environment]
@@ -125,7 +125,8 @@ def test_the_preview_identity_reads_state_and_holds_nothing_on_uat_and_prod() ->
     for environment in ("uat", "prod"):
         assert not [a.name for a in held if SUBSCRIPTIONS[environment] in a.inputs["scope"]]
         assert not [a.name for a in held if a.inputs["scope"].endswith(f"/keys/pulumi-secrets-{environment}")]
-    assert not [a.name for a in held if a.inputs["scope"].endswith("/vaults/kv-smk-shared-weu-0xt7t")]  # whole vault
+    vault = one(plan, "azure-native:keyvault:Vault").inputs["vaultName"]
+    assert not [a.name for a in held if a.inputs["scope"].endswith(f"/vaults/{vault}")]  # the whole vault
 
 
 @pytest.mark.parametrize("environment", ["dev", "sit"])
@@ -166,3 +167,14 @@ def test_only_the_operators_group_holds_data_roles_on_the_whole_vault() -> None:
     on_vault = [a for a in plan.of_type("azure-native:authorization:RoleAssignment") if vault.urn in a.dependencies
                 and a.inputs["scope"].endswith(vault.inputs["vaultName"])]
     assert [(a.name, a.inputs["principalType"]) for a in on_vault] == [("state-ra-admins", "Group")]
+
+
+def test_deploy_identities_may_only_peer_with_the_hub_and_link_zones_to_it() -> None:
+    plan = bootstrap_plan()
+    role = by_name(plan, "runners-peering-role").inputs
+    actions = set(role["permissions"][0]["actions"])
+    # Peerings and zone links only: no subnet, NSG, NAT or GitHub network settings writes (Network Contributor).
+    assert all(a.startswith("Microsoft.Network/virtualNetworks/") for a in actions)
+    assert not any(a.endswith("/subnets/write") or a == "Microsoft.Network/virtualNetworks/write" for a in actions)
+    assert {"Microsoft.Network/virtualNetworks/peer/action", "Microsoft.Network/virtualNetworks/join/action"} <= actions
+    assert role["assignableScopes"] == [role["scope"]] and "/resourceGroups/rg-smk-shared-neu-runners" in role["scope"]

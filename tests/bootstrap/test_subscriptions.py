@@ -17,7 +17,7 @@ from bootstrap._subscriptions import (
 )
 from offline import run_preview
 from offline._arm_ids import ARM_PATHS, SUBSCRIPTION_ID
-from tests.bootstrap._plans import BOOTSTRAP, SUBSCRIPTIONS, bootstrap_plan, by_name, held_by, one
+from tests.bootstrap._plans import BOOTSTRAP, SUBSCRIPTIONS, bootstrap_plan, by_name, held_by
 from tests.conftest import STACKS, plan_of
 
 # Namespaces of azure-native modules whose types offline/_arm_ids.ARM_PATHS does not list.
@@ -107,7 +107,7 @@ def test_a_changed_provider_list_runs_the_script_again(monkeypatch: pytest.Monke
 
 def test_the_registrar_can_only_register_and_only_in_the_environment_subscriptions() -> None:
     plan = bootstrap_plan()
-    definition = one(plan, "azure-native:authorization:RoleDefinition")
+    definition = by_name(plan, "registrar-role")
     assert definition.inputs["permissions"] == [{"actions": list(REGISTRAR_ACTIONS)}]
     assert set(REGISTRAR_ACTIONS) == {"*/register/action", "Microsoft.Features/*",
                                       "Microsoft.Resources/subscriptions/providers/read"}

@@ -308,3 +308,73 @@ def test_every_rule_names_its_failure_and_a_source() -> None:
     assert len({r.id for r in RULES}) >= 17
     for rule in RULES:
         assert rule.failure and rule.sources and all(s.startswith(("https://", "bootstrap/")) for s in rule.sources)
+
+
+# --- the branches of each rule ----------------------------------------------------------------------------------
+
+def _drop_steps(flows: dict[str, Any], job: str, needle: str) -> None:
+    steps = flows["deploy.yml"]["jobs"][job]["steps"]
+    steps[:] = [s for s in steps if needle not in str(s.get("run", ""))]
+
+
+def test_a_pulumi_job_without_the_token_refresher_is_caught() -> None:
+    flows = workflows()
+    _drop_steps(flows, "prod", "federated-token.sh start")
+    report = check(plan_of("prod"), "prod", flows=flows)
+    assert any(f.rule == "ci-credential-lifetime" and "AADSTS700024" in f.message for f in report.findings)
+
+
+def test_kubelogin_left_on_the_azure_cli_login_is_caught() -> None:
+    flows = workflows()
+    del flows["deploy.yml"]["jobs"]["sit"]["env"]["AAD_LOGIN_METHOD"]
+    report = check(plan_of("sit"), "sit", flows=flows)
+    assert any(f.rule == "ci-credential-lifetime" and "AAD_LOGIN_METHOD" in f.message for f in report.findings)
+
+
+def test_a_pull_request_identity_holding_the_uat_key_is_caught() -> None:
+    boot = bootstrap_plan()
+
+    def uat_key(resources: list[Json], _: Json) -> None:
+        grant = next(r for r in resources if r["name"] == "ci-preview-dev-key-ra-crypto")
+        grant["inputs"]["scope"] = grant["inputs"]["scope"].replace("pulumi-secrets-dev", "pulumi-secrets-uat")
+    report = check(plan_of("uat"), "uat", bootstrap=edited(boot, uat_key))
+    assert any(f.rule == "pull-request-isolation" and "pulumi-secrets-uat" in f.message for f in report.findings)
+
+
+def test_a_pull_request_matrix_offline_cannot_read_counts_as_previewing_everything() -> None:
+    flows = workflows()
+    job = flows["preview.yml"]["jobs"]["preview"]
+    job["strategy"]["matrix"] = {"stack": "${{ fromJSON(vars.PREVIEW_STACKS) }}"}
+    report = check(plan_of("prod"), "prod", flows=flows)
+    assert any(f.rule == "pull-request-isolation" and "prod" in f.message for f in report.findings)
+
+
+def test_a_deploy_identity_trusting_another_subject_is_caught() -> None:
+    def any_branch(resources: list[Json], _: Json) -> None:
+        credential = only(resources, "azure-native:managedidentity:FederatedIdentityCredential", "ci-deploy-prod-fic-github")
+        credential["inputs"]["subject"] = "repo:sentimark/sentimark-platform:ref:refs/heads/main"
+    report = check(plan_of("prod"), "prod", bootstrap=edited(bootstrap_plan(), any_branch))
+    assert any(f.rule == "deploy-identity-per-environment" and "refs/heads/main" in f.message for f in report.findings)
+
+
+def test_a_previewed_stack_whose_pull_request_identity_cannot_dry_run_is_caught() -> None:
+    stripped = _bootstrap_without(lambda r: r["name"] == "ci-preview-dev-ra-aks-rbac-admin")
+    report = check(plan_of("dev"), "dev", bootstrap=stripped)
+    assert any(f.rule == "kubernetes-data-plane-role" and "ci-preview has no" in f.message for f in report.findings)
+
+
+def test_a_private_cluster_whose_agents_are_not_tied_to_their_regions_endpoint_is_caught() -> None:
+    def untie(resources: list[Json], _: Json) -> None:
+        resources[:] = [r for r in resources if not (r["type"] == "azure-native:monitor:DataCollectionRuleAssociation"
+                                                      and r["inputs"].get("associationName") == "configurationAccessEndpoint")]
+    report = check(edited(plan_of("uat"), untie), "uat")
+    assert any(f.rule == "container-insights-collects" and "configurationAccessEndpoint" in f.message for f in report.findings)
+
+
+def test_an_unknown_budget_start_date_still_needs_ignore_changes() -> None:
+    def unknown(resources: list[Json], _: Json) -> None:
+        budget = only(resources, "azure-native:consumption:Budget")
+        budget["inputs"]["timePeriod"]["startDate"] = "[unknown]"
+        budget["ignoreChanges"] = []
+    report = check(edited(plan_of("dev"), unknown), "dev")
+    assert [f.rule for f in report.findings] == ["budget-start-date"]

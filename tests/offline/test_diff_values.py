@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from offline._masking import looks_secret_key
+from offline._masking import looks_secret_key, mask
 from offline._replacement import url_parameters
 from offline.diff import GITHUB_COMMENT_LIMIT, diff_markdown, diff_plans
 from tests.offline.test_diff import P, plan, resource
@@ -61,6 +61,20 @@ def test_no_planted_secret_reaches_the_comment() -> None:
     assert "`stringData.DB_HOST: [secret] → [secret]`" in text
     assert "`kubeconfig: [secret] → [secret]`" in text
     assert '"clientId":"cid"' in text and '"clientSecret":"[secret]"' in text and '"conn":"[secret]"' in text
+
+
+def test_the_value_of_a_name_value_pair_with_a_secret_name_is_masked() -> None:
+    deployment = "kubernetes:apps/v1:Deployment::api"
+
+    def env(value: str) -> dict[str, Any]:
+        return {"spec": {"env": [{"name": "DB_PASSWORD", "value": value}, {"name": "LOG_LEVEL", "value": value}]}}
+    text = one_change(deployment, env("old-" + PLANTED), env("new-" + PLANTED))
+    assert "`spec.env[0].value: [secret] → [secret]`" in text
+    assert f'`spec.env[1].value: "old-{PLANTED}" → "new-{PLANTED}"`' in text  # LOG_LEVEL is no secret
+    # Inside a whole object (a value set where there was none), and a bearer token under an innocent key.
+    assert mask(env(PLANTED))["spec"]["env"] == [{"name": "DB_PASSWORD", "value": "[secret]"},
+                                                {"name": "LOG_LEVEL", "value": PLANTED}]
+    assert mask({"header": "Bearer " + "x" * 20}) == {"header": "[secret]"}
 
 
 def test_secret_looking_keys() -> None:

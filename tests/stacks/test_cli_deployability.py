@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from stacks._sections import deployability_section
 from stacks.cli import main
-from tests.conftest import ROOT
+from tests.conftest import ROOT, plan_of
 
 
 def _project(tmp_path: Path, *, runs_on: object | None = None) -> Path:
@@ -40,3 +41,21 @@ def test_validate_fails_when_a_deploy_job_runs_on_a_github_hosted_runner(
     out = capsys.readouterr().out
     assert "FAIL ci-runner-network deploy.yml: job dev: runs-on 'ubuntu-24.04'" in out
     assert main(["preview", "--validate", "--stack", "dev", "--project-dir", str(project)]) == 1
+
+
+def test_validate_of_the_bootstrap_checks_it_against_every_environments_stack(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "--stack", "main", "--project-dir", str(ROOT / "bootstrap")]) == 0
+    assert "Deployability (dev, prod, sit, uat): 17 rule(s) checked, 0 finding(s)" in capsys.readouterr().out
+
+
+def test_the_platform_without_its_bootstrap_fails_instead_of_skipping_rules(tmp_path: Path) -> None:
+    section = deployability_section(plan_of("dev"), tmp_path)  # no bootstrap/ and no workflows here
+    assert section.blocking
+    assert any(line.startswith("  FAIL: kubernetes-data-plane-role: needs the bootstrap") for line in section.lines)
+
+
+def test_a_documentation_range_as_runner_egress_is_a_visible_warning() -> None:
+    section = deployability_section(plan_of("sit"), ROOT)
+    assert not section.blocking
+    assert any("WARN sit: ciRunners.egressIpRanges 192.0.2.10/32 is a documentation range" in line for line in section.lines)
+    assert "> **Warning:**" in section.markdown

@@ -69,7 +69,7 @@ CASES = [
         "a misspelled key",
         _with("aks", **{"systemPool.zone": ["1"]}),
         f"Pulumi.uat.yaml: {NS}:aks.systemPool.zone: got [\"1\"]; allowed: no such key; known keys here: "
-        "criticalAddonsOnly, nodeCount, osDiskSizeGb, vmSize, zones",
+        "criticalAddonsOnly, maxCount, nodeCount, osDiskSizeGb, vmSize, zones",
     ),
     (
         "an unknown top-level key",
