@@ -39,7 +39,7 @@ from bootstrap._identities import (
     user_assigned_identity,
 )
 from bootstrap._registration import register_subscriptions
-from bootstrap._runners import RUNNER_GROUP, hub_peering_role, runner_network
+from bootstrap._runners import PULL_REQUEST_RUNNER_GROUP, RUNNER_GROUP, hub_peering_role, runner_network
 from bootstrap._settings import Settings, load_settings
 from components._interfaces import DiagnosticSettingsArgs, apply_diagnostic_settings, apply_lock
 from components._naming import region_code, resource_name, stable_suffix
@@ -56,7 +56,7 @@ AKS_RBAC_CLUSTER_ADMIN = "Azure Kubernetes Service RBAC Cluster Admin"
 
 def _state_account(settings: Settings, group: resources.ResourceGroup, tags: dict[str, str], suffix: str,
                    diagnostics: DiagnosticSettingsArgs | None,
-                   runner_subnet_id: pulumi.Input[str]) -> tuple[storage.StorageAccount, storage.BlobContainer]:
+                   runner_subnet_ids: list[pulumi.Output[str]]) -> tuple[storage.StorageAccount, storage.BlobContainer]:
     account, container = secure_storage_account(
         "state",
         resource_group_name=group.name,
@@ -67,8 +67,8 @@ def _state_account(settings: Settings, group: resources.ResourceGroup, tags: dic
         tags=tags,
         sku="Standard_GZRS",
         allowed_ip_ranges=settings.allowed_ip_ranges,
-        # The runners reach it from their subnet's service endpoint (see bootstrap/_runners.py).
-        allowed_subnet_ids=[runner_subnet_id],
+        # The runners reach it from their subnets' service endpoints (see bootstrap/_runners.py).
+        allowed_subnet_ids=runner_subnet_ids,
         protect=True,
     )
     storage.BlobServiceProperties(
@@ -128,6 +128,11 @@ def main() -> None:
     )
 
     hub = runner_network(settings.runners, tags=tags)
+    # Pull requests run untrusted branch code: their runners get a network of their own, peered with nothing, so
+    # they never reach uat's or prod's private addresses. dev and sit (the stacks they preview) have public API
+    # servers that admit this network's egress address too.
+    pull_requests = runner_network(settings.runners, tags=tags, key="pr-runners",
+                                   address_space=settings.runners.pull_request_address_space)
 
     group = resources.ResourceGroup(
         "state-rg",
@@ -138,7 +143,8 @@ def main() -> None:
             tags=tags,
         ),
     )
-    account, container = _state_account(settings, group, tags, suffix, diagnostics, hub.subnet.id)
+    account, container = _state_account(settings, group, tags, suffix, diagnostics,
+                                        [hub.subnet.id, pull_requests.subnet.id])
     operators = settings.admin_group_object_id
     vault_args: KeyVaultArgs = {
         "resource_group_name": group.name,
@@ -146,7 +152,7 @@ def main() -> None:
         "location": settings.location,
         "resource_name": resource_name("key_vault", workload=WORKLOAD, environment="shared", region=region, suffix=suffix),
         "public_network_access": {"allowed_ip_ranges": list(settings.allowed_ip_ranges),
-                                  "allowed_subnet_ids": [hub.subnet.id]},
+                                  "allowed_subnet_ids": [hub.subnet.id, pull_requests.subnet.id]},
         # The operators who run `pulumi` by hand: every key. CI identities get their keys below, one each.
         "role_assignments": {"admins": assignment("Key Vault Crypto User", operators, "Group")} if operators else {},
         "lock": {"kind": "CanNotDelete", "notes": "Holds the keys that encrypt every stack's secrets."},
@@ -250,6 +256,10 @@ def main() -> None:
     # the resource's `GitHubId` tag when the resource is created.
     pulumi.export("githubNetworkSettingsGitHubId", hub.settings.tags.apply(lambda t: (t or {}).get("GitHubId")))
     pulumi.export("runnerGroup", RUNNER_GROUP)
+    pulumi.export("pullRequestRunnerGroup", PULL_REQUEST_RUNNER_GROUP)
+    pulumi.export("pullRequestRunnerNetworkId", pull_requests.vnet.id)
+    pulumi.export("pullRequestEgressIp", pull_requests.egress_ip.ip_address)
+    pulumi.export("pullRequestNetworkSettingsId", pull_requests.settings.id)
 
 
 main()

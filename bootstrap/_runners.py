@@ -29,6 +29,7 @@ __all__ = [
     "GITHUB_ADDRESSES",
     "GITHUB_NETWORK_API_VERSION",
     "HUB_PEERING_ACTIONS",
+    "PULL_REQUEST_RUNNER_GROUP",
     "RUNNER_GROUP",
     "RUNNER_SERVICE_ENDPOINTS",
     "RunnerNetwork",
@@ -50,6 +51,9 @@ HUB_PEERING_ACTIONS: tuple[str, ...] = (
 """What a stack's deploy identity may do on the hub: its peerings and zone links, nothing on the subnet, NSG, NAT
 or the GitHub network settings (Network Contributor would allow all of those)."""
 
+PULL_REQUEST_RUNNER_GROUP = "sentimark-azure-pr"
+"""The runner group of the pull-request runners' own network (peered with nothing): `runs-on: {group: ...}` in the
+pull-request workflow."""
 RUNNER_GROUP = "sentimark-azure"
 """The GitHub runner group whose larger runners use this network; workflows say `runs-on: {group: sentimark-azure}`."""
 GITHUB_NETWORK_API_VERSION = "2024-04-02"
@@ -128,19 +132,23 @@ def _security_rules() -> list[network.SecurityRuleArgs]:
     ]
 
 
-def runner_network(runners: RunnerSettings, *, tags: dict[str, str]) -> RunnerNetwork:
+def runner_network(runners: RunnerSettings, *, tags: dict[str, str], key: str = "runners",
+                   address_space: str | None = None) -> RunnerNetwork:
     """Resource group, NSG, NAT gateway with one static public IP, VNet, the delegated subnet and the
-    GitHub.Network/networkSettings resource that binds the subnet to the GitHub organization."""
+    GitHub.Network/networkSettings resource that binds the subnet to the GitHub organization. `key` names them
+    (`<key>-vnet`, ...; "runners" for the deploy runners' hub, "pr-runners" for the pull-request runners' own
+    network); `address_space` is the deploy hub's unless given."""
     region = region_code(runners.location)
+    space = address_space or runners.address_space
 
     def named(kind: str) -> str:
-        return resource_name(kind, workload=WORKLOAD, environment="shared", region=region, instance="runners")
+        return resource_name(kind, workload=WORKLOAD, environment="shared", region=region, instance=key)
 
-    group = resources.ResourceGroup("runners-rg", resources.ResourceGroupArgs(
+    group = resources.ResourceGroup(f"{key}-rg", resources.ResourceGroupArgs(
         resource_group_name=named("resource_group"), location=runners.location, tags=tags,
     ))
     child = pulumi.ResourceOptions(parent=group)
-    nsg = network.NetworkSecurityGroup("runners-nsg", network.NetworkSecurityGroupInitArgs(
+    nsg = network.NetworkSecurityGroup(f"{key}-nsg", network.NetworkSecurityGroupInitArgs(
         resource_group_name=group.name,
         network_security_group_name=named("network_security_group"),
         location=runners.location,
@@ -149,18 +157,18 @@ def runner_network(runners: RunnerSettings, *, tags: dict[str, str]) -> RunnerNe
     ), opts=child)
     # One static address for every runner: the dev/sit API servers admit it. Standard SKU, the only one a NAT
     # gateway takes (learn.microsoft.com/azure/nat-gateway/nat-overview).
-    egress_ip = network.PublicIPAddress("runners-egress-ip", network.PublicIPAddressInitArgs(
+    egress_ip = network.PublicIPAddress(f"{key}-egress-ip", network.PublicIPAddressInitArgs(
         resource_group_name=group.name,
-        public_ip_address_name=f"pip-{WORKLOAD}-shared-{region}-runners-egress",
+        public_ip_address_name=f"pip-{WORKLOAD}-shared-{region}-{key}-egress",
         location=runners.location,
         sku=network.PublicIPAddressSkuArgs(name="Standard", tier="Regional"),
         public_ip_allocation_method="Static",
         public_ip_address_version="IPv4",
         tags=tags,
     ), opts=child)
-    nat = network.NatGateway("runners-nat", network.NatGatewayInitArgs(
+    nat = network.NatGateway(f"{key}-nat", network.NatGatewayInitArgs(
         resource_group_name=group.name,
-        nat_gateway_name=f"ng-{WORKLOAD}-shared-{region}-runners",
+        nat_gateway_name=f"ng-{WORKLOAD}-shared-{region}-{key}",
         location=runners.location,
         sku=network.NatGatewaySkuArgs(name="Standard"),
         public_ip_addresses=[network.SubResourceArgs(id=egress_ip.id)],
@@ -170,18 +178,18 @@ def runner_network(runners: RunnerSettings, *, tags: dict[str, str]) -> RunnerNe
     # provider keeps subnets it was not told about, and ARM API 2023-09-01+ leaves them when `subnets` is
     # omitted. Stacks add their peerings to this VNet (the hub peering role on it), so nothing here may
     # declare the full list of its children.
-    vnet = network.VirtualNetwork("runners-vnet", network.VirtualNetworkInitArgs(
+    vnet = network.VirtualNetwork(f"{key}-vnet", network.VirtualNetworkInitArgs(
         resource_group_name=group.name,
         virtual_network_name=named("virtual_network"),
         location=runners.location,
-        address_space=network.AddressSpaceArgs(address_prefixes=[runners.address_space]),
+        address_space=network.AddressSpaceArgs(address_prefixes=[space]),
         tags=tags,
     ), opts=child)
-    subnet = network.Subnet("runners-snet", network.SubnetInitArgs(
+    subnet = network.Subnet(f"{key}-snet", network.SubnetInitArgs(
         resource_group_name=group.name,
         virtual_network_name=vnet.name,
         subnet_name=named("subnet"),
-        address_prefix=runners.address_space,
+        address_prefix=space,
         delegations=[network.DelegationArgs(name="github-network-settings", service_name="GitHub.Network/networkSettings")],
         network_security_group=network.NetworkSecurityGroupArgs(id=nsg.id),
         nat_gateway=network.SubResourceArgs(id=nat.id),
@@ -189,12 +197,12 @@ def runner_network(runners: RunnerSettings, *, tags: dict[str, str]) -> RunnerNe
         # Egress only through the NAT gateway (its one address), never Azure's implicit outbound access.
         default_outbound_access=False,
     ), opts=pulumi.ResourceOptions(parent=vnet))
-    settings = new_resource(resources.Resource, "runners-github-network", resources.ResourceArgs(
+    settings = new_resource(resources.Resource, f"{key}-github-network", resources.ResourceArgs(
         resource_group_name=group.name,
         resource_provider_namespace="GitHub.Network",
         parent_resource_path="",
         resource_type="networkSettings",
-        resource_name=f"ghns-{WORKLOAD}-shared-{region}-runners",
+        resource_name=f"ghns-{WORKLOAD}-shared-{region}-{key}",
         api_version=GITHUB_NETWORK_API_VERSION,
         # Same subscription and region as the VNet (docs.github.com, prerequisites).
         location=runners.location,

@@ -26,6 +26,7 @@ PRIVATE_PREVIEWS = ("uat", "prod")
 """Environments whose secrets and clusters stay out of pull requests (approvals guard them)."""
 DEFAULT_PREVIEW_ENVIRONMENTS = ("dev", "sit")
 DEFAULT_RUNNER_ADDRESS_SPACE = "10.100.0.0/24"
+DEFAULT_PULL_REQUEST_ADDRESS_SPACE = "10.101.0.0/24"
 """Outside the stacks' blocks (10.10/16, 10.20/16, 10.30/16, 10.40/16, 10.41/16): peered VNets must not
 overlap. 251 usable addresses: GitHub advises the runners' maximum concurrency plus 30%."""
 
@@ -53,6 +54,9 @@ _PRIVATE = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12
 class RunnerSettings:
     address_space: str
     """The hub VNet's block; its one subnet is the whole block."""
+    pull_request_address_space: str
+    """The pull-request runners' VNet block: a network of its own, peered with nothing, so that pull-request code
+    never reaches uat's or prod's private addresses (dev and sit, which pull requests preview, are public)."""
     github_business_id: str
     """The GitHub organization's database id (`businessId` of GitHub.Network/networkSettings)."""
     location: str
@@ -88,20 +92,28 @@ def _runner_problems(raw: Any, default_location: str) -> tuple[list[str], Runner
     if not isinstance(raw, dict):
         return [f"runners: got {raw!r}; give {{addressSpace: {DEFAULT_RUNNER_ADDRESS_SPACE}, githubBusinessId: "
                 "\"<the organization's databaseId>\"}} (see README: the GitHub GraphQL query)"], None
-    problems = [f"runners.{key}: unknown key; use addressSpace, githubBusinessId, location"
-                for key in raw if key not in ("addressSpace", "githubBusinessId", "location")]
-    space = raw.get("addressSpace", DEFAULT_RUNNER_ADDRESS_SPACE)
-    try:
-        network = ipaddress.ip_network(str(space), strict=True)
-        if not isinstance(network, ipaddress.IPv4Network) or not any(network.subnet_of(p) for p in _PRIVATE):
-            problems.append(f"runners.addressSpace: got {space!r}; use a private IPv4 block (10/8, 172.16/12 or "
-                            "192.168/16) that no stack's VNet uses")
-        elif not 16 <= network.prefixlen <= 27:
-            problems.append(f"runners.addressSpace: got {space!r}; use a block from /16 to /27 (Azure's smallest "
-                            "subnet is /29, GitHub advises room for the runners' concurrency plus 30%)")
-    except ValueError:
-        problems.append(f"runners.addressSpace: got {space!r}; give an IPv4 CIDR with its network address, such as "
-                        f"{DEFAULT_RUNNER_ADDRESS_SPACE}")
+    keys = ("addressSpace", "pullRequestAddressSpace", "githubBusinessId", "location")
+    problems = [f"runners.{key}: unknown key; use {', '.join(keys)}" for key in raw if key not in keys]
+    spaces: list[ipaddress.IPv4Network] = []
+    for key, default in (("addressSpace", DEFAULT_RUNNER_ADDRESS_SPACE),
+                         ("pullRequestAddressSpace", DEFAULT_PULL_REQUEST_ADDRESS_SPACE)):
+        space = raw.get(key, default)
+        try:
+            network = ipaddress.ip_network(str(space), strict=True)
+            if not isinstance(network, ipaddress.IPv4Network) or not any(network.subnet_of(p) for p in _PRIVATE):
+                problems.append(f"runners.{key}: got {space!r}; use a private IPv4 block (10/8, 172.16/12 or "
+                                "192.168/16) that no stack's VNet uses")
+            elif not 16 <= network.prefixlen <= 27:
+                problems.append(f"runners.{key}: got {space!r}; use a block from /16 to /27 (Azure's smallest "
+                                "subnet is /29, GitHub advises room for the runners' concurrency plus 30%)")
+            else:
+                spaces.append(network)
+        except ValueError:
+            problems.append(f"runners.{key}: got {space!r}; give an IPv4 CIDR with its network address, such as "
+                            f"{default}")
+    if len(spaces) == 2 and spaces[0].overlaps(spaces[1]):
+        problems.append(f"runners.pullRequestAddressSpace: got {str(spaces[1])!r}; use a block that does not overlap "
+                        f"runners.addressSpace ({spaces[0]})")
     business = raw.get("githubBusinessId")
     if isinstance(business, int) and not isinstance(business, bool):
         business = str(business)
@@ -117,7 +129,8 @@ def _runner_problems(raw: Any, default_location: str) -> tuple[list[str], Runner
                         f"or use one of {', '.join(sorted(GITHUB_HOSTED_NETWORK_REGIONS & REGION_CODES.keys()))}")
     if problems:
         return problems, None
-    return [], RunnerSettings(address_space=str(space), github_business_id=str(business), location=str(location))
+    return [], RunnerSettings(address_space=str(spaces[0]), pull_request_address_space=str(spaces[1]),
+                              github_business_id=str(business), location=str(location))
 
 
 def _preview_problems(raw: Any, subscriptions: dict[str, str]) -> tuple[list[str], tuple[str, ...]]:

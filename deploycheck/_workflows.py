@@ -11,10 +11,12 @@ from typing import Any
 
 from deploycheck._model import DeployContext, Finding, Rule
 
-__all__ = ["RULES", "RUNNER_GROUP", "UNKNOWN_STACKS", "pull_request_preview_stacks", "pulumi_jobs"]
+__all__ = ["PULL_REQUEST_RUNNER_GROUP", "RULES", "RUNNER_GROUP", "UNKNOWN_STACKS", "pull_request_preview_stacks", "pulumi_jobs"]
 
 RUNNER_GROUP = "sentimark-azure"
 """The runner group bootstrap's private network serves (bootstrap output runnerGroup, bootstrap/_runners.py)."""
+PULL_REQUEST_RUNNER_GROUP = "sentimark-azure-pr"
+"""The pull-request runners' group (bootstrap output pullRequestRunnerGroup): a network peered with nothing."""
 UNKNOWN_STACKS = "<a matrix offline cannot read>"
 """Stands for every stack when a pull-request matrix is an expression or an include list."""
 _PULUMI_COMMAND = re.compile(r"\bpulumi\s+(preview|up|refresh|destroy)\b")
@@ -69,15 +71,23 @@ def _env(job: Mapping[str, Any], step: Mapping[str, Any]) -> dict[str, str]:
 
 def _runner(ctx: DeployContext) -> Iterator[Finding]:
     assert ctx.workflows is not None
-    group = RUNNER_GROUP
-    if ctx.bootstrap is not None and isinstance(ctx.bootstrap.outputs.get("runnerGroup"), str):
-        group = ctx.bootstrap.outputs["runnerGroup"]
+    outputs = ctx.bootstrap.outputs if ctx.bootstrap is not None else {}
+    deploy_group = str(outputs.get("runnerGroup", RUNNER_GROUP))
+    pull_request_group = str(outputs.get("pullRequestRunnerGroup", PULL_REQUEST_RUNNER_GROUP))
     for file, job_id, job, _ in pulumi_jobs(ctx.workflows):
         runs_on = job.get("runs-on")
-        if not (isinstance(runs_on, dict) and runs_on.get("group") == group):
+        group = runs_on.get("group") if isinstance(runs_on, dict) else None
+        untrusted = bool(_triggers(ctx.workflows[file]) & {"pull_request", "pull_request_target"})
+        if untrusted and group != pull_request_group:
+            yield Finding("ci-runner-network", f"{file}: job {job_id}",
+                          f"a pull-request job runs pulumi on {runs_on!r}: pull-request code belongs on "
+                          f"`runs-on: {{group: {pull_request_group}}}`, whose network is peered with nothing (the "
+                          f"deploy group {deploy_group} reaches uat's and prod's private addresses; a GitHub-hosted "
+                          "runner has no admitted egress address)")
+        elif not untrusted and group != deploy_group:
             yield Finding("ci-runner-network", f"{file}: job {job_id}",
                           f"runs-on {runs_on!r}: a GitHub-hosted runner reaches neither private API servers nor "
-                          f"allow-listed ones; run on `runs-on: {{group: {group}}}` (bootstrap's private network)")
+                          f"allow-listed ones; run on `runs-on: {{group: {deploy_group}}}` (bootstrap's private network)")
 
 
 def _credential(ctx: DeployContext) -> Iterator[Finding]:

@@ -192,8 +192,9 @@ class CiRunnerSettings(_Settings):
     address_space: Cidr
     """The hub VNet's block (must not overlap the stack's regions: Azure refuses to peer overlapping spaces)."""
     egress_ip_ranges: list[Cidr] = Field(min_length=1, max_length=10)
-    """The runners' public egress address(es) (the hub NAT gateway's IP, bootstrap output runnerEgressIp):
-    admitted by public API servers next to network.authorizedIpRanges."""
+    """The runners' public egress addresses (the NAT gateways' IPs, bootstrap outputs runnerEgressIp and, where
+    pull requests preview this stack, pullRequestEgressIp): admitted by public API servers next to
+    network.authorizedIpRanges."""
 
     @property
     def subscription_id(self) -> str:

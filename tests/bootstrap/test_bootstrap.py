@@ -14,6 +14,10 @@ from schemacheck import validate_plan
 from tests.bootstrap._plans import BOOTSTRAP, SUBSCRIPTIONS, bootstrap_plan, by_name, one
 from tests.conftest import ROOT
 
+# The pull-request runners' subnet (offline ids place subnets directly under Microsoft.Network).
+PR_SUBNET = ("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-smk-shared-neu-pr-runners/"
+             "providers/Microsoft.Network/subnets/snet-smk-shared-neu-pr-runners")
+
 
 def test_state_account_is_https_only_tls12_private_keyless_and_firewalled() -> None:
     plan = bootstrap_plan()
@@ -28,8 +32,10 @@ def test_state_account_is_https_only_tls12_private_keyless_and_firewalled() -> N
         "defaultAction": "Deny",
         "ipRules": [{"action": "Allow", "iPAddressOrRange": "203.0.113.0/24"},
                     {"action": "Allow", "iPAddressOrRange": "198.51.100.16/28"}],
-        # The CI runners come from their subnet (service endpoint), which no IP rule would match.
-        "virtualNetworkRules": [{"action": "Allow", "virtualNetworkResourceId": plan.outputs["runnerSubnetId"]}],
+        # The CI runners (deploy and pull-request) come from their subnets (service endpoints), which no IP rule
+        # would match.
+        "virtualNetworkRules": [{"action": "Allow", "virtualNetworkResourceId": plan.outputs["runnerSubnetId"]},
+                                {"action": "Allow", "virtualNetworkResourceId": PR_SUBNET}],
     }
     assert subnet.urn in account.dependencies
     assert account.protect is True
@@ -55,7 +61,7 @@ def test_each_environment_has_its_own_protected_key_in_an_rbac_purge_protected_f
     assert properties["enableRbacAuthorization"] is True and properties["enablePurgeProtection"] is True
     assert properties["networkAcls"]["defaultAction"] == "Deny"
     assert [r["value"] for r in properties["networkAcls"]["ipRules"]] == ["203.0.113.0/24", "198.51.100.16/28"]
-    assert properties["networkAcls"]["virtualNetworkRules"] == [{"id": plan.outputs["runnerSubnetId"]}]
+    assert properties["networkAcls"]["virtualNetworkRules"] == [{"id": plan.outputs["runnerSubnetId"]}, {"id": PR_SUBNET}]
     keys = {k.name: k for k in plan.of_type("azure-native:keyvault:Key")}
     assert sorted(keys) == sorted(f"state-key-{e}" for e in SUBSCRIPTIONS)
     for environment in SUBSCRIPTIONS:

@@ -4,10 +4,15 @@ NSG rules, and the networkSettings resource that binds the subnet to the organiz
 from __future__ import annotations
 
 import ipaddress
+import re
+
+import pulumi
+import pytest
 
 from bootstrap._runners import GITHUB_ACTIONS_ADDRESSES, GITHUB_ADDRESSES, RUNNER_GROUP
 from bootstrap._settings import DEFAULT_RUNNER_ADDRESS_SPACE, GITHUB_HOSTED_NETWORK_REGIONS
-from tests.bootstrap._plans import bootstrap_plan, by_name
+from offline import run_preview
+from tests.bootstrap._plans import BOOTSTRAP, bootstrap_plan, by_name
 from tests.conftest import STACKS, plan_of
 
 
@@ -96,3 +101,26 @@ def test_the_default_runner_block_overlaps_no_stack_network() -> None:
     ]
     assert spaces, "the stacks' plans have no VNet address space to compare with"
     assert [(s, p) for s, p in spaces if ipaddress.ip_network(p).overlaps(hub)] == []
+
+
+def test_pull_request_runners_have_a_network_of_their_own_peered_with_nothing() -> None:
+    plan = bootstrap_plan()
+    vnet = by_name(plan, "pr-runners-vnet").inputs
+    subnet = by_name(plan, "pr-runners-snet").inputs
+    assert vnet["addressSpace"]["addressPrefixes"] == ["10.101.0.0/24"] == [subnet["addressPrefix"]]
+    assert [d["serviceName"] for d in subnet["delegations"]] == ["GitHub.Network/networkSettings"]
+    assert subnet["defaultOutboundAccess"] is False and "natGateway" in subnet
+    assert by_name(plan, "pr-runners-github-network").inputs["properties"]["businessId"]
+    # Nothing may join or peer with it: no role of any identity is scoped to it, and bootstrap peers nothing.
+    assert not [a.name for a in plan.of_type("azure-native:authorization:RoleAssignment")
+                if "pr-runners" in str(a.inputs.get("scope"))]
+    assert not plan.of_type("azure-native:network:VirtualNetworkPeering")
+    assert plan.outputs["pullRequestRunnerGroup"] == "sentimark-azure-pr" != plan.outputs["runnerGroup"]
+
+
+def test_the_pull_request_network_may_not_overlap_the_hub() -> None:
+    expected = "runners.pullRequestAddressSpace: got '10.100.0.0/24'; use a block that does not overlap runners.addressSpace"
+    with pytest.raises(pulumi.RunError, match=re.escape(expected)):
+        run_preview(BOOTSTRAP, "main", config={"sentimark-bootstrap:runners": {
+            "addressSpace": "10.100.0.0/24", "pullRequestAddressSpace": "10.100.0.0/24",
+            "githubBusinessId": "1", "location": "northeurope"}})

@@ -378,3 +378,11 @@ def test_an_unknown_budget_start_date_still_needs_ignore_changes() -> None:
         budget["ignoreChanges"] = []
     report = check(edited(plan_of("dev"), unknown), "dev")
     assert [f.rule for f in report.findings] == ["budget-start-date"]
+
+
+def test_pull_request_code_on_the_deploy_runners_network_is_caught() -> None:
+    flows = workflows()
+    flows["preview.yml"]["jobs"]["preview"]["runs-on"] = {"group": "sentimark-azure"}
+    report = check(plan_of("dev"), "dev", flows=flows)
+    assert [f.subject for f in report.findings if f.rule == "ci-runner-network"] == ["preview.yml: job preview"]
+    assert "peered with nothing" in report.findings[0].message
