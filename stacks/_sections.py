@@ -153,7 +153,7 @@ def deployability_section(plan: Plan, project_dir: str | Path = ".", *, bootstra
         not_checked.update({n.rule: n.reason for n in report.not_checked})
     unchecked = {rule: reason for rule, reason in sorted(not_checked.items()) if rule not in checked}
     own = plan.project in (PLATFORM_PROJECT, BOOTSTRAP_PROJECT)
-    warnings = _placeholder_warnings(stacks.values())
+    warnings = _placeholder_warnings(stacks.values()) + _version_warnings(stacks.values(), today or dt.date.today())
     lines = [f"Deployability ({', '.join(stacks) or 'no stack'}): {len(checked)} rule(s) checked, "
              f"{len(findings)} finding(s)"]
     lines += [f"  FAIL {f.rule} {f.subject}: {f.message}" for f in findings]
@@ -187,4 +187,17 @@ def _placeholder_warnings(stacks: Iterable[Plan]) -> list[str]:
             if isinstance(network, ipaddress.IPv4Network) and any(network.subnet_of(doc) for doc in _DOCUMENTATION_RANGES):
                 warnings.append(f"{stack.stack}: ciRunners.egressIpRanges {value} is a documentation range (RFC 5737): "
                                 "put bootstrap's output runnerEgressIp there before the first deployment")
+    return warnings
+
+
+def _version_warnings(stacks: Iterable[Plan], today: dt.date) -> list[str]:
+    """Kubernetes versions whose end of life is near (components/kubernetes_versions.json): time to upgrade, before
+    `validate` starts refusing them."""
+    from components._kubernetes_versions import expiring_soon
+
+    warnings = []
+    for stack in stacks:
+        versions = {str(c.inputs.get("kubernetesVersion")) for c in stack.of_type("azure-native:containerservice:ManagedCluster")
+                    if isinstance(c.inputs.get("kubernetesVersion"), str)}
+        warnings += [f"{stack.stack}: {w}" for v in sorted(versions) if (w := expiring_soon(v, today=today))]
     return warnings

@@ -3,6 +3,7 @@ and fail the command on a finding."""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -59,3 +60,11 @@ def test_a_documentation_range_as_runner_egress_is_a_visible_warning() -> None:
     assert not section.blocking
     assert any("WARN sit: ciRunners.egressIpRanges 192.0.2.10/32 is a documentation range" in line for line in section.lines)
     assert "> **Warning:**" in section.markdown
+
+
+def test_a_kubernetes_version_near_its_end_of_life_is_a_warning_before_it_is_refused() -> None:
+    near = deployability_section(plan_of("uat"), ROOT, today=dt.date(2027, 5, 1))
+    assert any(line.startswith("  WARN uat:") and "1.36" in line for line in near.lines)
+    assert not any("kubernetes-version-supported" in line for line in near.lines)
+    after = deployability_section(plan_of("uat"), ROOT, today=dt.date(2027, 7, 1))
+    assert after.blocking and any("FAIL kubernetes-version-supported" in line for line in after.lines)
