@@ -10,7 +10,8 @@
 - the CI identities, federated with this repository on GitHub: `ci-deploy-<env>` per GitHub environment, with
   roles on that environment's subscription, its own stack's state blobs and its own key only; `ci-preview`
   for pull requests: read-only, and only on the environments whose previews run on pull requests (never uat
-  or prod, whose secrets a pull request cannot decrypt);
+  or prod, whose secrets a pull request cannot decrypt); `ci-drift-<env>` per environment for the scheduled drift
+  check: reads the state, decrypts its own key, and dry-runs against its own environment's clusters;
 - provider and feature registration in every environment subscription (_subscriptions.py).
 
 The state account, container, vault and keys are protected and locked: losing them loses every stack's state
@@ -114,6 +115,44 @@ def _secrets_keys(settings: Settings, vault: KeyVault, group: resources.Resource
         )
         for environment in settings.subscriptions
     }
+
+
+def _drift_identity(environment: str, subscription: str, *, settings: Settings, group: resources.ResourceGroup,
+                    container: storage.BlobContainer, key_scope: pulumi.Input[str], hub_id: pulumi.Input[str],
+                    tags: dict[str, str]) -> pulumi.Output[str]:
+    """`ci-drift-<env>`: the scheduled drift check (.github/workflows/drift.yml) of one environment. It runs
+    `pulumi preview --refresh --expect-no-changes`, which reads state and writes none: a preview refreshes in
+    memory (pulumi/pulumi#12740: "`pulumi preview --refresh` [...] does not modify the state") and takes no lock in
+    the DIY backend (pkg/backend/diy/backend.go: only update, refresh, destroy, import and stack removal call Lock).
+    Returns its client id."""
+    key = f"ci-drift-{environment}"
+    identity = user_assigned_identity(key, location=settings.location, group=group, tags=tags)
+    # Only GitHub's environment drift-<env> (no reviewers, deployment branches: main) gets a token: a pull request
+    # cannot name it, and the deploy environments' approvals are not needed for a read.
+    federate(identity, key, {"github": f"repo:{settings.repository}:environment:drift-{environment}"}, group)
+    principal = identity.principal_id
+    grant(key, scope=f"/subscriptions/{subscription}", parent=identity, assignments={
+        "reader": assignment("Reader", principal),
+        # listClusterUserCredential: the program reads the kubeconfig of the existing clusters.
+        "aks-user": assignment("Azure Kubernetes Service Cluster User Role", principal),
+        # pulumi-kubernetes previews with a server-side dry-run PATCH, which Kubernetes authorizes like the write
+        # itself (pulumi/pulumi-kubernetes#2213; kubernetes.io "Dry-run authorization"): a read-only Kubernetes role
+        # fails every preview. The trade-off: this identity can change the environment's clusters; only a workflow
+        # run on main in GitHub's environment drift-<env> gets its token.
+        "aks-rbac-admin": assignment(AKS_RBAC_CLUSTER_ADMIN, principal),
+    })
+    grant(f"{key}-state", scope=container.id, parent=identity, assignments={
+        "blob-reader": assignment("Storage Blob Data Reader", principal),
+    })
+    # Decrypts this stack's secrets (config and state), never another environment's.
+    grant(f"{key}-key", scope=key_scope, parent=identity, assignments={
+        "crypto": assignment("Key Vault Crypto User", principal),
+    })
+    # The stacks read the hub's peerings and zone links (like ci-preview).
+    grant(f"{key}-hub", scope=hub_id, parent=identity, assignments={
+        "reader": assignment("Reader", principal),
+    })
+    return identity.client_id
 
 
 def main() -> None:
@@ -234,6 +273,12 @@ def main() -> None:
             "crypto": assignment("Key Vault Crypto User", preview.principal_id),
         })
 
+    drift_ids = {
+        environment: _drift_identity(environment, subscription, settings=settings, group=group,
+                                     container=container, key_scope=key_scopes[environment], hub_id=hub.vnet.id, tags=tags)
+        for environment, subscription in settings.subscriptions.items()
+    }
+
     register_subscriptions(settings.subscriptions, state_subscription=client.subscription_id, location=settings.location,
                            group=group, tags=tags, suffix=suffix)
 
@@ -245,6 +290,7 @@ def main() -> None:
     pulumi.export("tenantId", client.tenant_id)
     pulumi.export("previewClientId", preview.client_id)
     pulumi.export("deployClientIds", deploy_ids)
+    pulumi.export("driftClientIds", drift_ids)
     pulumi.export("subscriptions", settings.subscriptions)
     pulumi.export("pullRequestPreviews", list(settings.pull_request_previews))
     pulumi.export("runnerNetworkId", hub.vnet.id)

@@ -1,7 +1,8 @@
 """Rules: do the CI identities hold what a run needs, and nothing a pull request must not have?
 
 They read the bootstrap's plan (bootstrap/): one deploy identity per environment `ci-deploy-<env>`, the
-pull-request identity `ci-preview`, role assignments parented under the identity they grant, secrets keys
+pull-request identity `ci-preview`, one drift identity per environment `ci-drift-<env>` (the scheduled
+`pulumi preview --refresh --expect-no-changes`), role assignments parented under the identity they grant, secrets keys
 `pulumi-secrets-<env>`, and the output `subscriptions` (environment -> subscription id).
 """
 
@@ -20,7 +21,7 @@ from deploycheck._azure import (
     label,
 )
 from deploycheck._model import DeployContext, Finding, Rule
-from deploycheck._workflows import UNKNOWN_STACKS, pull_request_preview_stacks
+from deploycheck._workflows import UNKNOWN_STACKS, pull_request_preview_stacks, scheduled_preview_stacks
 from offline import Plan, PlannedResource
 
 __all__ = ["APPROVAL_ENVIRONMENTS", "RULES"]
@@ -29,6 +30,8 @@ APPROVAL_ENVIRONMENTS = ("uat", "prod")
 """Environments whose deployments wait for a reviewer (DESIGN.md, environment table): a pull request must not
 decrypt their secrets or change their state."""
 PREVIEW_IDENTITY = "ci-preview"
+DRIFT_IDENTITY_PREFIX = "ci-drift-"
+"""`ci-drift-<env>`: the scheduled drift check's identity (bootstrap/__main__.py, .github/workflows/drift.yml)."""
 _IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
 _CREDENTIAL = "azure-native:managedidentity:FederatedIdentityCredential"
 # Roles that can decrypt with a key (Key Vault Crypto User, Crypto Officer, Administrator, Crypto Service
@@ -77,6 +80,10 @@ def _data_plane_role(ctx: DeployContext) -> Iterator[Finding]:
     holders = [f"ci-deploy-{ctx.environment}"]
     if ctx.workflows is not None and ctx.environment in pull_request_preview_stacks(ctx.workflows):
         holders.append(PREVIEW_IDENTITY)  # a real preview runs a server-side dry-run: a write to Kubernetes
+    if ctx.workflows is not None:
+        scheduled = scheduled_preview_stacks(ctx.workflows)
+        if ctx.environment in scheduled or UNKNOWN_STACKS in scheduled:
+            holders.append(f"{DRIFT_IDENTITY_PREFIX}{ctx.environment}")  # the drift check's dry-run, likewise
     for holder in holders:
         identity = _identity(ctx.bootstrap, holder)
         if identity is None or subscription is None:
@@ -132,14 +139,28 @@ def _other_subscriptions(bootstrap: Plan, environment: str) -> list[str]:
     return [s for e, s in subscriptions.items() if e != environment and isinstance(s, str) and s != own]
 
 
+def _on_storage(scope: str) -> bool:
+    lowered = scope.lower()
+    return "/blobservices/" in lowered or "microsoft.storage" in lowered
+
+
 def _pull_request_isolation(ctx: DeployContext) -> Iterator[Finding]:
     assert ctx.bootstrap is not None
+    # The drift identities only preview (a preview, --refresh included, writes no state): a write role on the state
+    # would let the scheduled job (or whoever gets its token) rewrite any stack's state.
+    for drift in (i for i in ctx.bootstrap.of_type(_IDENTITY) if i.name.startswith(DRIFT_IDENTITY_PREFIX)):
+        for assignment in _held_by(ctx.bootstrap, drift):
+            if assignment.role in _STATE_WRITERS and _on_storage(assignment.scope):
+                yield Finding("pull-request-isolation", label(assignment.resource),
+                              f"the drift identity {drift.name} can write the state ({assignment.scope}): "
+                              "`pulumi preview --refresh` refreshes in memory and writes nothing (pulumi/pulumi#12740); "
+                              "give it Storage Blob Data Reader")
     identity = _identity(ctx.bootstrap, PREVIEW_IDENTITY)
     if identity is None:
         return
     for assignment in _held_by(ctx.bootstrap, identity):
         scope = assignment.scope.lower()
-        if assignment.role in _STATE_WRITERS and ("/blobservices/" in scope or "microsoft.storage" in scope):
+        if assignment.role in _STATE_WRITERS and _on_storage(assignment.scope):
             yield Finding("pull-request-isolation", label(assignment.resource),
                           f"the pull-request identity can write the state ({assignment.scope}): any branch could "
                           "rewrite a stack's state; give it Storage Blob Data Reader")
@@ -175,6 +196,7 @@ RULES = (
     Rule("pull-request-isolation",
          "a pull request's token can rewrite state or decrypt uat/prod secrets",
          ("https://learn.microsoft.com/azure/key-vault/general/rbac-guide",
-          "https://www.pulumi.com/docs/iac/concepts/state-and-backends/"),
+          "https://www.pulumi.com/docs/iac/concepts/state-and-backends/",
+          "https://github.com/pulumi/pulumi/issues/12740"),
          _pull_request_isolation, needs=("bootstrap",)),
 )

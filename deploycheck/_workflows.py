@@ -11,7 +11,15 @@ from typing import Any
 
 from deploycheck._model import DeployContext, Finding, Rule
 
-__all__ = ["PULL_REQUEST_RUNNER_GROUP", "RULES", "RUNNER_GROUP", "UNKNOWN_STACKS", "pull_request_preview_stacks", "pulumi_jobs"]
+__all__ = [
+    "PULL_REQUEST_RUNNER_GROUP",
+    "RULES",
+    "RUNNER_GROUP",
+    "UNKNOWN_STACKS",
+    "pull_request_preview_stacks",
+    "pulumi_jobs",
+    "scheduled_preview_stacks",
+]
 
 RUNNER_GROUP = "sentimark-azure"
 """The runner group bootstrap's private network serves (bootstrap output runnerGroup, bootstrap/_runners.py)."""
@@ -62,6 +70,36 @@ def pull_request_preview_stacks(workflows: Mapping[str, Mapping[str, Any]]) -> s
         name = (step.get("with") or {}).get("stack-name") if isinstance(step, dict) else None
         if isinstance(name, str) and "${{" not in name:
             stacks.add(name)
+    return stacks
+
+
+_PREVIEW_COMMAND = re.compile(r"\bpulumi\s+preview\b")
+_STACK_FLAG = re.compile(r"(?:--stack|-s)[\s=]+([\w.-]+)")
+
+
+def scheduled_preview_stacks(workflows: Mapping[str, Mapping[str, Any]]) -> set[str]:
+    """The stacks whose real `pulumi preview` runs on a schedule (`on: schedule`, the drift check): a job's matrix
+    `stack`, a step's literal stack-name or `--stack`; UNKNOWN_STACKS for a matrix offline cannot read."""
+    stacks: set[str] = set()
+    for file, _, job, first in pulumi_jobs(workflows):
+        if "schedule" not in _triggers(workflows[file]):
+            continue
+        previews = [s for s in job["steps"][first:] if isinstance(s, dict) and (
+            (str(s.get("uses", "")).startswith("pulumi/actions") and (s.get("with") or {}).get("command") == "preview")
+            or _PREVIEW_COMMAND.search(str(s.get("run", ""))))]
+        if not previews:
+            continue
+        matrix = (job.get("strategy") or {}).get("matrix") or {}
+        values = matrix.get("stack") if isinstance(matrix, dict) else None
+        if isinstance(values, list):
+            stacks |= {str(v) for v in values}
+        if not isinstance(matrix, dict) or "include" in matrix or (values is not None and not isinstance(values, list)):
+            stacks |= {UNKNOWN_STACKS}
+        for step in previews:
+            name = (step.get("with") or {}).get("stack-name")
+            if isinstance(name, str) and "${{" not in name:
+                stacks.add(name)
+            stacks |= {m for m in _STACK_FLAG.findall(str(step.get("run", ""))) if "$" not in m}
     return stacks
 
 

@@ -186,7 +186,7 @@ def _placeholder_warnings(stacks: Iterable[Plan]) -> list[str]:
                 continue
             if isinstance(network, ipaddress.IPv4Network) and any(network.subnet_of(doc) for doc in _DOCUMENTATION_RANGES):
                 warnings.append(f"{stack.stack}: ciRunners.egressIpRanges {value} is a documentation range (RFC 5737): "
-                                "put bootstrap's output runnerEgressIp there before the first deployment")
+                                "put bootstrap's outputs runnerEgressIp and pullRequestEgressIp there before the first deployment")
     return warnings
 
 

@@ -152,7 +152,7 @@ def test_fewer_pull_request_previews_mean_fewer_preview_roles() -> None:
 def test_every_role_assignment_has_its_holder_as_ancestor_and_complete_inputs() -> None:
     plan = bootstrap_plan()
     assignments = plan.of_type("azure-native:authorization:RoleAssignment")
-    held = {a.urn for name in ("ci-preview", "registrar", *(f"ci-deploy-{e}" for e in SUBSCRIPTIONS))
+    held = {a.urn for name in ("ci-preview", "registrar", *(f"ci-{kind}-{e}" for kind in ("deploy", "drift") for e in SUBSCRIPTIONS))
             for a in held_by(plan, name)}
     groups = {a.urn for a in assignments if a.inputs["principalType"] == "Group"}
     assert held | groups == {a.urn for a in assignments}  # no identity's role hangs elsewhere in the tree

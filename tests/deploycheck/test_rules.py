@@ -386,3 +386,80 @@ def test_pull_request_code_on_the_deploy_runners_network_is_caught() -> None:
     report = check(plan_of("dev"), "dev", flows=flows)
     assert [f.subject for f in report.findings if f.rule == "ci-runner-network"] == ["preview.yml: job preview"]
     assert "peered with nothing" in report.findings[0].message
+
+
+# --- the scheduled drift check (issue 17) -------------------------------------------------------------------
+
+def _without_drift_admin(environment: str) -> Plan:
+    return _bootstrap_without(lambda r: r["name"] == f"ci-drift-{environment}-ra-aks-rbac-admin")
+
+
+def test_a_drift_identity_that_cannot_dry_run_against_its_clusters_is_caught() -> None:
+    report = check(plan_of("prod"), "prod", bootstrap=_without_drift_admin("prod"))
+    assert any(f.rule == "kubernetes-data-plane-role" and "ci-drift-prod has no" in f.message for f in report.findings)
+    # Only prod's own drift identity is required for prod.
+    assert check(plan_of("uat"), "uat", bootstrap=_without_drift_admin("prod")).findings == ()
+
+
+def test_a_missing_drift_identity_is_caught_while_a_scheduled_preview_runs() -> None:
+    report = check(plan_of("sit"), "sit", bootstrap=_bootstrap_without(lambda r: r["name"] == "ci-drift-sit"))
+    assert any(f.rule == "kubernetes-data-plane-role" and f.subject == "ci-drift-sit" for f in report.findings)
+
+
+def test_without_a_scheduled_preview_the_drift_identity_needs_no_cluster_role() -> None:
+    flows = workflows()
+    del flows["drift.yml"]
+    assert check(plan_of("prod"), "prod", bootstrap=_without_drift_admin("prod"), flows=flows).findings == ()
+    # A schedule on a workflow that runs no preview (e.g. a nightly offline job) does not count either.
+    flows = workflows()
+    flows["drift.yml"]["jobs"]["drift"]["steps"] = [
+        s for s in flows["drift.yml"]["jobs"]["drift"]["steps"] if "pulumi preview" not in str(s.get("run", ""))]
+    assert check(plan_of("prod"), "prod", bootstrap=_without_drift_admin("prod"), flows=flows).findings == ()
+
+
+def test_a_scheduled_matrix_offline_cannot_read_needs_every_drift_identity() -> None:
+    flows = workflows()
+    flows["drift.yml"]["jobs"]["drift"]["strategy"]["matrix"] = {"stack": "${{ fromJSON(vars.DRIFT_STACKS) }}"}
+    report = check(plan_of("uat"), "uat", bootstrap=_without_drift_admin("uat"), flows=flows)
+    assert any(f.rule == "kubernetes-data-plane-role" and "ci-drift-uat has no" in f.message for f in report.findings)
+
+
+def test_the_scheduled_stacks_come_from_the_matrix_the_stack_name_or_the_stack_flag() -> None:
+    from deploycheck._workflows import UNKNOWN_STACKS, scheduled_preview_stacks
+
+    assert scheduled_preview_stacks(workflows()) == {"dev", "sit", "uat", "prod"}
+    flows = workflows()
+    job = flows["drift.yml"]["jobs"]["drift"]
+    del job["strategy"]
+    preview = next(s for s in job["steps"] if "pulumi preview" in str(s.get("run", "")))
+    preview["run"] = "pulumi preview --stack sit --refresh --expect-no-changes"
+    assert scheduled_preview_stacks(flows) == {"sit"}
+    preview.pop("run")
+    preview.update({"uses": "pulumi/actions@v7", "with": {"command": "preview", "stack-name": "uat", "refresh": True}})
+    assert scheduled_preview_stacks(flows) == {"uat"}
+    job["strategy"] = {"matrix": {"include": [{"stack": "dev"}]}}
+    assert UNKNOWN_STACKS in scheduled_preview_stacks(flows)
+    # The pull-request preview is not a scheduled one.
+    assert scheduled_preview_stacks({"preview.yml": workflows()["preview.yml"]}) == set()
+
+
+def test_a_drift_identity_that_can_write_state_is_caught() -> None:
+    def writer(resources: list[Json], _: Json) -> None:
+        grant = only(resources, "azure-native:authorization:RoleAssignment", "ci-drift-dev-state-ra-blob-reader")
+        grant["inputs"]["roleDefinitionId"] = (grant["inputs"]["roleDefinitionId"].rsplit("/", 1)[0] + "/"
+                                               + ROLE_STORAGE_BLOB_DATA_CONTRIBUTOR)
+    # Checked in every environment's report: the state container is shared by all stacks.
+    report = check(plan_of("prod"), "prod", bootstrap=edited(bootstrap_plan(), writer))
+    (finding,) = [f for f in report.findings if f.rule == "pull-request-isolation"]
+    assert "ci-drift-dev-state-ra-blob-reader" in finding.subject
+    assert "drift identity ci-drift-dev can write the state" in finding.message and "Blob Data Reader" in finding.message
+
+
+def test_the_committed_drift_workflow_passes_the_workflow_rules() -> None:
+    # Runner group, kubelogin and token refresher before the first pulumi step, vars.AZURE_CLIENT_ID with an
+    # environment: the rules that hold for the deploy jobs hold for the drift job.
+    flows = {"drift.yml": workflows()["drift.yml"]}
+    report = check(plan_of("prod"), "prod", flows=flows)
+    assert report.findings == ()
+    flows["drift.yml"]["jobs"]["drift"]["runs-on"] = "ubuntu-24.04"
+    assert [f.subject for f in check(plan_of("prod"), "prod", flows=flows).findings] == ["drift.yml: job drift"]
