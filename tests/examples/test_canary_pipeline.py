@@ -3,6 +3,8 @@ clusters, reached through a StackReference to the platform stack."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pulumi
 import pytest
 
@@ -91,3 +93,24 @@ def test_previews_against_the_real_platform_dev_plan() -> None:
     (provider,) = plan.of_type(PROVIDER)
     assert provider.inputs["kubeconfig"] == "[secret]"
     assert provider.inputs["clusterIdentifier"] == platform_plan_of("dev").outputs["clusters"]["weu"]
+
+
+def test_the_readme_preview_commands_run_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """examples/canary-pipeline/README.md, "Previewing offline": both commands, with the platform's real plan."""
+    import re
+
+    from stacks.cli import main
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "examples" / EXAMPLE / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Previewing offline", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
+    commands = [c.replace("\\\n", " ") for c in re.split(r"\n(?=\.venv)", block.strip())]
+    assert len(commands) == 2 and "--stack-outputs" in commands[1], commands
+    monkeypatch.chdir(tmp_path)  # out/platform-dev.json lands in the temporary directory
+    for link in ("Pulumi.yaml", "Pulumi.dev.yaml", "__main__.py", "examples"):
+        (tmp_path / link).symlink_to(ROOT / link)
+    for command in commands:
+        argv = command.split()[3:]  # drop `.venv/bin/python -m stacks`
+        assert main(argv) == 0, command
+    assert "resources (" in capsys.readouterr().out
