@@ -301,6 +301,8 @@ def main() -> None:
     # The value to paste into GitHub (organization settings > Hosted compute networking): GitHub writes it into
     # the resource's `GitHubId` tag when the resource is created.
     pulumi.export("githubNetworkSettingsGitHubId", hub.settings.tags.apply(lambda t: (t or {}).get("GitHubId")))
+    pulumi.export("pullRequestNetworkSettingsGitHubId",
+                  pull_requests.settings.tags.apply(lambda t: (t or {}).get("GitHubId")))
     pulumi.export("runnerGroup", RUNNER_GROUP)
     pulumi.export("pullRequestRunnerGroup", PULL_REQUEST_RUNNER_GROUP)
     pulumi.export("pullRequestRunnerNetworkId", pull_requests.vnet.id)

@@ -123,7 +123,13 @@ class Budget(pulumi.ComponentResource):
                 notifications=notifications,
             ),
             # Sent only on create: an existing budget keeps the date it was created with (Azure refuses a change).
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["timePeriod.startDate"]),
+            # A budget created before its logical name carried the Azure name keeps its state (no create-then-
+            # delete of the same Azure budget).
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                ignore_changes=["timePeriod.startDate"],
+                aliases=[pulumi.Alias(name=f"{name}-budget")] if args.get("budget_name") is not None else None,
+            ),
         )
         self.resource_id = budget.id
         self.name = budget.name

@@ -121,14 +121,20 @@ def _deploy_identity_scoped(ctx: DeployContext) -> Iterator[Finding]:
                       f"federated with {subjects or 'nothing'}: it must trust only GitHub's environment "
                       f"{ctx.environment} (subject repo:<org>/<repo>:environment:{ctx.environment}), where the approvals are")
     others = _other_subscriptions(ctx.bootstrap, ctx.environment)
+    shared = _bootstrap_groups(ctx.bootstrap)
     for assignment in _held_by(ctx.bootstrap, identity):
-        # A subscription or resource group of another environment; a single shared resource there (the runners'
-        # hub, when the state subscription doubles as an environment's) is fine.
-        broad = assignment.scope.count("/") <= 4
-        if broad and any(_in_subscription(assignment.scope, other) for other in others):
+        # Anything in another environment's subscription, except bootstrap's own shared resources (the runners'
+        # hub, the state account, the vault), which may live there when the state subscription is an environment's.
+        scope = assignment.scope.lower()
+        own = any(f"/resourcegroups/{group}/" in scope or scope.endswith(f"/resourcegroups/{group}") for group in shared)
+        if not own and any(_in_subscription(assignment.scope, other) for other in others):
             yield Finding("deploy-identity-per-environment", label(assignment.resource),
                           f"{name} holds a role on {assignment.scope}, another environment's subscription; scope each "
                           "deploy identity to its own environment")
+
+
+def _bootstrap_groups(bootstrap: Plan) -> set[str]:
+    return {str(g.inputs.get("resourceGroupName", "")).lower() for g in bootstrap.of_type("azure-native:resources:ResourceGroup")}
 
 
 def _other_subscriptions(bootstrap: Plan, environment: str) -> list[str]:

@@ -54,53 +54,49 @@ def _triggers(workflow: Mapping[str, Any]) -> set[str]:
 
 
 def pull_request_preview_stacks(workflows: Mapping[str, Mapping[str, Any]]) -> set[str]:
-    """The stacks whose real `pulumi preview` runs on pull requests (a job's matrix `stack`, or its stack-name)."""
-    stacks: set[str] = set()
-    for file, _, job, first in pulumi_jobs(workflows):
-        if "pull_request" not in _triggers(workflows[file]) and "pull_request_target" not in _triggers(workflows[file]):
-            continue
-        matrix = (job.get("strategy") or {}).get("matrix") or {}
-        values = matrix.get("stack") if isinstance(matrix, dict) else None
-        if isinstance(values, list):
-            stacks |= {str(v) for v in values}
-        if not isinstance(matrix, dict) or "include" in matrix or (values is not None and not isinstance(values, list)):
-            # An expression or include list: nothing offline can tell which stacks it previews, so assume all.
-            stacks |= {UNKNOWN_STACKS}
-        step = job["steps"][first]
-        name = (step.get("with") or {}).get("stack-name") if isinstance(step, dict) else None
-        if isinstance(name, str) and "${{" not in name:
-            stacks.add(name)
-    return stacks
-
-
-_PREVIEW_COMMAND = re.compile(r"\bpulumi\s+preview\b")
-_STACK_FLAG = re.compile(r"(?:--stack|-s)[\s=]+([\w.-]+)")
+    """The stacks a pull request runs pulumi against (real previews); UNKNOWN_STACKS where offline cannot tell."""
+    return _stacks_of(workflows, {"pull_request", "pull_request_target"})
 
 
 def scheduled_preview_stacks(workflows: Mapping[str, Mapping[str, Any]]) -> set[str]:
-    """The stacks whose real `pulumi preview` runs on a schedule (`on: schedule`, the drift check): a job's matrix
-    `stack`, a step's literal stack-name or `--stack`; UNKNOWN_STACKS for a matrix offline cannot read."""
+    """The stacks whose real `pulumi preview` runs on a schedule (`on: schedule`, the drift check)."""
+    return _stacks_of(workflows, {"schedule"})
+
+
+_STACK_FLAG = re.compile(r"(?:--stack|-s)[\s=]+(\"?[^\s\"]+\"?)")
+_MATRIX_REFERENCE = re.compile(r"^\$\{\{\s*matrix\.([\w-]+)\s*\}\}$")
+_ENV_REFERENCE = re.compile(r"^\$\{?(\w+)\}?$")
+
+
+def _stacks_of(workflows: Mapping[str, Mapping[str, Any]], triggers: set[str]) -> set[str]:
+    """Every stack a pulumi step names (pulumi/actions `stack-name`, or `--stack`/`-s` in a `run:`) in the jobs of
+    workflows with one of `triggers`, resolved through the job's matrix and env; UNKNOWN_STACKS for a name offline
+    cannot resolve (an expression, an include list), which the rules read as "any stack"."""
     stacks: set[str] = set()
     for file, _, job, first in pulumi_jobs(workflows):
-        if "schedule" not in _triggers(workflows[file]):
+        if not _triggers(workflows[file]) & triggers:
             continue
-        previews = [s for s in job["steps"][first:] if isinstance(s, dict) and (
-            (str(s.get("uses", "")).startswith("pulumi/actions") and (s.get("with") or {}).get("command") == "preview")
-            or _PREVIEW_COMMAND.search(str(s.get("run", ""))))]
-        if not previews:
-            continue
-        matrix = (job.get("strategy") or {}).get("matrix") or {}
-        values = matrix.get("stack") if isinstance(matrix, dict) else None
-        if isinstance(values, list):
-            stacks |= {str(v) for v in values}
-        if not isinstance(matrix, dict) or "include" in matrix or (values is not None and not isinstance(values, list)):
-            stacks |= {UNKNOWN_STACKS}
-        for step in previews:
-            name = (step.get("with") or {}).get("stack-name")
-            if isinstance(name, str) and "${{" not in name:
-                stacks.add(name)
-            stacks |= {m for m in _STACK_FLAG.findall(str(step.get("run", ""))) if "$" not in m}
+        for step in job["steps"][first:]:
+            if not isinstance(step, dict) or not _runs_pulumi(step):
+                continue
+            named = (step.get("with") or {}).get("stack-name")
+            names = ([named] if isinstance(named, str) else []) + _STACK_FLAG.findall(str(step.get("run", "")))
+            for name in names:
+                stacks |= _resolve(name.strip('"'), job, step)
     return stacks
+
+
+def _resolve(name: str, job: Mapping[str, Any], step: Mapping[str, Any], depth: int = 0) -> set[str]:
+    matrix = (job.get("strategy") or {}).get("matrix")
+    reference = _MATRIX_REFERENCE.match(name)
+    if reference:
+        values = matrix.get(reference.group(1)) if isinstance(matrix, dict) and "include" not in matrix else None
+        return {str(v) for v in values} if isinstance(values, list) else {UNKNOWN_STACKS}
+    variable = _ENV_REFERENCE.match(name)
+    if variable and depth < 3:
+        value = _env(job, step).get(variable.group(1))
+        return _resolve(value, job, step, depth + 1) if value is not None else {UNKNOWN_STACKS}
+    return {UNKNOWN_STACKS} if "$" in name else {name}
 
 
 def _env(job: Mapping[str, Any], step: Mapping[str, Any]) -> dict[str, str]:

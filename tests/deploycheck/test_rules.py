@@ -438,6 +438,7 @@ def test_the_scheduled_stacks_come_from_the_matrix_the_stack_name_or_the_stack_f
     preview.update({"uses": "pulumi/actions@v7", "with": {"command": "preview", "stack-name": "uat", "refresh": True}})
     assert scheduled_preview_stacks(flows) == {"uat"}
     job["strategy"] = {"matrix": {"include": [{"stack": "dev"}]}}
+    preview["with"]["stack-name"] = "${{ matrix.stack }}"  # an include list: offline cannot tell which stacks
     assert UNKNOWN_STACKS in scheduled_preview_stacks(flows)
     # The pull-request preview is not a scheduled one.
     assert scheduled_preview_stacks({"preview.yml": workflows()["preview.yml"]}) == set()
@@ -463,3 +464,28 @@ def test_the_committed_drift_workflow_passes_the_workflow_rules() -> None:
     assert report.findings == ()
     flows["drift.yml"]["jobs"]["drift"]["runs-on"] = "ubuntu-24.04"
     assert [f.subject for f in check(plan_of("prod"), "prod", flows=flows).findings] == ["drift.yml: job drift"]
+
+
+def test_a_deploy_identity_with_a_role_on_one_resource_of_another_environment_is_caught() -> None:
+    boot = bootstrap_plan()
+    prod = boot.outputs["subscriptions"]["prod"]
+    cluster = f"/subscriptions/{prod}/resourceGroups/rg-smk-prod-weu/providers/Microsoft.ContainerService/managedClusters/aks-smk-prod-weu"
+
+    def reach(resources: list[Json], _: Json) -> None:
+        grant = next(r for r in resources if r["name"] == "ci-deploy-dev-ra-contributor")
+        grant["inputs"]["scope"] = cluster
+    report = check(plan_of("dev"), "dev", bootstrap=edited(boot, reach))
+    assert any(f.rule == "deploy-identity-per-environment" and cluster in f.message for f in report.findings)
+
+
+def test_a_pull_request_preview_named_in_a_run_step_or_through_another_matrix_key_is_caught() -> None:
+    flows = workflows()
+    flows["preview.yml"]["jobs"]["preview"]["steps"].append({"run": "pulumi preview --stack uat"})
+    assert any("real `pulumi preview` of uat" in f.message for f in check(plan_of("uat"), "uat", flows=flows).findings)
+    flows = workflows()
+    job = flows["preview.yml"]["jobs"]["preview"]
+    job["strategy"]["matrix"] = {"env": ["prod"]}
+    for step in job["steps"]:
+        if "stack-name" in (step.get("with") or {}):
+            step["with"]["stack-name"] = "${{ matrix.env }}"
+    assert any("real `pulumi preview` of prod" in f.message for f in check(plan_of("prod"), "prod", flows=flows).findings)
