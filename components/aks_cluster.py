@@ -109,7 +109,9 @@ class AksClusterArgs(TypedDict):
     dns_prefix: NotRequired[str]
     """DNS prefix of the API server; `resource_name` (or the component name) unless given."""
     kubernetes_version: NotRequired[str]
-    """"1.33" style; Azure's default version unless given. Ignored after creation under an upgrade channel."""
+    """"1.36" style: a minor version that has not reached its end of life (components/kubernetes_versions.json;
+    `validate` refuses others); Azure's default version unless given. Ignored after creation under an upgrade
+    channel."""
     tier: NotRequired[str]
     """One of Free, Standard, Premium; Standard (uptime SLA) unless given."""
     user_pools: NotRequired[Mapping[str, AksUserPoolArgs]]
