@@ -66,3 +66,17 @@ def held_by(plan: Plan, identity: str) -> list[PlannedResource]:
         if holder is not None and holder.name == identity:
             held.append(assignment)
     return held
+
+
+def assert_federated_only_with(plan: Plan, identity_name: str, subject: str) -> None:
+    """The identity has exactly one federated credential, `<identity>-fic-github`, for GitHub's issuer and the
+    Azure audience, with `subject`; and no other identity trusts that subject."""
+    identity = by_name(plan, identity_name)
+    credentials = plan.of_type("azure-native:managedidentity:FederatedIdentityCredential")
+    (credential,) = [c for c in credentials if c.parent == identity.urn]
+    assert credential.name == f"{identity_name}-fic-github"
+    assert credential.inputs["subject"] == subject
+    assert credential.inputs["issuer"] == "https://token.actions.githubusercontent.com"
+    assert credential.inputs["audiences"] == ["api://AzureADTokenExchange"]
+    assert identity.inputs["resourceName"] == f"id-smk-shared-weu-{identity_name}"
+    assert [c for c in credentials if c.inputs["subject"] == subject] == [credential]

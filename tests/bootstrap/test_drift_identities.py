@@ -6,8 +6,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.bootstrap._plans import REPO, SUBSCRIPTIONS, bootstrap_plan, by_name, held_by, role
-from tests.bootstrap.test_identities import AKS_ADMIN, CONTAINER_SCOPE, CREDENTIAL
+from tests.bootstrap._plans import (
+    REPO,
+    SUBSCRIPTIONS,
+    assert_federated_only_with,
+    bootstrap_plan,
+    held_by,
+    role,
+)
+from tests.bootstrap.test_identities import AKS_ADMIN, CONTAINER_SCOPE
 
 ENVIRONMENTS = list(SUBSCRIPTIONS)
 STATE_WRITERS = {"Storage Blob Data Contributor", "Storage Blob Data Owner", "Contributor", "Owner",
@@ -16,17 +23,8 @@ STATE_WRITERS = {"Storage Blob Data Contributor", "Storage Blob Data Owner", "Co
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_a_drift_identity_is_federated_only_with_its_own_drift_environment(environment: str) -> None:
-    plan = bootstrap_plan()
-    identity = by_name(plan, f"ci-drift-{environment}")
-    (credential,) = [c for c in plan.of_type(CREDENTIAL) if c.parent == identity.urn]
-    assert credential.name == f"ci-drift-{environment}-fic-github"
-    assert credential.inputs["subject"] == f"repo:{REPO}:environment:drift-{environment}"
-    assert credential.inputs["issuer"] == "https://token.actions.githubusercontent.com"
-    assert credential.inputs["audiences"] == ["api://AzureADTokenExchange"]
-    assert identity.inputs["resourceName"] == f"id-smk-shared-weu-ci-drift-{environment}"
     # No other identity trusts drift-<env>; the drift identity trusts neither pull requests nor the deploy environment.
-    assert [c for c in plan.of_type(CREDENTIAL) if c.inputs["subject"].endswith(f":environment:drift-{environment}")] \
-        == [credential]
+    assert_federated_only_with(bootstrap_plan(), f"ci-drift-{environment}", f"repo:{REPO}:environment:drift-{environment}")
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)

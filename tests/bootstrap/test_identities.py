@@ -9,7 +9,16 @@ import pytest
 
 from bootstrap._identities import constrained_role_condition, state_blob_condition, state_blob_prefixes
 from components._interfaces import ROLE_DEFINITIONS
-from tests.bootstrap._plans import REPO, SUBSCRIPTIONS, bootstrap_plan, by_name, held_by, one, role
+from tests.bootstrap._plans import (
+    REPO,
+    SUBSCRIPTIONS,
+    assert_federated_only_with,
+    bootstrap_plan,
+    by_name,
+    held_by,
+    one,
+    role,
+)
 
 CREDENTIAL = "azure-native:managedidentity:FederatedIdentityCredential"
 AKS_ADMIN = "Azure Kubernetes Service RBAC Cluster Admin"
@@ -22,17 +31,8 @@ def _hub_id() -> str:
 
 @pytest.mark.parametrize("environment", list(SUBSCRIPTIONS))
 def test_each_deploy_identity_is_federated_only_with_its_own_github_environment(environment: str) -> None:
-    plan = bootstrap_plan()
-    identity = by_name(plan, f"ci-deploy-{environment}")
-    (credential,) = [c for c in plan.of_type(CREDENTIAL) if c.parent == identity.urn]
-    assert credential.name == f"ci-deploy-{environment}-fic-github"
-    assert credential.inputs["subject"] == f"repo:{REPO}:environment:{environment}"
-    assert credential.inputs["issuer"] == "https://token.actions.githubusercontent.com"
-    assert credential.inputs["audiences"] == ["api://AzureADTokenExchange"]
-    assert identity.inputs["resourceName"] == f"id-smk-shared-weu-ci-deploy-{environment}"
     # No identity trusts an environment that is not its own (the old single ci-deploy trusted all four).
-    others = [c for c in plan.of_type(CREDENTIAL) if c.inputs["subject"].endswith(f":environment:{environment}")]
-    assert others == [credential]
+    assert_federated_only_with(bootstrap_plan(), f"ci-deploy-{environment}", f"repo:{REPO}:environment:{environment}")
 
 
 def test_pull_requests_federate_only_with_the_preview_identity() -> None:
