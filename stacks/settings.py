@@ -450,6 +450,13 @@ class PlatformSettings(_Settings):
                 "public",
                 "private when aks.privateCluster is true (a private cluster behind public data services defeats it)",
             )
+        if self.aks.private_cluster and self.network.data_plane_access == "private" and self.network.authorized_ip_ranges:
+            yield (
+                "network.authorizedIpRanges",
+                self.network.authorized_ip_ranges,
+                "an empty list when aks.privateCluster is true and dataPlaneAccess is private: nothing public is left "
+                "for the ranges to restrict, and a setting that cannot apply is refused rather than ignored",
+            )
         if not self.aks.private_cluster and not self.network.authorized_ip_ranges:
             yield (
                 "network.authorizedIpRanges",
