@@ -63,10 +63,11 @@ def check_deployability(
     bootstrap: Plan | None = None,
     workflows: Mapping[str, Mapping[str, Any]] | None = None,
     today: dt.date | None = None,
+    secrets_provider: str | None = None,
 ) -> DeployReport:
     """Run every rule whose inputs are there; list the others as not checked, with why."""
     ctx = DeployContext(plan=plan, environment=environment, bootstrap=bootstrap, workflows=workflows,
-                        today=today or dt.date.today())
+                        today=today or dt.date.today(), secrets_provider=secrets_provider)
     findings: list[Finding] = []
     checked: list[str] = []
     skipped: list[NotChecked] = []

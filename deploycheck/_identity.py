@@ -188,7 +188,31 @@ def _pull_request_isolation(ctx: DeployContext) -> Iterator[Finding]:
                               "pull request and for real in the approved deploy job")
 
 
+def _secrets_provider(ctx: DeployContext) -> Iterator[Finding]:
+    """A stack encrypts its secrets with its own environment's key, the one only its identities may use."""
+    assert ctx.bootstrap is not None
+    provider = ctx.secrets_provider
+    if provider is None:
+        return  # not initialized yet: the section warns
+    wanted = (ctx.bootstrap.outputs.get("secretsProviders") or {}).get(ctx.environment)
+    key = provider.rstrip("/").rsplit("/keys/", 1)[-1].split("/")[0] if "/keys/" in provider else None
+    if not provider.startswith("azurekeyvault://") or key != f"pulumi-secrets-{ctx.environment}":
+        yield Finding("secrets-provider-per-environment", f"Pulumi.{ctx.plan.stack}.yaml: secretsprovider",
+                      f"{provider!r} is not the {ctx.environment} key (azurekeyvault://<vault>/keys/pulumi-secrets-"
+                      f"{ctx.environment}, bootstrap output secretsProviders.{ctx.environment}): CI's identity may "
+                      "decrypt only its own environment's key, so the run fails with 403, or another environment's "
+                      "identity could read this stack's secrets; re-run `pulumi stack change-secrets-provider`")
+    elif isinstance(wanted, str) and provider.split("/keys/")[0].lower() != wanted.split("/keys/")[0].lower():
+        yield Finding("secrets-provider-per-environment", f"Pulumi.{ctx.plan.stack}.yaml: secretsprovider",
+                      f"{provider!r} names another vault than bootstrap's ({wanted.split('/keys/')[0]}): the CI "
+                      "identities hold no role there")
+
+
 RULES = (
+    Rule("secrets-provider-per-environment",
+         "403 from Key Vault when CI decrypts the stack's secrets, or another environment's identity can read them",
+         ("https://www.pulumi.com/docs/iac/concepts/secrets/#azure-key-vault",),
+         _secrets_provider, needs=("bootstrap",)),
     Rule("kubernetes-data-plane-role",
          "403 Forbidden on every namespace and Helm release (Azure RBAC for Kubernetes, local accounts off)",
          ("https://learn.microsoft.com/azure/aks/manage-azure-rbac",

@@ -24,6 +24,8 @@ class DeployContext:
     workflows: Mapping[str, Mapping[str, Any]] | None = None
     """Workflow file name -> parsed YAML (`on` already a string key)."""
     today: dt.date = field(default_factory=dt.date.today)
+    secrets_provider: str | None = None
+    """The stack file's `secretsprovider` (written by `pulumi stack init --secrets-provider`); None when unset."""
 
 
 @dataclass(frozen=True)

@@ -132,7 +132,7 @@ def deployability_section(plan: Plan, project_dir: str | Path = ".", *, bootstra
 
     project = Path(project_dir)
     if plan.project == BOOTSTRAP_PROJECT:
-        platform = Path(project).resolve().parent
+        platform = root = Path(project).resolve().parent
         bootstrap: Plan | None = plan
         subscriptions = plan.outputs.get("subscriptions")
         environments = sorted(subscriptions) if isinstance(subscriptions, dict) else []
@@ -142,18 +142,25 @@ def deployability_section(plan: Plan, project_dir: str | Path = ".", *, bootstra
         folder = Path(bootstrap_dir) if bootstrap_dir is not None else project / "bootstrap"
         bootstrap = run_preview(folder, "main") if (folder / "Pulumi.yaml").is_file() else None
         stacks = {policy_environment(plan): plan}
+        root = project
         workflows = load_workflows(project / ".github" / "workflows")
     findings: list = []
     not_checked: dict[str, str] = {}
     checked: set[str] = set()
+    providers = {s.stack: _secrets_provider(root / f"Pulumi.{s.stack}.yaml") for s in stacks.values()}
     for environment, stack in stacks.items():
-        report = check_deployability(stack, environment=environment, bootstrap=bootstrap, workflows=workflows, today=today)
+        report = check_deployability(stack, environment=environment, bootstrap=bootstrap, workflows=workflows,
+                                     today=today, secrets_provider=providers.get(stack.stack))
         findings += [f for f in report.findings if f not in findings]
         checked |= set(report.checked)
         not_checked.update({n.rule: n.reason for n in report.not_checked})
     unchecked = {rule: reason for rule, reason in sorted(not_checked.items()) if rule not in checked}
     own = plan.project in (PLATFORM_PROJECT, BOOTSTRAP_PROJECT)
     warnings = _placeholder_warnings(stacks.values()) + _version_warnings(stacks.values(), today or dt.date.today())
+    if bootstrap is not None:
+        warnings += [f"{stack}: Pulumi.{stack}.yaml has no secretsprovider yet: run `pulumi stack init {stack} "
+                     f"--secrets-provider <bootstrap output secretsProviders.{stack}>` and commit the file"
+                     for stack, provider in providers.items() if provider is None]
     lines = [f"Deployability ({', '.join(stacks) or 'no stack'}): {len(checked)} rule(s) checked, "
              f"{len(findings)} finding(s)"]
     lines += [f"  FAIL {f.rule} {f.subject}: {f.message}" for f in findings]
@@ -201,3 +208,15 @@ def _version_warnings(stacks: Iterable[Plan], today: dt.date) -> list[str]:
                     if isinstance(c.inputs.get("kubernetesVersion"), str)}
         warnings += [f"{stack.stack}: {w}" for v in sorted(versions) if (w := expiring_soon(v, today=today))]
     return warnings
+
+
+def _secrets_provider(stack_file: Path) -> str | None:
+    """The `secretsprovider` a stack file names (`pulumi stack init` writes it); None when absent or unreadable."""
+    import yaml
+
+    try:
+        loaded = yaml.safe_load(stack_file.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return None
+    value = loaded.get("secretsprovider") if isinstance(loaded, dict) else None
+    return value if isinstance(value, str) else None

@@ -489,3 +489,17 @@ def test_a_pull_request_preview_named_in_a_run_step_or_through_another_matrix_ke
         if "stack-name" in (step.get("with") or {}):
             step["with"]["stack-name"] = "${{ matrix.env }}"
     assert any("real `pulumi preview` of prod" in f.message for f in check(plan_of("prod"), "prod", flows=flows).findings)
+
+
+def test_a_stack_file_on_another_environments_key_or_vault_is_caught() -> None:
+    boot = bootstrap_plan()
+    own = boot.outputs["secretsProviders"]["uat"]
+    assert check_deployability(plan_of("uat"), environment="uat", bootstrap=boot, workflows=workflows(),
+                               today=TODAY, secrets_provider=own).findings == ()
+    for wrong, words in ((own.replace("pulumi-secrets-uat", "pulumi-secrets-dev"), "is not the uat key"),
+                         ("passphrase", "is not the uat key"),
+                         (own.replace("://kv-", "://kv-other-"), "names another vault")):
+        report = check_deployability(plan_of("uat"), environment="uat", bootstrap=boot, workflows=workflows(),
+                                     today=TODAY, secrets_provider=wrong)
+        assert [f.rule for f in report.findings] == ["secrets-provider-per-environment"], wrong
+        assert words in report.findings[0].message

@@ -31,7 +31,7 @@ def _project(tmp_path: Path, *, runs_on: object | None = None) -> Path:
 def test_validate_passes_the_committed_dev_stack(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", "--stack", "dev", "--project-dir", str(_project(tmp_path))]) == 0
     out = capsys.readouterr().out
-    assert "Deployability (dev): 17 rule(s) checked, 0 finding(s)" in out
+    assert "Deployability (dev): 18 rule(s) checked, 0 finding(s)" in out
 
 
 def test_validate_fails_when_a_deploy_job_runs_on_a_github_hosted_runner(
@@ -46,7 +46,7 @@ def test_validate_fails_when_a_deploy_job_runs_on_a_github_hosted_runner(
 
 def test_validate_of_the_bootstrap_checks_it_against_every_environments_stack(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", "--stack", "main", "--project-dir", str(ROOT / "bootstrap")]) == 0
-    assert "Deployability (dev, prod, sit, uat): 17 rule(s) checked, 0 finding(s)" in capsys.readouterr().out
+    assert "Deployability (dev, prod, sit, uat): 18 rule(s) checked, 0 finding(s)" in capsys.readouterr().out
 
 
 def test_the_platform_without_its_bootstrap_fails_instead_of_skipping_rules(tmp_path: Path) -> None:
@@ -68,3 +68,9 @@ def test_a_kubernetes_version_near_its_end_of_life_is_a_warning_before_it_is_ref
     assert not any("kubernetes-version-supported" in line for line in near.lines)
     after = deployability_section(plan_of("uat"), ROOT, today=dt.date(2027, 7, 1))
     assert after.blocking and any("FAIL kubernetes-version-supported" in line for line in after.lines)
+
+
+def test_a_stack_file_without_its_secrets_provider_is_a_visible_warning(tmp_path: Path) -> None:
+    section = deployability_section(plan_of("dev"), _project(tmp_path))
+    assert not section.blocking
+    assert any("WARN dev: Pulumi.dev.yaml has no secretsprovider yet" in line for line in section.lines)
