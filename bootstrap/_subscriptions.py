@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 
 __all__ = [
-    "ALWAYS_REGISTERED",
     "AZ_CLI_VERSION",
     "REGISTRAR_ACTIONS",
     "REGISTRATION_SCRIPT",
@@ -54,10 +53,6 @@ REQUIRED_PROVIDERS: tuple[str, ...] = (
 REQUIRED_FEATURES: tuple[str, ...] = ("Microsoft.Compute/EncryptionAtHost",)
 """Preview features as `Namespace/FeatureName`: every AKS pool runs with encryption at host, which Azure refuses
 until the subscription has registered this feature (learn.microsoft.com/azure/aks/enable-host-encryption)."""
-
-ALWAYS_REGISTERED: tuple[str, ...] = ("Microsoft.Authorization", "Microsoft.Resources")
-"""Namespaces Azure registers in every subscription (learn.microsoft.com/azure/azure-resource-manager/
-management/resource-providers-and-types): the stacks use them, nobody needs to register them."""
 
 STATE_SUBSCRIPTION_PROVIDERS: tuple[str, ...] = (
     "GitHub.Network",  # the runners' network settings (docs.github.com: configuring private networking)

@@ -8,7 +8,6 @@ from typing import Any
 
 from components._interfaces import ROLE_DEFINITIONS
 from offline import Plan, PlannedResource
-from offline._arm_ids import ARM_PATHS
 
 __all__ = [
     "ROLE_AKS_RBAC_CLUSTER_ADMIN",
@@ -20,7 +19,6 @@ __all__ = [
     "covers",
     "id_name",
     "label",
-    "provider_namespace",
     "role_guid",
     "same_resource",
 ]
@@ -32,48 +30,8 @@ ROLE_KEY_VAULT_CRYPTO_USER = ROLE_DEFINITIONS["Key Vault Crypto User"]
 ROLE_STORAGE_BLOB_DATA_CONTRIBUTOR = ROLE_DEFINITIONS["Storage Blob Data Contributor"]
 ROLE_STORAGE_BLOB_DATA_OWNER = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b"
 
-_MODULE_NAMESPACES = {
-    "authorization": "Microsoft.Authorization",
-    "cdn": "Microsoft.Cdn",
-    "consumption": "Microsoft.Consumption",
-    "containerregistry": "Microsoft.ContainerRegistry",
-    "containerservice": "Microsoft.ContainerService",
-    "dashboard": "Microsoft.Dashboard",
-    "dataprotection": "Microsoft.DataProtection",
-    "dbforpostgresql": "Microsoft.DBforPostgreSQL",
-    "eventhub": "Microsoft.EventHub",
-    "features": "Microsoft.Features",
-    "insights": "Microsoft.Insights",
-    "keyvault": "Microsoft.KeyVault",
-    "kubernetesconfiguration": "Microsoft.KubernetesConfiguration",
-    "managedidentity": "Microsoft.ManagedIdentity",
-    "network": "Microsoft.Network",
-    "operationalinsights": "Microsoft.OperationalInsights",
-    "privatedns": "Microsoft.Network",
-    "redisenterprise": "Microsoft.Cache",
-    "resources": "Microsoft.Resources",
-    "storage": "Microsoft.Storage",
-}
-# Namespaces every subscription has registered from the start (learn.microsoft.com/azure/
-# azure-resource-manager/management/resource-providers-and-types#registration: "registered by default").
-DEFAULT_REGISTERED = frozenset({"Microsoft.Authorization", "Microsoft.Resources", "Microsoft.Features",
-                                "Microsoft.Consumption"})
-
-
 def label(resource: PlannedResource) -> str:
     return f"{resource.type}::{resource.name}"
-
-
-def provider_namespace(type_token: str) -> str | None:
-    """The resource provider a type needs registered: `azure-native:containerservice:ManagedCluster` ->
-    Microsoft.ContainerService. None for non-Azure types."""
-    parts = type_token.split(":")
-    if len(parts) != 3 or parts[0] != "azure-native":
-        return None
-    known = ARM_PATHS.get(f"{parts[1]}:{parts[2]}")
-    if known is not None:
-        return known[0]
-    return _MODULE_NAMESPACES.get(parts[1], f"Microsoft.{parts[1].capitalize()}")
 
 
 def role_guid(definition_id: Any) -> str | None:

@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from components._kubernetes_versions import support_problem
-from deploycheck._azure import DEFAULT_REGISTERED, id_name, label, provider_namespace
+from deploycheck._azure import id_name, label
 from deploycheck._model import DeployContext, Finding, Rule
 from offline import Plan, PlannedResource
+from offline._arm_ids import ALWAYS_REGISTERED, provider_namespace
 
 __all__ = ["RULES"]
 
@@ -85,7 +86,7 @@ def _registrations(ctx: DeployContext) -> Iterator[Finding]:
     needed: dict[str, str] = {}
     for resource in ctx.plan.resources:
         namespace = provider_namespace(resource.type)
-        if namespace and namespace not in DEFAULT_REGISTERED:
+        if namespace and namespace not in ALWAYS_REGISTERED:
             needed.setdefault(namespace, label(resource))
     for namespace, example in sorted(needed.items()):
         if namespace.lower() not in {p.lower() for p in providers}:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["ARM_PATHS", "SUBSCRIPTION_ID", "arm_id"]
+__all__ = ["ALWAYS_REGISTERED", "ARM_PATHS", "SUBSCRIPTION_ID", "arm_id", "provider_namespace"]
 
 SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000"
 
@@ -110,3 +110,46 @@ def arm_id(typ: str, inputs: Mapping[str, Any], name: str) -> str:
         else:
             return f"{base}/providers/{namespace}/" + "/".join(parts)
     return f"{base}/providers/Microsoft.{module.capitalize()}/{kind[0].lower()}{kind[1:]}s/{name}"
+
+
+# Provider namespaces of azure-native modules whose types ARM_PATHS does not list (a module is one namespace).
+_MODULE_NAMESPACES = {
+    "authorization": "Microsoft.Authorization",
+    "cdn": "Microsoft.Cdn",
+    "consumption": "Microsoft.Consumption",
+    "containerregistry": "Microsoft.ContainerRegistry",
+    "containerservice": "Microsoft.ContainerService",
+    "dashboard": "Microsoft.Dashboard",
+    "dataprotection": "Microsoft.DataProtection",
+    "dbforpostgresql": "Microsoft.DBforPostgreSQL",
+    "eventhub": "Microsoft.EventHub",
+    "features": "Microsoft.Features",
+    "insights": "Microsoft.Insights",
+    "keyvault": "Microsoft.KeyVault",
+    "kubernetesconfiguration": "Microsoft.KubernetesConfiguration",
+    "managedidentity": "Microsoft.ManagedIdentity",
+    "monitor": "Microsoft.Insights",
+    "network": "Microsoft.Network",
+    "operationalinsights": "Microsoft.OperationalInsights",
+    "privatedns": "Microsoft.Network",
+    "redisenterprise": "Microsoft.Cache",
+    "resources": "Microsoft.Resources",
+    "storage": "Microsoft.Storage",
+}
+
+ALWAYS_REGISTERED = frozenset({"Microsoft.Authorization", "Microsoft.Resources", "Microsoft.Features",
+                               "Microsoft.Consumption"})
+"""Namespaces every subscription has registered from the start (learn.microsoft.com/azure/azure-resource-manager/
+management/resource-providers-and-types, "registered by default"): nobody needs to register them."""
+
+
+def provider_namespace(type_token: str) -> str | None:
+    """The resource provider a type needs registered (`azure-native:containerservice:ManagedCluster` ->
+    Microsoft.ContainerService); None for types that are not Azure resources."""
+    parts = type_token.split(":")
+    if len(parts) != 3 or parts[0] != "azure-native":
+        return None
+    known = ARM_PATHS.get(f"{parts[1]}:{parts[2]}")
+    if known is not None:
+        return known[0]
+    return _MODULE_NAMESPACES.get(parts[1], f"Microsoft.{parts[1].capitalize()}")

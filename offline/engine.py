@@ -183,6 +183,7 @@ def _run(directory: Path, main: Path, project: str, stack_config: Any, stack_out
         outputs=monitor.stack_outputs,
         warnings=tuple(engine.warnings),
         substituted_secrets=stack_config.substituted,
+        secrets_provider=stack_config.secrets_provider,
     )
 
 

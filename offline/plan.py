@@ -110,6 +110,8 @@ class Plan:
     """What the program logged as warnings (not part of the JSON contract)."""
     substituted_secrets: tuple[str, ...] = field(default=(), compare=False)
     """Config keys whose encrypted values were replaced by placeholders offline."""
+    secrets_provider: str | None = field(default=None, compare=False)
+    """The stack file's `secretsprovider` (not part of the JSON contract)."""
 
     @property
     def custom_resources(self) -> tuple[PlannedResource, ...]:

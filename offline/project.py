@@ -40,6 +40,8 @@ class StackConfig:
     substituted: tuple[str, ...] = ()
     plaintext_secrets: dict[str, str] = field(default_factory=dict)
     """Secret values known in plain text offline (placeholders and test overrides), to check for leaks."""
+    secrets_provider: str | None = None
+    """The stack file's `secretsprovider` (written by `pulumi stack init --secrets-provider`); None when unset."""
 
 
 def load_project(directory: str | Path) -> Project:
@@ -84,7 +86,8 @@ def load_stack_config(
     for key, declaration in project.declared.items():
         if "default" in declaration:
             raw[key] = declaration["default"]
-    stack_data = _read_yaml(stack_file).get("config") or {}
+    stack_file_data = _read_yaml(stack_file)
+    stack_data = stack_file_data.get("config") or {}
     if not isinstance(stack_data, dict):
         raise ProjectError(f"{stack_file.name}: `config` must be a mapping of keys to values")
     raw.update({_full_key(project.name, k): v for k, v in stack_data.items()})
@@ -119,6 +122,7 @@ def load_stack_config(
         secret_keys=frozenset(secret_keys),
         substituted=tuple(sorted(substituted)),
         plaintext_secrets=plaintext,
+        secrets_provider=provider if isinstance(provider := stack_file_data.get("secretsprovider"), str) else None,
     )
 
 

@@ -132,7 +132,7 @@ def deployability_section(plan: Plan, project_dir: str | Path = ".", *, bootstra
 
     project = Path(project_dir)
     if plan.project == BOOTSTRAP_PROJECT:
-        platform = root = Path(project).resolve().parent
+        platform = Path(project).resolve().parent
         bootstrap: Plan | None = plan
         subscriptions = plan.outputs.get("subscriptions")
         environments = sorted(subscriptions) if isinstance(subscriptions, dict) else []
@@ -142,12 +142,11 @@ def deployability_section(plan: Plan, project_dir: str | Path = ".", *, bootstra
         folder = Path(bootstrap_dir) if bootstrap_dir is not None else project / "bootstrap"
         bootstrap = run_preview(folder, "main") if (folder / "Pulumi.yaml").is_file() else None
         stacks = {policy_environment(plan): plan}
-        root = project
         workflows = load_workflows(project / ".github" / "workflows")
     findings: list = []
     not_checked: dict[str, str] = {}
     checked: set[str] = set()
-    providers = {s.stack: _secrets_provider(root / f"Pulumi.{s.stack}.yaml") for s in stacks.values()}
+    providers = {s.stack: s.secrets_provider for s in stacks.values()}
     for environment, stack in stacks.items():
         report = check_deployability(stack, environment=environment, bootstrap=bootstrap, workflows=workflows,
                                      today=today, secrets_provider=providers.get(stack.stack))
@@ -209,14 +208,3 @@ def _version_warnings(stacks: Iterable[Plan], today: dt.date) -> list[str]:
         warnings += [f"{stack.stack}: {w}" for v in sorted(versions) if (w := expiring_soon(v, today=today))]
     return warnings
 
-
-def _secrets_provider(stack_file: Path) -> str | None:
-    """The `secretsprovider` a stack file names (`pulumi stack init` writes it); None when absent or unreadable."""
-    import yaml
-
-    try:
-        loaded = yaml.safe_load(stack_file.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
-        return None
-    value = loaded.get("secretsprovider") if isinstance(loaded, dict) else None
-    return value if isinstance(value, str) else None

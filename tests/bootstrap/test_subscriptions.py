@@ -8,7 +8,6 @@ import re
 import pytest
 
 from bootstrap._subscriptions import (
-    ALWAYS_REGISTERED,
     REGISTRAR_ACTIONS,
     REGISTRATION_SCRIPT,
     REQUIRED_FEATURES,
@@ -16,33 +15,9 @@ from bootstrap._subscriptions import (
     STATE_SUBSCRIPTION_PROVIDERS,
 )
 from offline import run_preview
-from offline._arm_ids import ARM_PATHS, SUBSCRIPTION_ID
+from offline._arm_ids import ALWAYS_REGISTERED, SUBSCRIPTION_ID, provider_namespace
 from tests.bootstrap._plans import BOOTSTRAP, SUBSCRIPTIONS, bootstrap_plan, by_name, held_by
 from tests.conftest import STACKS, plan_of
-
-# Namespaces of azure-native modules whose types offline/_arm_ids.ARM_PATHS does not list.
-_MODULE_NAMESPACES = {
-    "resources": "Microsoft.Resources",
-    "storage": "Microsoft.Storage",
-    "network": "Microsoft.Network",
-    "privatedns": "Microsoft.Network",
-    "monitor": "Microsoft.Insights",
-    "insights": "Microsoft.Insights",
-    "keyvault": "Microsoft.KeyVault",
-    "containerservice": "Microsoft.ContainerService",
-    "authorization": "Microsoft.Authorization",
-    "managedidentity": "Microsoft.ManagedIdentity",
-    "operationalinsights": "Microsoft.OperationalInsights",
-}
-
-
-def _namespace(type_: str) -> str:
-    _, module, kind = type_.split(":", 2)
-    known = ARM_PATHS.get(f"{module}:{kind}")
-    if known is not None:
-        return known[0]
-    assert module in _MODULE_NAMESPACES, f"{type_}: add its provider namespace to _MODULE_NAMESPACES"
-    return _MODULE_NAMESPACES[module]
 
 
 def _env(script_inputs: dict[str, object]) -> dict[str, str]:
@@ -51,12 +26,12 @@ def _env(script_inputs: dict[str, object]) -> dict[str, str]:
 
 def test_required_providers_cover_every_namespace_the_stacks_create_resources_in() -> None:
     used = {
-        _namespace(r.type)
+        provider_namespace(r.type)
         for stack in STACKS
         for r in plan_of(stack).resources
         if r.type.startswith("azure-native:") and r.custom
     }
-    missing = used - set(REQUIRED_PROVIDERS) - set(ALWAYS_REGISTERED)
+    missing = used - set(REQUIRED_PROVIDERS) - ALWAYS_REGISTERED
     assert missing == set(), f"add {sorted(missing)} to bootstrap/_subscriptions.REQUIRED_PROVIDERS"
     assert "Microsoft.Compute" in REQUIRED_PROVIDERS  # the provider of the EncryptionAtHost feature
     assert len(set(REQUIRED_PROVIDERS)) == len(REQUIRED_PROVIDERS)

@@ -74,3 +74,12 @@ def test_a_stack_file_without_its_secrets_provider_is_a_visible_warning(tmp_path
     section = deployability_section(plan_of("dev"), _project(tmp_path))
     assert not section.blocking
     assert any("WARN dev: Pulumi.dev.yaml has no secretsprovider yet" in line for line in section.lines)
+
+
+def test_a_stack_file_on_another_environments_key_fails_validate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = _project(tmp_path)
+    stack_file = project / "Pulumi.dev.yaml"
+    stack_file.write_text("secretsprovider: azurekeyvault://kv-smk-shared-weu-0xt7t.vault.azure.net/keys/pulumi-secrets-prod\n"
+                          + stack_file.read_text(encoding="utf-8"), encoding="utf-8")
+    assert main(["validate", "--stack", "dev", "--project-dir", str(project)]) == 1
+    assert "FAIL secrets-provider-per-environment Pulumi.dev.yaml: secretsprovider" in capsys.readouterr().out
