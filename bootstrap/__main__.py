@@ -32,7 +32,6 @@ from pulumi_azure_native import authorization, keyvault, resources, storage
 from bootstrap._identities import (
     RBAC_ADMINISTRATOR,
     assignment,
-    conditioned_assignment,
     constrained_role_condition,
     federate,
     grant,
@@ -224,25 +223,22 @@ def main() -> None:
             # off). Granted here, long before a stack's Kubernetes layer runs: new assignments take up to five
             # minutes to reach the API server (learn.microsoft.com/azure/aks/manage-azure-rbac).
             "aks-rbac-admin": assignment(AKS_RBAC_CLUSTER_ADMIN, identity.principal_id),
+            "rbac-admin": assignment(
+                RBAC_ADMINISTRATOR, identity.principal_id, condition=constrained_role_condition(),
+                description="The stacks assign service roles (AcrPull, Network Contributor, ...); nothing broader."),
         })
-        conditioned_assignment(
-            f"{key}-ra-rbac-admin", role=RBAC_ADMINISTRATOR, scope=scope,
-            principal_id=identity.principal_id, parent=identity, condition=constrained_role_condition(),
-            description="The stacks assign service roles (AcrPull, Network Contributor, ...); nothing broader.",
-        )
         # Peer the stack's VNets with the hub (both sides) and link its private DNS zones to the hub: a custom role
         # with those actions only, so that no environment's identity can change the runners' subnet, NSG or NAT.
-        conditioned_assignment(
-            f"{key}-hub-ra-peering", role=hub_role_guid, scope=hub.vnet.id,
-            principal_id=identity.principal_id, parent=identity, depends_on=[hub_role],
-            description=f"The {environment} stack peers its VNets with the runners' hub and links its AKS zones to it.",
-        )
-        conditioned_assignment(
-            f"{key}-state-ra-blob", role="Storage Blob Data Contributor", scope=container.id,
-            principal_id=identity.principal_id, parent=identity,
-            condition=state_blob_condition(environment),
-            description=f"Writes only the {environment} stack's state, history, backups, journal and locks.",
-        )
+        grant(f"{key}-hub", scope=hub.vnet.id, parent=identity, depends_on=[hub_role], assignments={
+            "peering": assignment(
+                hub_role_guid, identity.principal_id,
+                description=f"The {environment} stack peers its VNets with the runners' hub and links its AKS zones to it."),
+        })
+        grant(f"{key}-state", scope=container.id, parent=identity, assignments={
+            "blob": assignment(
+                "Storage Blob Data Contributor", identity.principal_id, condition=state_blob_condition(environment),
+                description=f"Writes only the {environment} stack's state, history, backups, journal and locks."),
+        })
         grant(f"{key}-key", scope=key_scopes[environment], parent=identity, assignments={
             "crypto": assignment("Key Vault Crypto User", identity.principal_id),
         })

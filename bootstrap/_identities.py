@@ -6,13 +6,12 @@ reads off the plan by walking parents (the deployability checks do exactly that)
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping, Sequence
 
 import pulumi
 from pulumi_azure_native import authorization, managedidentity, resources
 
-from components._interfaces import ROLE_DEFINITIONS, RoleAssignmentArgs, apply_role_assignments, role_definition_id
+from components._interfaces import ROLE_DEFINITIONS, RoleAssignmentArgs, apply_role_assignments
 from components._naming import region_code, resource_name
 from components._sdk import new_resource
 
@@ -23,7 +22,6 @@ __all__ = [
     "PLATFORM_PROJECT",
     "RBAC_ADMINISTRATOR",
     "assignment",
-    "conditioned_assignment",
     "constrained_role_condition",
     "federate",
     "grant",
@@ -87,49 +85,20 @@ def federate(identity: managedidentity.UserAssignedIdentity, key: str, subjects:
 
 
 def assignment(role: str, principal_id: pulumi.Input[str], principal_type: str = "ServicePrincipal",
-               description: str | None = None) -> RoleAssignmentArgs:
+               description: str | None = None, condition: str | None = None) -> RoleAssignmentArgs:
     args: RoleAssignmentArgs = {"role": role, "principal_id": principal_id, "principal_type": principal_type}
     if description:
         args["description"] = description
+    if condition:
+        args["condition"] = condition
     return args
 
 
 def grant(name: str, *, scope: pulumi.Input[str], parent: pulumi.Resource,
-          assignments: Mapping[str, RoleAssignmentArgs]) -> None:
+          assignments: Mapping[str, RoleAssignmentArgs],
+          depends_on: Sequence[pulumi.Resource] = ()) -> dict[str, authorization.RoleAssignment]:
     """`<name>-ra-<key>` for each assignment, parent `parent` (the identity that holds the roles)."""
-    apply_role_assignments(name, scope_id=scope, assignments=assignments, parent=parent)
-
-
-def conditioned_assignment(
-    name: str,
-    *,
-    role: str,
-    scope: pulumi.Input[str],
-    principal_id: pulumi.Input[str],
-    parent: pulumi.Resource,
-    condition: str | None = None,
-    description: str | None = None,
-    depends_on: Sequence[pulumi.Resource] = (),
-) -> authorization.RoleAssignment:
-    """A role assignment named like `apply_role_assignments` names them (a GUID of scope, principal and role),
-    with what that helper does not take: an ABAC condition (version 2.0) and explicit dependencies."""
-    definition = role_definition_id(role, scope)
-    return authorization.RoleAssignment(
-        name,
-        authorization.RoleAssignmentArgs(
-            scope=scope,
-            principal_id=principal_id,
-            principal_type="ServicePrincipal",
-            role_definition_id=definition,
-            role_assignment_name=pulumi.Output.all(scope, principal_id, definition).apply(
-                lambda parts: str(uuid.uuid5(uuid.NAMESPACE_URL, "/".join(parts)))
-            ),
-            condition=condition,
-            condition_version="2.0" if condition else None,
-            description=description,
-        ),
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on)),
-    )
+    return apply_role_assignments(name, scope_id=scope, assignments=assignments, parent=parent, depends_on=depends_on)
 
 
 def constrained_role_condition() -> str:

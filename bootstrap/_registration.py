@@ -8,7 +8,7 @@ from collections.abc import Mapping
 import pulumi
 from pulumi_azure_native import authorization, resources
 
-from bootstrap._identities import conditioned_assignment, user_assigned_identity
+from bootstrap._identities import assignment, grant, user_assigned_identity
 from bootstrap._subscriptions import (
     AZ_CLI_VERSION,
     REGISTRAR_ACTIONS,
@@ -46,15 +46,10 @@ def register_subscriptions(subscriptions: Mapping[str, str], *, state_subscripti
     scripts = {}
     for environment, subscription in subscriptions.items():
         scope = f"/subscriptions/{subscription}"
-        granted = conditioned_assignment(
-            f"registrar-{environment}-ra-register",
-            role=guid,
-            scope=scope,
-            principal_id=registrar.principal_id,
-            parent=registrar,
-            description="Provider and feature registration for the platform stacks.",
-            depends_on=[role],
-        )
+        granted = grant(f"registrar-{environment}", scope=scope, parent=registrar, depends_on=[role], assignments={
+            "register": assignment(guid, registrar.principal_id,
+                                   description="Provider and feature registration for the platform stacks."),
+        })["register"]
         scripts[environment] = resources.AzureCliScript(f"register-{environment}", resources.AzureCliScriptArgs(
             resource_group_name=group.name,
             script_name=f"ds-smk-shared-register-{environment}",

@@ -74,6 +74,9 @@ class RoleAssignmentArgs(TypedDict):
     on a just-created identity."""
     description: NotRequired[str]
     """Why the assignment exists, shown in the Azure portal; none unless given."""
+    condition: NotRequired[str]
+    """An ABAC condition (version 2.0) that narrows what the role allows (e.g. which roles a role administrator
+    may assign, which blob paths a writer may change); unconditioned unless given."""
 
 
 class PrivateEndpointArgs(TypedDict):
@@ -146,9 +149,11 @@ def apply_role_assignments(
     scope_id: pulumi.Input[str],
     assignments: Mapping[str, RoleAssignmentArgs] | None,
     parent: pulumi.Resource,
+    depends_on: Sequence[pulumi.Resource] = (),
 ) -> dict[str, authorization.RoleAssignment]:
     """One role assignment per key. Its Azure name is a GUID derived from scope, principal and role, so
-    that a changed principal gets a new assignment instead of a 409 on the old name."""
+    that a changed principal gets a new assignment instead of a 409 on the old name. `depends_on`: what must
+    exist first (a custom role definition assigned here)."""
     created = {}
     for key, assignment in (assignments or {}).items():
         role = assignment["role"]
@@ -165,8 +170,10 @@ def apply_role_assignments(
                 role_definition_id=definition,
                 role_assignment_name=guid,
                 description=assignment.get("description"),
+                condition=assignment.get("condition"),
+                condition_version="2.0" if assignment.get("condition") else None,
             ),
-            opts=pulumi.ResourceOptions(parent=parent),
+            opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on) or None),
         )
     return created
 
