@@ -63,13 +63,8 @@ _NAMED_VALUES = ("value", "secureValue")
 
 
 def _secret_pair(item: Any) -> bool:
-    return isinstance(item, dict) and isinstance(item.get("name"), str) and looks_secret_key(_words_of(item["name"]))
-
-
-def _words_of(name: str) -> str:
-    # DB_PASSWORD, db-password -> dbPassword, so that looks_secret_key reads its words.
-    parts = [p for p in re.split(r"[_\-\s.]+", name) if p]
-    return "".join(p.lower() if i == 0 else p.capitalize() for i, p in enumerate(parts)) if len(parts) > 1 else name
+    # looks_secret_key reads DB_PASSWORD and db-password as words too.
+    return isinstance(item, dict) and isinstance(item.get("name"), str) and looks_secret_key(item["name"])
 
 
 def is_secret_path(resource_type: str, path: Sequence[str | int], inputs: Any = None) -> bool:

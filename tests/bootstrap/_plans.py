@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
 
 from components._interfaces import ROLE_DEFINITIONS
+from deploycheck._azure import assignments_of
 from offline import Plan, PlannedResource, run_preview
 from tests.conftest import ROOT
 
@@ -54,18 +54,9 @@ def role(assignment: PlannedResource) -> str:
 
 
 def held_by(plan: Plan, identity: str) -> list[PlannedResource]:
-    """Role assignments whose nearest identity ancestor (walking `parent`) is the identity `identity`: how the
-    deployability checks decide who holds a role."""
-    resources = {r.urn: r for r in plan.resources}
-    held = []
-    for assignment in plan.of_type("azure-native:authorization:RoleAssignment"):
-        parent = assignment.parent
-        while parent in resources and resources[parent].type != "azure-native:managedidentity:UserAssignedIdentity":
-            parent = resources[parent].parent
-        holder: Any = resources.get(parent) if parent else None
-        if holder is not None and holder.name == identity:
-            held.append(assignment)
-    return held
+    """Role assignments whose nearest identity ancestor (walking `parent`) is the identity `identity`: exactly how
+    the deployability checks decide who holds a role (deploycheck._azure.assignments_of)."""
+    return [a.resource for a in assignments_of(plan) if a.holder is not None and a.holder.name == identity]
 
 
 def assert_federated_only_with(plan: Plan, identity_name: str, subject: str) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from deploycheck import RULES, DeployReport, check_deployability, load_workflows
-from deploycheck._azure import ROLE_AKS_RBAC_CLUSTER_ADMIN, ROLE_STORAGE_BLOB_DATA_CONTRIBUTOR
+from deploycheck._azure import ROLE_AKS_RBAC_CLUSTER_ADMIN, ROLE_STORAGE_BLOB_DATA_CONTRIBUTOR, assignments_of
 from offline import Plan, PlannedResource, run_preview
 from tests.conftest import ROOT, STACKS, plan_of
 
@@ -130,11 +130,9 @@ def _bootstrap_without(predicate: Callable[[Json], bool]) -> Plan:
 
 
 def _holder(plan: Plan, resource: Json) -> str:
-    by_urn = {r.urn: r for r in plan.resources}
-    parent = resource.get("parent")
-    while parent in by_urn and by_urn[parent].type != "azure-native:managedidentity:UserAssignedIdentity":
-        parent = by_urn[parent].parent
-    return by_urn[parent].name if parent in by_urn else ""
+    """The identity that holds the assignment `resource`, as the rules see it."""
+    holders = {a.resource.urn: a.holder.name for a in assignments_of(plan) if a.holder is not None}
+    return holders.get(resource["urn"], "")
 
 
 def test_a_deploy_identity_without_the_aks_data_plane_role_is_caught() -> None:
