@@ -78,14 +78,19 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _stack_outputs(pairs: list[str]) -> dict[str, dict[str, Any]]:
-    outputs = {}
+def _stack_output_files(pairs: list[str]) -> dict[str, Path]:
+    """`--stack-outputs NAME=PLAN.json` pairs as {stack reference name: plan file} (the base preview loads them)."""
+    files = {}
     for pair in pairs:
         name, sep, path = pair.partition("=")
         if not sep or not name or not path:
             raise ProjectError(f"--stack-outputs got {pair!r}; write it as org/project/stack=path/to/plan.json")
-        outputs[name] = load_plan(path).outputs
-    return outputs
+        files[name] = Path(path)
+    return files
+
+
+def _stack_outputs(pairs: list[str]) -> dict[str, dict[str, Any]]:
+    return {name: load_plan(path).outputs for name, path in _stack_output_files(pairs).items()}
 
 
 def _preview(args: argparse.Namespace) -> Plan:
@@ -126,12 +131,6 @@ def validate(args: argparse.Namespace, console: Console) -> int:
     for section in sections:
         _show(section, console)
     return EXIT_FAILED if any(s.blocking for s in sections) else EXIT_OK
-
-
-def _stack_output_files(pairs: list[str]) -> dict[str, Path]:
-    """`--stack-outputs` as files, for the base preview (which loads them itself)."""
-    _stack_outputs(pairs)  # the same checks and messages as for the head
-    return {name: Path(path) for name, _, path in (pair.partition("=") for pair in pairs)}
 
 
 def _base_failure(base: BasePlan, heading: str) -> str:
