@@ -5,7 +5,8 @@ that breaks the resource's naming rule would only surface at `pulumi up`. This p
 
 - azure-native resources against the ARM deployment-template schema of the API version pulumi-azure-native
   3.29 uses (compact form in `rules.json`, derived by `scripts/derive_schema_rules.py`);
-- Kubernetes custom resources (Istio, Argo Rollouts, Secrets Store CSI) against their CRD schemas;
+- Kubernetes custom resources (Istio, Argo Rollouts, Argo CD Application and AppProject, Secrets Store CSI)
+  against their CRD schemas;
 - Kubernetes core objects against kubernetes-validate's bundled strict schemas.
 
 Anything custom it cannot check is listed as "not checked" with the reason; component resources are skipped.

@@ -1,9 +1,14 @@
-"""Derive `schemacheck/rules.json` from the upstream schema folder (`../shared/schemas`).
+"""Derive `schemacheck/rules.json` from the upstream schema folder (`../shared/schemas`) and the repo's CRDs.
 
 The validator must work from a plain clone, without the 4 MB of upstream YAML/JSON beside the repo, so this
 script keeps only what validation needs (names, types, enums, patterns, bounds, required fields, name rules)
 and drops descriptions. Output is JSON with sorted keys and no timestamps: re-running it on the same input
 gives a byte-identical file, which a test checks.
+
+CRDs come from two places: the ones `../shared/schemas` records (CRD_SOURCES) and every `*.yaml` in the
+repo's own `schema/crds/` (REPO_CRD_SOURCES; read by default, or the folders given with `--crds`), for CRDs
+the shared folder does not hold (Argo CD's Application and AppProject). A group/version/kind defined twice is
+an error, not a silent override.
 
 Usage: python scripts/derive_schema_rules.py --schemas ../shared/schemas --out schemacheck/rules.json
 """
@@ -15,6 +20,7 @@ import hashlib
 import json
 import re
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +125,17 @@ CRD_SOURCES: dict[str, dict[str, str]] = {
                                                 "path": "manifests/crds/analysis-template-crd.yaml",
                                                 "commit": "1889f8d111d8"},
 }
+#: CRDs kept in the repo (`schema/crds/`, see its README.md), by file name. The Argo CD pair is the release
+#: that the argo-helm chart `argo-cd` 9.1.0 (the version every stack pins) installs: its Chart.yaml says
+#: `appVersion: v3.2.0` (argoproj/argo-helm tag argo-cd-9.1.0, commit 5aaa3bd79aa9).
+REPO_CRD_SOURCES: dict[str, dict[str, str]] = {
+    "argo-cd-application-crd.yaml": {"repository": "argoproj/argo-cd", "path": "manifests/crds/application-crd.yaml",
+                                     "tag": "v3.2.0", "commit": "66b2f302d91a"},
+    "argo-cd-appproject-crd.yaml": {"repository": "argoproj/argo-cd", "path": "manifests/crds/appproject-crd.yaml",
+                                    "tag": "v3.2.0", "commit": "66b2f302d91a"},
+}
+REPO = Path(__file__).resolve().parents[1]
+REPO_CRDS = REPO / "schema" / "crds"
 ARM_SOURCE = {"repository": "Azure/azure-resource-manager-schemas", "path": "schemas/", "commit": "a14544311"}
 
 
@@ -309,11 +326,33 @@ def _with_object_envelope(schema: dict[str, Any]) -> dict[str, Any]:
     return {**schema, "properties": properties}
 
 
-def derive_crds(schema_dir: Path) -> dict[str, Any]:
+def crd_files(schema_dir: Path, crd_dirs: Sequence[Path]) -> list[tuple[str, Path, dict[str, str]]]:
+    """(source key, file, provenance) of every CRD file to read, upstream folder first, then each repo folder.
+
+    Files of the upstream folder are keyed by name, as its README lists them; repo files by their path relative
+    to the repo (`schema/crds/argo-cd-application-crd.yaml`), so the two can never collide and the key says
+    where to look. A repo file without a recorded source is refused: provenance is part of the contract.
+    """
+    files = [(name, schema_dir / name, dict(CRD_SOURCES[name])) for name in sorted(CRD_SOURCES)]
+    for crd_dir in crd_dirs:
+        folder = crd_dir.resolve()
+        if not folder.is_dir():
+            raise ValueError(f"CRD folder {crd_dir} does not exist")
+        label = folder.relative_to(REPO).as_posix() if folder.is_relative_to(REPO) else folder.name
+        for path in sorted(folder.glob("*.yaml")):
+            source = REPO_CRD_SOURCES.get(path.name)
+            if source is None:
+                raise ValueError(f"{path} has no recorded upstream source: add it to REPO_CRD_SOURCES in "
+                                 f"scripts/derive_schema_rules.py and to {crd_dir}/README.md")
+            files.append((f"{label}/{path.name}", path, dict(source)))
+    return files
+
+
+def derive_crds(files: Sequence[tuple[str, Path, dict[str, str]]]) -> dict[str, Any]:
     schemas: dict[str, Any] = {}
     kinds: dict[str, Any] = {}
-    for file_name in sorted(CRD_SOURCES):
-        for doc in yaml.safe_load_all((schema_dir / file_name).read_text(encoding="utf-8")):
+    for source_key, path, _ in files:
+        for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")):
             if not doc or doc.get("kind") != "CustomResourceDefinition":
                 continue
             spec = doc["spec"]
@@ -325,19 +364,23 @@ def derive_crds(schema_dir: Path) -> dict[str, Any]:
                 digest = hashlib.sha256(text.encode()).hexdigest()[:16]
                 schemas[digest] = compact  # Istio serves identical schemas under 3 versions: store once
                 gvk = f"{spec['group']}/{version['name']}/{spec['names']['kind']}"
-                kinds[gvk] = {"schema": digest, "source": file_name}
+                if gvk in kinds:
+                    raise ValueError(f"{gvk} is defined in both {kinds[gvk]['source']} and {source_key}: "
+                                     "keep one CRD per kind")
+                kinds[gvk] = {"schema": digest, "source": source_key}
     return {"kinds": kinds, "schemas": schemas}
 
 
-def derive(schema_dir: Path) -> dict[str, Any]:
-    sources = {name: dict(src) for name, src in CRD_SOURCES.items()}
+def derive(schema_dir: Path, crd_dirs: Sequence[Path] = (REPO_CRDS,)) -> dict[str, Any]:
+    files = crd_files(schema_dir, crd_dirs)
+    sources = {key: source for key, _, source in files}
     sources["arm"] = dict(ARM_SOURCE)
     return {
         "format": RULES_FORMAT,
         "generatedBy": "scripts/derive_schema_rules.py",
         "sources": sources,
         "arm": derive_arm(schema_dir / "arm"),
-        "crds": derive_crds(schema_dir),
+        "crds": derive_crds(files),
     }
 
 
@@ -350,11 +393,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--schemas", type=Path, required=True, help="the upstream schema folder")
     parser.add_argument("--out", type=Path, required=True, help="where to write rules.json")
+    parser.add_argument("--crds", type=Path, action="append", metavar="DIR",
+                        help=f"a folder of CRD *.yaml files kept in the repo (repeatable; default: {REPO_CRDS})")
     args = parser.parse_args(argv)
     if not (args.schemas / "arm" / "index.json").is_file():
         print(f"error: {args.schemas} does not look like the schema folder (no arm/index.json)", file=sys.stderr)
         return 2
-    text = render(derive(args.schemas))
+    try:
+        text = render(derive(args.schemas, args.crds or (REPO_CRDS,)))
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     args.out.write_text(text, encoding="utf-8")
     print(f"wrote {args.out} ({len(text.encode()):,} bytes)")
     return 0

@@ -1,4 +1,4 @@
-"""The committed rules.json must be what the derive script makes from the upstream schemas."""
+"""The committed rules.json must be what the derive script makes from the upstream schemas and schema/crds."""
 
 from __future__ import annotations
 
