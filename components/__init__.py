@@ -30,11 +30,20 @@ from components.canary_routing import (
     HeaderRouteArgs,
     OutlierDetectionArgs,
     RetryArgs,
+    canary_steps_problem,
 )
 from components.container_registry import ContainerRegistry, ContainerRegistryArgs
 from components.errors import InvalidArgumentError
 from components.event_hubs import EventHubArgs, EventHubCaptureArgs, EventHubs, EventHubsArgs
 from components.front_door import FrontDoor, FrontDoorArgs, FrontDoorOriginArgs
+from components.gitops import (
+    GitOps,
+    GitOpsApplicationArgs,
+    GitOpsArgs,
+    GitOpsRepositoryArgs,
+    GitOpsRepositoryCredentialsArgs,
+    GitOpsSsoArgs,
+)
 from components.ingress_certificate import DEFAULT_SYNC_IMAGE, IngressCertificate, IngressCertificateArgs
 from components.key_vault import KeyVault, KeyVaultArgs, KeyVaultPublicAccessArgs
 from components.monitoring import (
@@ -62,13 +71,11 @@ from components.postgres_server import (
 )
 from components.redis import ClassicRedisArgs, Redis, RedisArgs
 from components.service_mesh import (
-    GitOpsArgs,
     InClusterPrometheusArgs,
     IngressGatewayArgs,
     ServiceMesh,
     ServiceMeshArgs,
     ServiceMeshChartsArgs,
-    gitops_sync_policy,
 )
 from components.workload_identity import (
     FederatedCredentialArgs,
@@ -120,7 +127,12 @@ __all__ = [
     "FrontDoor",
     "FrontDoorArgs",
     "FrontDoorOriginArgs",
+    "GitOps",
+    "GitOpsApplicationArgs",
     "GitOpsArgs",
+    "GitOpsRepositoryArgs",
+    "GitOpsRepositoryCredentialsArgs",
+    "GitOpsSsoArgs",
     "GrafanaArgs",
     "HeaderRouteArgs",
     "InClusterPrometheusArgs",
@@ -156,8 +168,8 @@ __all__ = [
     "VaultObjectArgs",
     "WorkloadIdentity",
     "WorkloadIdentityArgs",
+    "canary_steps_problem",
     "finops_tags",
-    "gitops_sync_policy",
     "is_versioned_type_alias",
     "merge_tags",
     "region_code",

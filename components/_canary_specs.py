@@ -13,6 +13,16 @@ For slo 99.9 (e = 0.001), critical 80 and rollback 95:
   measurement aborts the Rollout and all traffic returns to stable.
 With `rollback_at_critical` the failure threshold is the critical one (no pause band).
 A window without requests gives NaN (0/0): Inconclusive (pause) unless `no_traffic_passes`.
+
+Latency (optional): the service's 95th-percentile request duration from Istio's histogram over 5 min. Above
+the limit is a failed measurement; `LATENCY_FAILURE_LIMIT` failures are tolerated (a single slow window, e.g.
+a cold cache right after a step, does not abort), the next one aborts. No requests: NaN, Inconclusive as above.
+
+Argo Rollouts semantics relied on (https://argo-rollouts.readthedocs.io/en/stable/features/analysis/):
+a measurement that meets neither successCondition nor failureCondition is Inconclusive; more than
+`failureLimit` failed (or `inconclusiveLimit` inconclusive) measurements end the AnalysisRun Failed
+(Inconclusive); a background analysis (`strategy.canary.analysis`) that fails aborts the Rollout, and an
+Inconclusive one pauses it until `kubectl argo rollouts promote` or `abort`.
 """
 
 from __future__ import annotations
@@ -26,6 +36,8 @@ from typing import Any
 __all__ = [
     "ARGO_DURATION",
     "ISTIO_DURATION",
+    "LATENCY_FAILURE_LIMIT",
+    "LATENCY_QUERY",
     "SUCCESS_RATE_QUERY",
     "analysis_template_spec",
     "destination_rule_spec",
@@ -50,6 +62,12 @@ SUCCESS_RATE_QUERY = (
     '(sum(rate(istio_requests_total{destination_service=~"{{args.service-name}}",response_code!~"5.*"}[5m])) / '
     'sum(rate(istio_requests_total{destination_service=~"{{args.service-name}}"}[5m]))) or on() vector(NaN)'
 )
+# The called service's own sidecars measure the whole request time they serve (reporter="destination").
+LATENCY_QUERY = (
+    'histogram_quantile(0.95, sum by (le) (rate(istio_request_duration_milliseconds_bucket{'
+    'reporter="destination",destination_service=~"{{args.service-name}}"}[5m]))) or on() vector(NaN)'
+)
+LATENCY_FAILURE_LIMIT = 1
 
 
 def steps_problem(steps: Sequence[Any]) -> str | None:
@@ -199,29 +217,40 @@ def rollout_spec(
 
 def analysis_template_spec(
     *,
-    prometheus_address: str,
+    prometheus_address: object,
     slo_percent: float,
     critical_percent: float,
     rollback_percent: float,
     rollback_at_critical: bool,
     no_traffic_passes: bool,
     interval: str,
+    latency_p95_ms: int | None = None,
 ) -> dict[str, Any]:
-    """The success-rate metric with the error-budget thresholds (module docstring)."""
+    """The success-rate metric with the error-budget thresholds and, with `latency_p95_ms`, the p95 latency
+    metric (module docstring)."""
     critical, rollback = error_budget_thresholds(slo_percent, critical_percent, rollback_percent)
     failure = critical if rollback_at_critical else rollback
     success = f"result[0] > {critical}"
     if no_traffic_passes:
         success = f"isNaN(result[0]) || {success}"
-    return {
-        "args": [{"name": "service-name"}],
-        "metrics": [{
-            "name": "success-rate",
+    metrics: list[dict[str, Any]] = [{
+        "name": "success-rate",
+        "interval": interval,
+        "successCondition": success,
+        "failureCondition": f"result[0] <= {failure}",
+        "failureLimit": 0,
+        "inconclusiveLimit": 0,
+        "provider": {"prometheus": {"address": prometheus_address, "query": SUCCESS_RATE_QUERY}},
+    }]
+    if latency_p95_ms is not None:
+        fast = f"result[0] <= {latency_p95_ms}"
+        metrics.append({
+            "name": "latency-p95",
             "interval": interval,
-            "successCondition": success,
-            "failureCondition": f"result[0] <= {failure}",
-            "failureLimit": 0,
+            "successCondition": f"isNaN(result[0]) || {fast}" if no_traffic_passes else fast,
+            "failureCondition": f"result[0] > {latency_p95_ms}",
+            "failureLimit": LATENCY_FAILURE_LIMIT,
             "inconclusiveLimit": 0,
-            "provider": {"prometheus": {"address": prometheus_address, "query": SUCCESS_RATE_QUERY}},
-        }],
-    }
+            "provider": {"prometheus": {"address": prometheus_address, "query": LATENCY_QUERY}},
+        })
+    return {"args": [{"name": "service-name"}], "metrics": metrics}

@@ -7,10 +7,20 @@ from typing import TYPE_CHECKING, Any, Literal, TypedDict
 if TYPE_CHECKING:
     from components.service_mesh import InClusterPrometheusArgs, IngressGatewayArgs
 
-__all__ = ["PROMETHEUS_FULLNAME", "argocd_values", "gateway_values", "istiod_values", "prometheus_values",
-           "rollouts_values"]
+__all__ = ["ANALYSIS_PROMETHEUS_FULLNAME", "ANALYSIS_PROMETHEUS_PORT", "ANALYSIS_SCRAPE_METRICS",
+           "PROMETHEUS_FULLNAME", "analysis_prometheus_values", "gateway_values", "istiod_values",
+           "prometheus_values", "rollouts_values"]
 
 PROMETHEUS_FULLNAME = "kube-prometheus-stack"
+ANALYSIS_PROMETHEUS_FULLNAME = "analysis-prometheus"
+ANALYSIS_PROMETHEUS_PORT = 9090
+ANALYSIS_SCRAPE_METRICS = ("istio_requests_total", "istio_request_duration_milliseconds_bucket")
+"""The only series the analysis Prometheus keeps: what canary analysis queries (components/_canary_specs.py)."""
+# The `prometheus` chart's default scrape jobs (charts/prometheus/values.yaml `scrapeConfigs`, chart 29.x,
+# prometheus-community/helm-charts cf408a2): each is switched off, so the server scrapes the sidecars only.
+_CHART_SCRAPE_JOBS = ("prometheus", "kubernetes-api-servers", "kubernetes-nodes", "kubernetes-nodes-cadvisor",
+                      "kubernetes-service-endpoints", "kubernetes-service-endpoints-slow", "prometheus-pushgateway",
+                      "kubernetes-services", "kubernetes-pods", "kubernetes-pods-slow")
 
 
 class _Autoscale(TypedDict):
@@ -46,11 +56,6 @@ class _Enabled(TypedDict):
     enabled: bool
 
 
-_ArgoCdValues = TypedDict("_ArgoCdValues", {
-    "dex": _Enabled, "controller": _Replicas, "server": _Replicas, "repoServer": _Replicas, "redis-ha": _Enabled,
-})
-
-
 class _RolloutsValues(TypedDict):
     controller: _Replicas
     dashboard: _Enabled
@@ -72,6 +77,42 @@ class _KubePrometheusStackValues(TypedDict):
     prometheus: _PrometheusValues
 
 
+def analysis_prometheus_values(retention_hours: int) -> dict[str, Any]:
+    """The prometheus-community `prometheus` chart as a small server that exists only for canary analysis: no
+    Alertmanager, exporters, push gateway or disk (emptyDir: a restart loses at most `retention_hours`, and an
+    analysis without data pauses the rollout, never promotes it), one scrape job for the sidecars' Envoy stats,
+    and only the two Istio series the analysis reads (metric_relabel_configs keep)."""
+    sidecars = {
+        "kubernetes_sd_configs": [{"role": "pod"}],
+        "metrics_path": "/stats/prometheus",
+        "relabel_configs": [
+            # Istio's injected istio-proxy container declares its Envoy stats port under this name (15090); STRICT
+            # mTLS leaves it plain (Envoy's own listener, https://istio.io/latest/docs/ops/deployment/application-requirements/#ports-used-by-istio).
+            {"source_labels": ["__meta_kubernetes_pod_container_port_name"], "action": "keep", "regex": "http-envoy-prom"},
+            {"source_labels": ["__meta_kubernetes_namespace"], "target_label": "namespace"},
+            {"source_labels": ["__meta_kubernetes_pod_name"], "target_label": "pod"},
+        ],
+        "metric_relabel_configs": [
+            {"source_labels": ["__name__"], "action": "keep", "regex": "|".join(ANALYSIS_SCRAPE_METRICS)},
+        ],
+    }
+    return {
+        "server": {
+            "fullnameOverride": ANALYSIS_PROMETHEUS_FULLNAME,
+            "retention": f"{retention_hours}h",
+            "persistentVolume": {"enabled": False},
+            "service": {"servicePort": ANALYSIS_PROMETHEUS_PORT},
+            "global": {"scrape_interval": "15s", "evaluation_interval": "1m"},
+            "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"memory": "1Gi"}},
+        },
+        "alertmanager": {"enabled": False},
+        "kube-state-metrics": {"enabled": False},
+        "prometheus-node-exporter": {"enabled": False},
+        "prometheus-pushgateway": {"enabled": False},
+        "scrapeConfigs": {**{job: {"enabled": False} for job in _CHART_SCRAPE_JOBS}, "istio-sidecars": sidecars},
+    }
+
+
 def istiod_values(ha: bool) -> _IstiodValues:
     replicas = 2 if ha else 1
     # Apps start only after their sidecar is ready: no failed outbound calls during pod start.
@@ -89,13 +130,6 @@ def gateway_values(gateway: IngressGatewayArgs, ha: bool) -> _GatewayValues:
     return {"service": {"type": "LoadBalancer", "annotations": annotations},
             "autoscaling": {"minReplicas": gateway.get("min_replicas", 2 if ha else 1),
                             "maxReplicas": gateway.get("max_replicas", 5)}}
-
-
-def argocd_values(ha: bool) -> _ArgoCdValues:
-    replicas = 2 if ha else 1
-    # Dex off: sign-in goes through Entra ID (OIDC), configured with the GitOps repository's settings.
-    return {"dex": {"enabled": False}, "controller": {"replicas": 1}, "server": {"replicas": replicas},
-            "repoServer": {"replicas": replicas}, "redis-ha": {"enabled": ha}}
 
 
 def rollouts_values(ha: bool) -> _RolloutsValues:

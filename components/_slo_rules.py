@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from components._prometheus_rules import AlertRule, RecordingRule, RuleGroup
 
-__all__ = ["BURN_ALERTS", "WINDOWS", "Objective", "slo_rule_groups"]
+__all__ = ["BURN_ALERTS", "CANARY_ALERTS", "WINDOWS", "Objective", "canary_rule_group", "slo_rule_groups"]
 
 WINDOWS = ("5m", "30m", "1h", "6h")
 # `cluster` kept: rule groups filter on it (clusterName), and the regions' series must not overwrite each other.
@@ -83,4 +83,45 @@ def slo_rule_groups(objectives: Mapping[str, Objective]) -> tuple[RuleGroup, ...
         RuleGroup(key="slo-alerts", name_prefix="ServiceLevelAlerts-", name_suffix="",
                   description="Error-budget burn-rate alerts (multiwindow, multi-burn-rate) per service objective",
                   rules=_alert_rules(objectives)),
+    )
+
+
+CANARY_ALERTS = "canary-alerts"
+
+
+def canary_rule_group() -> RuleGroup:
+    """Alerts from the Argo Rollouts controller's own metrics (ServiceMesh `managed_prometheus` scrapes them):
+    - CanaryAnalysisCritical (severity 2): a rollout is paused by an Inconclusive analysis. That is the critical
+      band of the error budget (consumption at or above the critical percentage, below the rollback one, see
+      components/_canary_specs.py) or a window without requests to judge; a person promotes or aborts it.
+    - CanaryRolledBack (severity 1): a rollout is Degraded, which is what an aborted rollout (analysis Failed:
+      the rollback threshold or the latency limit) reports until a new revision or a retry.
+    Metric names and labels: argoproj/argo-rollouts controller/metrics/prommetrics.go (rollout_info{phase},
+    analysis_run_metric_phase{metric, phase}). An Inconclusive AnalysisRun stays in the rollout's history after a
+    person acts on it, so the first alert also requires the rollout to be paused now.
+    """
+    by = "cluster, namespace"
+    paused_by_analysis = (
+        f'max by ({by}) (analysis_run_metric_phase{{metric="success-rate", phase="Inconclusive"}}) == 1 '
+        f'and on ({by}) max by ({by}) (rollout_info{{phase="Paused"}}) == 1'
+    )
+    return RuleGroup(
+        key=CANARY_ALERTS, name_prefix="CanaryAlerts-", name_suffix="",
+        description="Canary releases paused in the error budget's critical band, or rolled back",
+        rules=(
+            AlertRule(
+                alert="CanaryAnalysisCritical", expression=paused_by_analysis, for_="PT1M", severity=2,
+                time_to_resolve="PT10M", labels={"severity": "warning"},
+                description=("A canary in {{ $labels.namespace }} is paused: its success rate spends the error budget "
+                             "in the critical band, or it had no requests to judge. Check it and run "
+                             "`kubectl argo rollouts promote` or `abort`."),
+            ),
+            AlertRule(
+                alert="CanaryRolledBack",
+                expression=f'max by ({by}, name) (rollout_info{{phase="Degraded"}}) == 1',
+                for_="PT1M", severity=1, time_to_resolve="PT10M", labels={"severity": "critical"},
+                description=("Rollout {{ $labels.namespace }}/{{ $labels.name }} was aborted (its analysis failed: the "
+                             "error budget's rollback threshold or the latency limit) and all traffic is back on stable."),
+            ),
+        ),
     )

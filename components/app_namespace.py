@@ -80,9 +80,9 @@ class AppNamespaceArgs(TypedDict):
     """Requests and limits of containers that set none (the quota requires both)."""
     ingress_gateway_namespace: NotRequired[str]
     """Namespace of the Istio ingress gateway pods allowed in; istio-ingress unless given."""
-    monitoring_namespace: NotRequired[str]
-    """Namespace of the Prometheus that scrapes the pods; kube-system (managed Prometheus) unless given
-    (ServiceMesh.monitoring_namespace)."""
+    monitoring_namespaces: NotRequired[Sequence[str]]
+    """Namespaces of the Prometheus servers that scrape the pods; [kube-system] (managed Prometheus) unless given
+    (ServiceMesh.scrape_namespaces: with the analysis Prometheus, also monitoring)."""
     metrics_ports: NotRequired[Sequence[int]]
     """Ports Prometheus may scrape; 15020 and 15090 (Istio's merged and Envoy metrics) unless given."""
     istio_namespace: NotRequired[str]
@@ -230,7 +230,7 @@ def _network_policies(args: AppNamespaceArgs) -> dict[str, k8s.networking.v1.Net
             ingress=[ingress_rule(from_=[own])], egress=[egress_rule(to=[own])]),
         "allow-from-ingress-gateway": ingress(ingress_rule(from_=[_peer(args.get("ingress_gateway_namespace", "istio-ingress"))])),
         "allow-prometheus-scrape": ingress(ingress_rule(
-            from_=[_peer(args.get("monitoring_namespace", "kube-system"))],
+            from_=[_peer(n) for n in args.get("monitoring_namespaces", ["kube-system"])],
             ports=_ports(args.get("metrics_ports", (15020, 15090))))),
         "allow-dns": egress(egress_rule(to=[_peer("kube-system", {"k8s-app": "kube-dns"})],
                                         ports=[*_ports([53], "UDP"), *_ports([53], "TCP")])),
@@ -291,10 +291,13 @@ def _rules(args: AppNamespaceArgs) -> list[Rule]:
     for key, value in defaults.items():
         pattern, fix = quantity("cpu" if key.startswith("cpu") else "memory")
         rows.append((f"container_defaults.{key}", value, _not_quantity(pattern, optional=False), fix))
-    for key in ("ingress_gateway_namespace", "monitoring_namespace", "istio_namespace"):
+    for key in ("ingress_gateway_namespace", "istio_namespace"):
         rows.append((key, loose.get(key), lambda v: v is not None and not DNS_LABEL.match(v), namespace_rule))
-    for key in ("egress_to_namespaces", "ingress_from_namespaces"):
-        for value in loose.get(key) or []:
+    rows.append(("monitoring_namespaces", loose.get("monitoring_namespaces"),
+                 lambda v: v is not None and (isinstance(v, str) or not v), "give a non-empty list of namespaces, e.g. [kube-system]"))
+    for key in ("egress_to_namespaces", "ingress_from_namespaces", "monitoring_namespaces"):
+        values = loose.get(key) or []
+        for value in [] if isinstance(values, str) else values:
             rows.append((key, value, lambda v: not isinstance(v, str) or not DNS_LABEL.match(v), namespace_rule))
     for port in args.get("metrics_ports", (15020, 15090)):
         rows.append(("metrics_ports", port, lambda v: not isinstance(v, int) or not 1 <= v <= 65535, "give TCP ports 1-65535"))

@@ -1,8 +1,8 @@
 """Canary traffic for one Service: Istio routes (weighted stable/canary split, an optional header that always
 reaches the canary, retries, timeouts), a DestinationRule (version subsets, ISTIO_MUTUAL, outlier detection),
 an optional Gateway, and optionally an Argo Rollouts canary that shifts those routes through the caller's
-progressive steps while an AnalysisTemplate checks the success rate against the error budget
-(thresholds explained in components/_canary_specs.py).
+progressive steps while an AnalysisTemplate checks the success rate against the error budget and, optionally,
+the p95 latency (thresholds explained in components/_canary_specs.py).
 
 Every custom resource depends on `crds_ready` (ServiceMesh.crds_ready): their CRDs come with the Istio base
 and Argo Rollouts releases, and istiod validates Istio resources.
@@ -40,6 +40,7 @@ __all__ = [
     "HeaderRouteArgs",
     "OutlierDetectionArgs",
     "RetryArgs",
+    "canary_steps_problem",
 ]
 
 _COMPONENT = "CanaryRouting"
@@ -51,6 +52,9 @@ _PATH = re.compile(r"^/[A-Za-z0-9._~/-]*$")
 _RETRY_ON = re.compile(r"^[a-z0-9-]+(,[a-z0-9-]+)*$")
 _URL = re.compile(r"^https?://[^\s/]+(:\d+)?(/[^\s]*)?$")
 _DEFAULT_SUBSETS = {"stable": {"version": "stable"}, "canary": {"version": "canary"}}
+canary_steps_problem = specs.steps_problem
+"""Why a list is not a canary progression (whole percentages 1-100, strictly increasing, ending at 100), or None:
+the rule `steps` is checked against, for callers that validate settings before building anything."""
 
 
 class HeaderRouteArgs(TypedDict):
@@ -88,9 +92,9 @@ class CanaryGatewayArgs(TypedDict):
 
 
 class CanaryAnalysisArgs(TypedDict):
-    prometheus_address: str
-    """Prometheus query URL the Rollouts controller can reach (ServiceMesh.prometheus_address in-cluster, or a
-    query proxy in front of Azure Monitor managed Prometheus)."""
+    prometheus_address: pulumi.Input[str]
+    """Prometheus query URL the Rollouts controller can reach without credentials (ServiceMesh.prometheus_address:
+    kube-prometheus-stack, or the analysis Prometheus next to managed Prometheus)."""
     slo_percent: float
     """Success-rate objective the error budget derives from, e.g. 99.9."""
     critical_percent: float
@@ -102,7 +106,10 @@ class CanaryAnalysisArgs(TypedDict):
     no_traffic_passes: NotRequired[bool]
     """A window without requests counts as success; False unless given (no evidence: the rollout pauses)."""
     interval: NotRequired[str]
-    """How often the success rate is measured; 1m unless given."""
+    """How often the success rate (and latency) is measured; 1m unless given."""
+    latency_p95_ms: NotRequired[int]
+    """Most milliseconds the service's 95th-percentile request duration may reach during a rollout (Istio's
+    request-duration histogram); a second window above it aborts the rollout. No latency check unless given."""
 
 
 class CanaryRolloutArgs(TypedDict):
@@ -244,7 +251,7 @@ class CanaryRouting(pulumi.ComponentResource):
                 critical_percent=analysis["critical_percent"], rollback_percent=analysis["rollback_percent"],
                 rollback_at_critical=analysis.get("rollback_at_critical", False),
                 no_traffic_passes=analysis.get("no_traffic_passes", False),
-                interval=analysis.get("interval", "1m")))
+                interval=analysis.get("interval", "1m"), latency_p95_ms=analysis.get("latency_p95_ms")))
             k8s.apiextensions.CustomResource(
                 f"{name}-rollout", api_version="argoproj.io/v1alpha1", kind="Rollout",
                 metadata=k8s.meta.v1.ObjectMetaArgs(name=service, namespace=ns, labels={"app.kubernetes.io/name": service}),
@@ -346,6 +353,9 @@ def _rules(args: CanaryRoutingArgs) -> list[Rule]:
              lambda v: not isinstance(v, (int, float)) or isinstance(v, bool) or not 0 < v < 100,
              "give the success-rate objective in percent, above 0 and below 100 (e.g. 99.9)"),
             ("rollout.analysis.interval", analysis.get("interval", "1m"), lambda v: not specs.ISTIO_DURATION.match(v), duration_fix),
+            ("rollout.analysis.latency_p95_ms", analysis.get("latency_p95_ms"),
+             lambda v: v is not None and (not isinstance(v, int) or isinstance(v, bool) or not 1 <= v <= 600_000),
+             "give whole milliseconds from 1 to 600000 (e.g. 500), or leave it out for no latency check"),
         ]
         critical, rollback = analysis.get("critical_percent"), analysis.get("rollback_percent")
         for key, value in (("critical_percent", critical), ("rollback_percent", rollback)):

@@ -56,7 +56,7 @@ from components._monitoring_rules import cluster_rules as _cluster_rules
 from components._monitoring_rules import target_rules as _target_rules
 from components._monitoring_rules import validate as _validate
 from components._prometheus_rules import RECOMMENDED_RULE_GROUPS, RuleGroup, bind_cluster, build_collection
-from components._slo_rules import Objective, slo_rule_groups
+from components._slo_rules import Objective, canary_rule_group, slo_rule_groups
 
 __all__ = [
     "PLATFORM_EVENT_TABLES",
@@ -125,6 +125,10 @@ class ManagedPrometheusArgs(TypedDict):
     """Error-budget burn-rate alerts (fast: 14.4x over 1 h and 5 min; slow: 6x over 6 h and 30 min) for these
     services, by the caller's key, on every cluster, from the sidecars' request metrics (ServiceMesh
     `managed_prometheus` collects them); none unless given."""
+    canary_alerts: NotRequired[bool]
+    """On every cluster, alerts when a canary pauses in the error budget's critical band (severity 2) and when a
+    rollout is aborted (severity 1), from the Argo Rollouts controller's metrics (ServiceMesh `managed_prometheus`
+    collects them); off unless True."""
 
 
 class GrafanaArgs(TypedDict):
@@ -322,6 +326,8 @@ class Monitoring(pulumi.ComponentResource):
                 key: Objective(o["namespace"], o["service"], float(o["success_percent"]))
                 for key, o in (prometheus.get("service_level_objectives") or {}).items()
             })
+            if prometheus.get("canary_alerts", False):
+                self._slo_groups = (*self._slo_groups, canary_rule_group())
             self._bind_clusters(prometheus.get("clusters") or {})
         self.grafana_id = self.grafana_endpoint = self.grafana_principal_id = None
         grafana = args.get("grafana")

@@ -1,14 +1,21 @@
-"""The cluster's delivery layer: Istio (base, istiod, ingress gateway), Argo CD, Argo Rollouts and, when chosen,
-an in-cluster kube-prometheus-stack, each a pinned Helm release in a namespace declared here.
+"""The cluster's delivery layer: Istio (base, istiod, ingress gateway), Argo Rollouts and, when chosen,
+an in-cluster kube-prometheus-stack or a small Prometheus for canary analysis only, each a pinned Helm release in
+a namespace declared here.
+
+Canary analysis needs a Prometheus query API the Argo Rollouts controller can call. Azure Monitor managed
+Prometheus answers only Entra-authenticated queries, and the controller's Prometheus provider authenticates
+with SigV4, OAuth2 client credentials (a standing client secret) or Google credentials, not with Azure workload
+identity (https://argo-rollouts.readthedocs.io/en/stable/analysis/prometheus/, argoproj/argo-rollouts#5012).
+So with managed Prometheus, `analysis_prometheus` adds an in-cluster server that keeps only the two Istio
+series the analysis reads, for hours, reachable only from the Rollouts controller's namespace; the workspace
+keeps everything else (dashboards, error-budget alerts). docs/progressive-delivery.md explains the choice.
 
 Order matters: the Istio base chart installs the CRDs, istiod serves the validation and injection webhooks,
 and the gateway is injected by istiod, so base -> istiod -> gateway, each with an explicit `depends_on`.
 Custom resources elsewhere (VirtualService, PeerAuthentication, Rollout, ...) depend on `crds_ready`.
 
-Argo CD: the Application and AppProject CRD schemas are not among the schemas this project validates
-against, so no Application is rendered here. The GitOps repository holds the Applications (seed 002:
-"GitOps Repository: ArgoCD Apps"); `gitops_sync_policy` is the `syncPolicy` they must carry for this
-cluster (automated, prune and self-heal when `gitops.auto_sync`; manual sync otherwise).
+Argo CD is not here: the GitOps component (components/gitops.py) owns it with its sign-in, project and
+Applications.
 """
 
 from __future__ import annotations
@@ -23,8 +30,10 @@ import pulumi_kubernetes as k8s
 from components._arguments import check_argument_keys
 from components._helm import ChartPinArgs, Rule, chart_pin_rules, check_rules, kubernetes_namespace, pinned_release
 from components._mesh_values import (
+    ANALYSIS_PROMETHEUS_FULLNAME,
+    ANALYSIS_PROMETHEUS_PORT,
     PROMETHEUS_FULLNAME,
-    argocd_values,
+    analysis_prometheus_values,
     gateway_values,
     istiod_values,
     prometheus_values,
@@ -34,19 +43,17 @@ from components._mesh_values import (
 __all__ = [
     "INGRESS_NAMESPACE",
     "ISTIO_NAMESPACE",
-    "GitOpsArgs",
+    "AnalysisPrometheusArgs",
     "InClusterPrometheusArgs",
     "IngressGatewayArgs",
     "ServiceMesh",
     "ServiceMeshArgs",
     "ServiceMeshChartsArgs",
-    "gitops_sync_policy",
 ]
 
 _COMPONENT = "ServiceMesh"
 ISTIO_NAMESPACE = "istio-system"
 INGRESS_NAMESPACE = "istio-ingress"
-ARGOCD_NAMESPACE = "argocd"
 ROLLOUTS_NAMESPACE = "argo-rollouts"
 MONITORING_NAMESPACE = "monitoring"
 MANAGED_PROMETHEUS_NAMESPACE = "kube-system"  # Azure Monitor managed Prometheus runs its ama-metrics agents here
@@ -63,18 +70,12 @@ class ServiceMeshChartsArgs(TypedDict):
     """Chart `istiod` (control plane); keep it at the same version as `istio_base`."""
     istio_gateway: ChartPinArgs
     """Chart `gateway` (the ingress gateway Deployment and Service)."""
-    argo_cd: ChartPinArgs
-    """Chart `argo-cd`."""
     argo_rollouts: ChartPinArgs
     """Chart `argo-rollouts` (installs the Rollout and AnalysisTemplate CRDs)."""
     kube_prometheus_stack: NotRequired[ChartPinArgs]
     """Chart `kube-prometheus-stack`; needed only with `in_cluster_prometheus`."""
-
-
-class GitOpsArgs(TypedDict):
-    auto_sync: bool
-    """True: Applications sync automatically with prune and self-heal (environments that auto-deploy);
-    False: a person starts every sync (manual approval)."""
+    prometheus: NotRequired[ChartPinArgs]
+    """Chart `prometheus` (prometheus-community); needed only with `analysis_prometheus`."""
 
 
 class IngressGatewayArgs(TypedDict):
@@ -111,6 +112,11 @@ class InClusterPrometheusArgs(TypedDict):
     """Days Prometheus keeps samples; 30 unless given (seed 002)."""
 
 
+class AnalysisPrometheusArgs(TypedDict):
+    retention_hours: NotRequired[int]
+    """Hours of samples kept (in memory-backed emptyDir); 6 unless given. Analysis reads 5-minute windows."""
+
+
 class ServiceMeshArgs(TypedDict):
     provider: pulumi.ProviderResource
     """Kubernetes provider of the cluster (AksCluster.kubernetes_provider)."""
@@ -120,16 +126,18 @@ class ServiceMeshArgs(TypedDict):
     given."""
     charts: ServiceMeshChartsArgs
     """Pinned chart repository and version of each release."""
-    gitops: GitOpsArgs
-    """How Argo CD syncs this cluster's Applications (see `gitops_sync_policy`)."""
     high_availability: NotRequired[bool]
-    """Two replicas of istiod, the gateway, Argo CD's server and repo server (with Redis HA) and the Rollouts
-    controller; single replicas unless given."""
+    """Two replicas of istiod, the gateway and the Rollouts controller; single replicas unless given."""
     ingress_gateway: NotRequired[IngressGatewayArgs]
     """Ingress gateway options; an internal load balancer and no shared Gateway unless given."""
     in_cluster_prometheus: NotRequired[InClusterPrometheusArgs]
     """Install kube-prometheus-stack (Grafana off) in namespace monitoring; none unless given (Azure Monitor
     managed Prometheus, whose agents run in kube-system)."""
+    analysis_prometheus: NotRequired[AnalysisPrometheusArgs]
+    """Install a small Prometheus (chart `prometheus`) in namespace monitoring that scrapes only the sidecars'
+    request metrics, for canary analysis (`prometheus_address`); only the argo-rollouts namespace may query it.
+    For clusters on managed Prometheus, whose workspace the Rollouts controller cannot query; not together with
+    `in_cluster_prometheus` (that one already answers analysis). None unless given."""
     managed_prometheus: NotRequired[bool]
     """The cluster sends metrics to Azure Monitor managed Prometheus (AksCluster `managed_prometheus`): scrape the
     sidecars' Envoy stats there too, with an `azmonitoring.coreos.com/v1` PodMonitor (the metrics add-on installs
@@ -138,19 +146,11 @@ class ServiceMeshArgs(TypedDict):
     """How long each release may take to become ready before Helm rolls it back; 600 unless given."""
 
 
-def gitops_sync_policy(auto_sync: bool) -> dict[str, Any]:
-    """The Argo CD Application `syncPolicy` for a cluster that does (or does not) deploy automatically."""
-    options = ["CreateNamespace=false", "PruneLast=true"]
-    if auto_sync:
-        return {"automated": {"prune": True, "selfHeal": True}, "syncOptions": options}
-    return {"syncOptions": options}
-
-
 class ServiceMesh(pulumi.ComponentResource):
-    """Istio, Argo CD and Argo Rollouts (and optionally Prometheus) as pinned Helm releases."""
+    """Istio and Argo Rollouts (and optionally Prometheus) as pinned Helm releases."""
 
     releases: dict[str, k8s.helm.v3.Release]
-    """Releases by Helm release name (istio-base, istiod, istio-ingress, argo-cd, argo-rollouts[, kube-prometheus-stack])."""
+    """Releases by Helm release name (istio-base, istiod, istio-ingress, argo-rollouts[, kube-prometheus-stack or analysis-prometheus])."""
     crds_ready: list[pulumi.Resource]
     """What custom resources must depend on: the releases that install the Istio, Argo Rollouts (and
     Prometheus operator) CRDs, and istiod, whose webhook validates Istio resources."""
@@ -160,18 +160,18 @@ class ServiceMesh(pulumi.ComponentResource):
     """Namespace of the Istio ingress gateway (istio-ingress), for AppNamespace's `ingress_gateway_namespace`."""
     ingress_namespace_resource: k8s.core.v1.Namespace
     """That namespace as a resource, for what else runs there to depend on (e.g. IngressCertificate)."""
-    monitoring_namespace: str
-    """Where Prometheus scrapes from: monitoring (in-cluster) or kube-system (managed Prometheus)."""
+    scrape_namespaces: list[str]
+    """Namespaces whose pods scrape the sidecars' metrics (AppNamespace `monitoring_namespaces`): kube-system
+    (managed Prometheus agents) and/or monitoring (in-cluster or analysis Prometheus)."""
     prometheus_address: str | None
-    """In-cluster Prometheus query URL; None with managed Prometheus."""
+    """In-cluster Prometheus query URL for canary analysis (kube-prometheus-stack or the analysis Prometheus);
+    None when neither is installed."""
     shared_gateway: str | None
     """`istio-ingress/public` when `ingress_gateway.hosts` is given, for VirtualServices' `gateways`."""
     shared_gateway_ready: list[pulumi.Resource]
     """The shared Gateway and its health route: VirtualServices bound to the Gateway depend on these, so the
     health route is the older one and comes first when Istio merges routes for the same host (it merges a
     gateway's VirtualServices in creation order); empty without `hosts`."""
-    gitops_sync_policy: dict[str, Any]
-    """The Argo CD `syncPolicy` for the applications' Argo CD Applications (automated or manual sync)."""
 
     def __init__(self, name: str, args: ServiceMeshArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         check_argument_keys("ServiceMesh", args, ServiceMeshArgs)
@@ -204,19 +204,18 @@ class ServiceMesh(pulumi.ComponentResource):
         istiod = release("istiod", "istiod", charts["istiod"], istio_ns, istiod_values(ha), after=[base])
         ingress = release("istio-ingress", "gateway", charts["istio_gateway"], ingress_ns,
                           gateway_values(gateway, ha), after=[istiod])
-        argocd = release("argo-cd", "argo-cd", charts["argo_cd"], namespace(ARGOCD_NAMESPACE, "disabled"),
-                         argocd_values(ha))
         rollouts = release("argo-rollouts", "argo-rollouts", charts["argo_rollouts"],
                            namespace(ROLLOUTS_NAMESPACE, "disabled"), rollouts_values(ha))
         self.releases = {"istio-base": base, "istiod": istiod, "istio-ingress": ingress,
-                         "argo-cd": argocd, "argo-rollouts": rollouts}
+                         "argo-rollouts": rollouts}
         self.namespaces = {"istio-base": ISTIO_NAMESPACE, "istiod": ISTIO_NAMESPACE,
-                           "istio-ingress": INGRESS_NAMESPACE, "argo-cd": ARGOCD_NAMESPACE,
+                           "istio-ingress": INGRESS_NAMESPACE,
                            "argo-rollouts": ROLLOUTS_NAMESPACE}
         self.crds_ready = [base, istiod, rollouts]
 
         prometheus = args.get("in_cluster_prometheus")
-        self.monitoring_namespace = MANAGED_PROMETHEUS_NAMESPACE
+        managed = args.get("managed_prometheus", False)
+        self.scrape_namespaces = [MANAGED_PROMETHEUS_NAMESPACE] if managed or prometheus is None else []
         self.prometheus_address = None
         if prometheus is not None:
             kps = release("kube-prometheus-stack", "kube-prometheus-stack", charts["kube_prometheus_stack"],
@@ -224,17 +223,50 @@ class ServiceMesh(pulumi.ComponentResource):
             self.releases["kube-prometheus-stack"] = kps
             self.namespaces["kube-prometheus-stack"] = MONITORING_NAMESPACE
             self.crds_ready.append(kps)
-            self.monitoring_namespace = MONITORING_NAMESPACE
+            self.scrape_namespaces.append(MONITORING_NAMESPACE)
             self.prometheus_address = (
                 f"http://{PROMETHEUS_FULLNAME}-prometheus.{MONITORING_NAMESPACE}.svc.cluster.local:9090")
             # The chart scrapes only what a ServiceMonitor or PodMonitor names: without this, the sidecars'
             # istio_requests_total (what canary analysis queries) is never collected.
             envoy_pod_monitor(f"{name}-envoy-stats", "monitoring.coreos.com/v1", MONITORING_NAMESPACE,
                               opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[kps]))
-        if args.get("managed_prometheus", False):
+        analysis = args.get("analysis_prometheus")
+        if analysis is not None:
+            monitoring_ns = namespace(MONITORING_NAMESPACE, "disabled")
+            server = release("analysis-prometheus", "prometheus", charts["prometheus"], monitoring_ns,
+                             analysis_prometheus_values(analysis.get("retention_hours", 6)))
+            self.releases["analysis-prometheus"] = server
+            self.namespaces["analysis-prometheus"] = MONITORING_NAMESPACE
+            self.scrape_namespaces.append(MONITORING_NAMESPACE)
+            self.prometheus_address = (f"http://{ANALYSIS_PROMETHEUS_FULLNAME}.{MONITORING_NAMESPACE}.svc.cluster.local:"
+                                       f"{ANALYSIS_PROMETHEUS_PORT}")
+            # Its only client is the Rollouts controller: nothing else in the cluster may query it.
+            k8s.networking.v1.NetworkPolicy(
+                f"{name}-analysis-prometheus-ingress",
+                metadata=k8s.meta.v1.ObjectMetaArgs(name="analysis-prometheus-queries", namespace=MONITORING_NAMESPACE),
+                spec=k8s.networking.v1.NetworkPolicySpecArgs(
+                    pod_selector=k8s.meta.v1.LabelSelectorArgs(),
+                    policy_types=["Ingress"],
+                    ingress=[k8s.networking.v1.NetworkPolicyIngressRuleArgs(
+                        from_=[k8s.networking.v1.NetworkPolicyPeerArgs(namespace_selector=k8s.meta.v1.LabelSelectorArgs(
+                            match_labels={"kubernetes.io/metadata.name": ROLLOUTS_NAMESPACE}))],
+                        ports=[k8s.networking.v1.NetworkPolicyPortArgs(port=ANALYSIS_PROMETHEUS_PORT, protocol="TCP")],
+                    )],
+                ),
+                opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[monitoring_ns]))
+        if managed:
             # The metrics add-on's own CRD group: it ignores monitoring.coreos.com monitors (by design).
             envoy_pod_monitor(f"{name}-envoy-stats-managed", "azmonitoring.coreos.com/v1", MANAGED_PROMETHEUS_NAMESPACE,
                               opts=pulumi.ResourceOptions(parent=self, provider=provider))
+            # The Rollouts controller's own metrics (rollout_info, analysis_run_metric_phase on its port `metrics`,
+            # https://argo-rollouts.readthedocs.io/en/stable/features/controller-metrics/): the canary alerts
+            # (Monitoring `canary_alerts`) read them in the workspace.
+            k8s.apiextensions.CustomResource(
+                f"{name}-rollouts-metrics-managed", api_version="azmonitoring.coreos.com/v1", kind="PodMonitor",
+                metadata=k8s.meta.v1.ObjectMetaArgs(name="argo-rollouts", namespace=ROLLOUTS_NAMESPACE),
+                spec={"selector": {"matchLabels": {"app.kubernetes.io/name": "argo-rollouts"}},
+                      "podMetricsEndpoints": [{"port": "metrics", "path": "/metrics", "interval": "30s"}]},
+                opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[rollouts]))
 
         def istio(suffix: str, kind: str, object_name: str, ns: str, spec: Mapping[str, Any],
                   after: Sequence[pulumi.Resource]) -> k8s.apiextensions.CustomResource:
@@ -280,14 +312,12 @@ class ServiceMesh(pulumi.ComponentResource):
                     "when": [{"key": "request.headers[x-azure-fdid]", "notValues": [front_door_id]}],
                 }],
             }, after=[base, istiod, ingress])
-        self.gitops_sync_policy = gitops_sync_policy(args["gitops"]["auto_sync"])
         self.register_outputs({
             "releases": {key: r.status for key, r in self.releases.items()},
             "namespaces": self.namespaces,
-            "monitoring_namespace": self.monitoring_namespace,
+            "scrape_namespaces": self.scrape_namespaces,
             "prometheus_address": self.prometheus_address,
             "shared_gateway": self.shared_gateway,
-            "gitops_sync_policy": self.gitops_sync_policy,
         })
 
 
@@ -333,12 +363,11 @@ def _rules(args: ServiceMeshArgs) -> list[Rule]:
     charts = args["charts"]
     gateway = args.get("ingress_gateway") or {}
     prometheus = args.get("in_cluster_prometheus")
+    analysis = args.get("analysis_prometheus")
     min_replicas = gateway.get("min_replicas", 2 if args.get("high_availability", False) else 1)
     rows: list[Rule] = [
         ("provider", args.get("provider"), lambda v: not isinstance(v, pulumi.ProviderResource),
          "pass the cluster's Kubernetes provider (AksCluster.kubernetes_provider)"),
-        ("gitops.auto_sync", args["gitops"].get("auto_sync"), lambda v: not isinstance(v, bool),
-         "give true (automated sync with prune and self-heal) or false (manual sync)"),
         ("managed_prometheus", args.get("managed_prometheus", False), lambda v: not isinstance(v, bool),
          "give true when the cluster has the managed Prometheus metrics add-on, else false"),
         ("timeout_seconds", args.get("timeout_seconds", 600), lambda v: not isinstance(v, int) or not 60 <= v <= 3600,
@@ -357,6 +386,13 @@ def _rules(args: ServiceMeshArgs) -> list[Rule]:
          lambda v: v is not None and not _SECRET_NAME.match(v), "name a Kubernetes Secret in istio-ingress"),
         ("charts.kube_prometheus_stack", charts.get("kube_prometheus_stack"),
          lambda v: prometheus is not None and v is None, "pin the kube-prometheus-stack chart to install Prometheus in-cluster"),
+        ("charts.prometheus", charts.get("prometheus"),
+         lambda v: analysis is not None and v is None, "pin the prometheus chart to install the analysis Prometheus"),
+        ("analysis_prometheus", analysis,
+         lambda v: v is not None and prometheus is not None,
+         "leave analysis_prometheus out with in_cluster_prometheus: that Prometheus already answers canary analysis"),
+        ("analysis_prometheus.retention_hours", (analysis or {}).get("retention_hours", 6),
+         lambda v: not isinstance(v, int) or isinstance(v, bool) or not 1 <= v <= 48, "give 1 to 48 hours"),
         ("in_cluster_prometheus.retention_days", (prometheus or {}).get("retention_days", 30),
          lambda v: not isinstance(v, int) or not 1 <= v <= 365, "give 1 to 365 days"),
     ]
@@ -378,7 +414,7 @@ def _rules(args: ServiceMeshArgs) -> list[Rule]:
     for host in gateway.get("hosts") or []:
         rows.append(("ingress_gateway.hosts", host, lambda v: not isinstance(v, str) or not _HOST.match(v),
                      "give DNS host names such as api.example.com or *.example.com"))
-    for key in ("istio_base", "istiod", "istio_gateway", "argo_cd", "argo_rollouts", "kube_prometheus_stack"):
+    for key in ("istio_base", "istiod", "istio_gateway", "argo_rollouts", "kube_prometheus_stack", "prometheus"):
         pin = cast("Mapping[str, Any]", charts).get(key)
         if pin is not None:
             rows += chart_pin_rules(f"charts.{key}", pin)

@@ -75,6 +75,9 @@ class SyncedSecretArgs(TypedDict):
     """Secret key -> vault object (its alias if it has one, else its name)."""
     type: NotRequired[str]
     """Secret type; Opaque unless given."""
+    labels: NotRequired[Mapping[str, str]]
+    """Labels on the synced Secret (e.g. Argo CD finds credential templates by `argocd.argoproj.io/secret-type`);
+    none unless given."""
 
 
 class SecretProviderClassArgs(TypedDict):
@@ -255,6 +258,7 @@ def _spc_spec(spc: SecretProviderClassArgs, client_id: pulumi.Input[str]) -> dic
                 "secretName": s["secret_name"],
                 "type": s.get("type", "Opaque"),
                 "data": [{"key": key, "objectName": obj} for key, obj in s["data"].items()],
+                **({"labels": dict(s["labels"])} if s.get("labels") else {}),
             }
             for s in spc["synced_secrets"]
         ]

@@ -91,6 +91,8 @@ PYTHON_ONLY: dict[str, str] = {
     "CanaryRouting": _KUBERNETES_ARGUMENT.format(
         also=" (`provider`) and the resources whose CRDs must exist (`crds_ready`)", also_type=" or `pulumi.Resource`"
     ),
+    "GitOps": _KUBERNETES_ARGUMENT.format(also=" (`provider`) and the resources the Applications wait for "
+                                        "(`namespaces_ready`)", also_type=" or `pulumi.Resource`"),
     "IngressCertificate": _KUBERNETES_ARGUMENT.format(also=" (`provider`, for the sync pods and the SecretProviderClass)",
                                                       also_type=""),
     "ServiceMesh": _KUBERNETES_ARGUMENT.format(

@@ -14,8 +14,11 @@ import pulumi
 from components import (
     AksCluster,
     AppNamespace,
+    CanaryAnalysisArgs,
     CanaryRouting,
     CanaryRoutingArgs,
+    GitOps,
+    GitOpsArgs,
     IngressCertificate,
     IngressGatewayArgs,
     ServiceMesh,
@@ -38,6 +41,8 @@ HEALTH_PATH = "/healthz/ready"
 @dataclass(frozen=True)
 class ClusterLayer:
     mesh: ServiceMesh
+    gitops: GitOps
+    """Argo CD and the applications' Argo CD Applications."""
     identities: dict[str, WorkloadIdentity]
     """Per application: the identity its pods use (federated with this cluster's service account)."""
 
@@ -75,11 +80,12 @@ def build_cluster_layer(
         "istio_base": _pin(charts.istio_base),
         "istiod": _pin(charts.istiod),
         "istio_gateway": _pin(charts.istio_gateway),
-        "argo_cd": _pin(charts.argo_cd),
         "argo_rollouts": _pin(charts.argo_rollouts),
     }
     if charts.kube_prometheus_stack:
         chart_pins["kube_prometheus_stack"] = _pin(charts.kube_prometheus_stack)
+    if charts.prometheus:
+        chart_pins["prometheus"] = _pin(charts.prometheus)
     gateway: IngressGatewayArgs = {"load_balancer": ingress.load_balancer}
     if ingress.load_balancer == "public":
         gateway["dns_label"] = gateway_dns_label(settings, code)
@@ -97,8 +103,6 @@ def build_cluster_layer(
     mesh_args: ServiceMeshArgs = {
         "provider": provider,
         "charts": chart_pins,
-        # Seed 002: environments that deploy on merge sync automatically, with prune and self-heal.
-        "gitops": {"auto_sync": automatic},
         "high_availability": settings.aks.tier == "Standard",
         "ingress_gateway": gateway,
     }
@@ -110,6 +114,9 @@ def build_cluster_layer(
     else:
         # The sidecars' request metrics in the Azure Monitor workspace (Grafana, alerts).
         mesh_args["managed_prometheus"] = True
+        if any(spec.canary for spec in settings.applications.values()):
+            # The Rollouts controller cannot query the workspace: canary analysis gets its own small Prometheus.
+            mesh_args["analysis_prometheus"] = {}
     mesh = ServiceMesh(f"mesh-{code}", mesh_args)
     if tls:
         IngressCertificate(
@@ -131,6 +138,7 @@ def build_cluster_layer(
         )
 
     identities: dict[str, WorkloadIdentity] = {}
+    namespaces: list[AppNamespace] = []
     for app, spec in settings.applications.items():
         namespace = AppNamespace(
             f"app-{code}-{app}",
@@ -139,11 +147,12 @@ def build_cluster_layer(
                 "application": app,
                 "cpu_quota": spec.cpu_quota,
                 "memory_quota": spec.memory_quota,
-                "monitoring_namespace": mesh.monitoring_namespace,
+                "monitoring_namespaces": mesh.scrape_namespaces,
                 "mtls_mode": routing.mtls_mode,
                 "crds_ready": mesh.crds_ready,
             },
         )
+        namespaces.append(namespace)
         # The vault secrets this application mounts. Each secret's owner grants reading it alone (Redis, its
         # connection info, to the identities with data access): never the whole vault, which also holds the
         # PostgreSQL administrator password.
@@ -176,27 +185,84 @@ def build_cluster_layer(
                 "namespace": namespace.namespace,
                 "service": app,
                 "port": spec.port,
-                "steps": routing.canary_steps,
+                "steps": spec.canary_steps or routing.canary_steps,
                 "header_route": {"name": "x-canary", "value": "always"},
             }
             if spec.public and tls and mesh.shared_gateway:
                 routes["hosts"] = [tls.host_name]
                 routes["gateways"] = [mesh.shared_gateway]
                 routes["gateway_health_path"] = HEALTH_PATH
-            # Argo Rollouts needs a Prometheus it can query; managed Prometheus needs an authenticating
-            # proxy first (see the issue notes), so rollouts come with in-cluster Prometheus only.
+            # Every canary application is released by an Argo Rollouts canary, analysed on the in-cluster
+            # Prometheus (kube-prometheus-stack, or the analysis Prometheus next to managed Prometheus).
             if mesh.prometheus_address:
+                analysis: CanaryAnalysisArgs = {
+                    "prometheus_address": mesh.prometheus_address,
+                    "slo_percent": routing.slo_percent,
+                    "critical_percent": routing.error_budget_critical_percent,
+                    "rollback_percent": routing.error_budget_rollback_percent,
+                    # Where changes deploy on merge, a quiet canary (no requests in a window) passes; where a
+                    # person approves, it pauses for them.
+                    "no_traffic_passes": automatic,
+                }
+                if routing.latency_p95_ms is not None:
+                    analysis["latency_p95_ms"] = routing.latency_p95_ms
                 routes["rollout"] = {
                     "deployment": app,
                     "replicas": spec.replicas,
                     "manual_promotion": not automatic,
-                    "analysis": {
-                        "prometheus_address": mesh.prometheus_address,
-                        "slo_percent": routing.slo_percent,
-                        "critical_percent": routing.error_budget_critical_percent,
-                        "rollback_percent": routing.error_budget_rollback_percent,
-                        "no_traffic_passes": automatic,
-                    },
+                    "analysis": analysis,
                 }
             CanaryRouting(f"canary-{code}-{app}", routes, opts=pulumi.ResourceOptions(depends_on=[namespace]))
-    return ClusterLayer(mesh=mesh, identities=identities)
+    gitops = _gitops(code, cluster, settings, provider=provider, namespaces=namespaces,
+                     resource_group_name=resource_group_name, location=location, key_vault_id=key_vault_id,
+                     key_vault_name=key_vault_name, tenant_id=tenant_id, tags=tags)
+    return ClusterLayer(mesh=mesh, gitops=gitops, identities=identities)
+
+
+def _gitops(
+    code: str,
+    cluster: AksCluster,
+    settings: PlatformSettings,
+    *,
+    provider: pulumi.ProviderResource,
+    namespaces: list[AppNamespace],
+    resource_group_name: pulumi.Input[str],
+    location: str,
+    key_vault_id: pulumi.Input[str],
+    key_vault_name: pulumi.Input[str],
+    tenant_id: pulumi.Input[str],
+    tags: dict[str, str],
+) -> GitOps:
+    """Argo CD with one Application per application, from the environment's folder of the GitOps repository."""
+    gitops = settings.gitops
+    args: GitOpsArgs = {
+        "provider": provider,
+        "chart": _pin(settings.charts.argo_cd),
+        "tenant_id": tenant_id,
+        "sso": {"client_id": gitops.sso.client_id, "admin_groups": gitops.sso.admin_groups,
+                "readonly_groups": gitops.sso.readonly_groups},
+        "project": f"sentimark-{settings.environment}",
+        "repository": {"url": gitops.repository, "revision": gitops.revision},
+        "applications": {app: {"path": f"{gitops.path}/{app}"} for app in settings.applications},
+        # Seed 002: environments that deploy on merge sync automatically, with prune and self-heal.
+        "auto_sync": settings.deployment_approval == "automatic",
+        "url": gitops.url,
+        "high_availability": settings.aks.tier == "Standard",
+        "namespaces_ready": list(namespaces),
+        "tags": tags,
+    }
+    credentials = gitops.credentials
+    if credentials is not None:
+        args["repository"]["credentials"] = {
+            "github_app_id": credentials.github_app_id,
+            "github_app_installation_id": credentials.github_app_installation_id,
+            "private_key_secret_name": credentials.private_key_secret,
+            "key_vault_id": key_vault_id,
+            "key_vault_name": key_vault_name,
+            "resource_group_name": resource_group_name,
+            "oidc_issuer_url": cluster.oidc_issuer_url,
+            "location": location,
+            "url_secret_name": f"gitops-repository-url-{code}",
+        }
+    # The repository reader's SecretProviderClass needs the cluster's Key Vault add-on (its CRD).
+    return GitOps(f"gitops-{code}", args, opts=pulumi.ResourceOptions(depends_on=[cluster]))

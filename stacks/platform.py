@@ -169,6 +169,8 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
                 app: {"namespace": app, "service": app, "success_percent": settings.routing.slo_percent}
                 for app in settings.applications
             },
+            # A canary paused in the error budget's critical band, or rolled back, reaches the action group.
+            "canary_alerts": any(spec.canary for spec in settings.applications.values()),
         }
         if settings.monitoring.grafana:
             grafana: GrafanaArgs = {
@@ -403,6 +405,12 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
         # Secret: for other teams' stacks that deploy onto these clusters through a StackReference.
         "kubeconfigs": {c: cl.kubeconfig for c, cl in clusters.items()},  # each a secret Output
         "oidcIssuerUrls": {c: cl.oidc_issuer_url for c, cl in clusters.items()},
+        # For other teams' canaries on these clusters (examples/canary-pipeline): the Prometheus the Rollouts
+        # controller queries, and the namespaces whose scrapers their namespaces must admit.
+        "canaryAnalysis": {
+            c: {"prometheusAddress": layer.mesh.prometheus_address, "scrapeNamespaces": layer.mesh.scrape_namespaces}
+            for c, layer in layers.items()
+        },
         **outputs,
         **({"frontDoorHost": edge.endpoint_host_name} if edge else {}),
         **(

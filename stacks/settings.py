@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import itertools
 from collections.abc import Iterator
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
+from components import canary_steps_problem
 from components._kubernetes_versions import support_problem
 from stackconfig import SettingsModel
 
@@ -299,6 +299,13 @@ class ChartSettings(_Settings):
     argo_rollouts: ChartPin
     kube_prometheus_stack: ChartPin | None = None
     """Only for stacks that choose in-cluster monitoring."""
+    prometheus: ChartPin | None = None
+    """The prometheus-community `prometheus` chart of the small Prometheus kept for canary analysis: needed by
+    stacks on managed Prometheus with a canary application (the Rollouts controller cannot query the Azure
+    Monitor workspace; components/service_mesh.py says why), refused elsewhere."""
+
+
+STEPS_FIX = "strictly increasing percentages from 1 to 100 that end at 100, e.g. [10, 25, 50, 75, 100]"
 
 
 class RoutingSettings(_Settings):
@@ -308,12 +315,17 @@ class RoutingSettings(_Settings):
     slo_percent: float = Field(default=99.9, gt=50, lt=100)
     """Success-rate objective the error budget is measured against (seed 002)."""
     error_budget_critical_percent: int = Field(ge=1, le=100)
+    """Error-budget consumption at which a canary pauses for a person and the CanaryAnalysisCritical alert fires
+    (seed 002: 80)."""
     error_budget_rollback_percent: int = Field(ge=1, le=100)
+    """Error-budget consumption at which a canary is aborted and all traffic returns to stable (seed 002: 95)."""
+    latency_p95_ms: int | None = Field(default=None, ge=1, le=600_000)
+    """Most milliseconds a canary's 95th-percentile request duration may reach (two windows above it abort the
+    rollout); no latency check unless given."""
 
     def _rules(self) -> Iterator[tuple[str, object, str]]:
-        steps = self.canary_steps
-        if any(not 0 < s <= 100 for s in steps) or any(b <= a for a, b in itertools.pairwise(steps)) or steps[-1] != 100:
-            yield "canarySteps", steps, "strictly increasing percentages from 1 to 100 that end at 100, e.g. [10, 25, 50, 75, 100]"
+        if canary_steps_problem(self.canary_steps):
+            yield "canarySteps", self.canary_steps, STEPS_FIX
         if self.error_budget_critical_percent >= self.error_budget_rollback_percent:
             yield (
                 "errorBudgetCriticalPercent",
@@ -340,7 +352,12 @@ class DataAccessSettings(_Settings):
 class ApplicationSettings(_Settings):
     cpu_quota: str = Field(pattern=r"^\d+m?$")
     memory_quota: str = Field(pattern=r"^\d+(Mi|Gi)$")
-    canary: bool = False
+    canary: bool = True
+    """Released progressively (Istio routes shifted by an Argo Rollouts canary under analysis), the default. Turn
+    it off only for an application that serves no requests to analyse (e.g. a queue worker): it then rolls out as
+    a plain Deployment."""
+    canary_steps: list[int] | None = Field(default=None, min_length=1, max_length=20)
+    """This application's canary steps; routing.canarySteps unless given."""
     port: int = Field(default=8080, ge=1, le=65535)
     """The service port the mesh routes to."""
     replicas: int = Field(default=2, ge=1, le=50)
@@ -383,6 +400,45 @@ class MonitoringSettings(_Settings):
     """Azure Managed Grafana (Standard, about $80/month) on the Azure Monitor workspace."""
 
 
+Guid = Annotated[str, Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
+
+
+class GitOpsSsoSettings(_Settings):
+    client_id: Guid
+    """Client id of the environment's Entra app registration for Argo CD sign-in (docs/gitops.md creates it and
+    its federated credential; no client secret)."""
+    admin_groups: list[Guid] = Field(min_length=1)
+    """Entra groups whose members administer Argo CD (sync, rollback)."""
+    readonly_groups: list[Guid] = Field(default_factory=list)
+    """Entra groups whose members may look; none unless given."""
+
+
+class GitOpsCredentialsSettings(_Settings):
+    github_app_id: int = Field(ge=1)
+    github_app_installation_id: int = Field(ge=1)
+    private_key_secret: str = Field(pattern=r"^[A-Za-z0-9-]{1,127}$")
+    """Key Vault secret (in the platform's vault) with the GitHub App's private key, put there by a person before
+    the first `pulumi up` with these settings (docs/gitops.md); only its name is in the plan."""
+
+
+class GitOpsSettings(_Settings):
+    repository: HttpsUrl
+    """The Git repository holding the applications' manifests (seed 002: "GitOps Repository: ArgoCD Apps")."""
+    revision: str = Field(pattern=r"^[A-Za-z0-9._/+-]{1,255}$")
+    """Branch, tag or commit this environment follows."""
+    path: str = Field(pattern=r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$")
+    """This environment's folder in the repository; each application's manifests are in `<path>/<application>`."""
+    url: HttpsUrl = "https://localhost:8080"
+    """Argo CD's address as people open it (the sign-in redirect); the port-forward address unless given."""
+    sso: GitOpsSsoSettings
+    credentials: GitOpsCredentialsSettings | None = None
+    """A GitHub App for a private repository; none for a public one."""
+
+    def _rules(self) -> Iterator[tuple[str, object, str]]:
+        if ".." in self.path.split("/"):
+            yield "path", self.path, "a folder inside the repository (no '..')"
+
+
 class PlatformAdminsSettings(_Settings):
     object_id: str = Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
     """Object id of the Entra group that administers the platform (AKS, PostgreSQL, Grafana)."""
@@ -414,6 +470,10 @@ class PlatformSettings(_Settings):
     applications: dict[DnsLabel, ApplicationSettings] = Field(min_length=1)
     ingress: IngressSettings
     deployment_approval: Literal["automatic", "manual"]
+    """automatic: Argo CD syncs on every commit (prune, self-heal) and canaries promote themselves; manual: a person
+    starts each sync and the first canary step waits for them."""
+    gitops: GitOpsSettings
+    """Argo CD: the repository and revision this environment follows, sign-in and roles."""
     unique_name_seed: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{2,62}$")
     """Seeds the suffix of globally unique names (Key Vault, registry, PostgreSQL, Redis, Event Hubs). Give a
     fork of this repository its own value, or its names collide with ours."""
@@ -471,6 +531,24 @@ class PlatformSettings(_Settings):
             )
         if self.monitoring.prometheus == "in-cluster" and self.charts.kube_prometheus_stack is None:
             yield "charts.kubePrometheusStack", None, "a chart pin when monitoring.prometheus is in-cluster"
+        canaries = sorted(app for app, spec in self.applications.items() if spec.canary)
+        if self.monitoring.prometheus == "managed" and canaries and self.charts.prometheus is None:
+            yield ("charts.prometheus", None,
+                   f"a pin of the prometheus-community prometheus chart: the canary applications {canaries} are "
+                   "analysed on the small in-cluster Prometheus kept for that (managed Prometheus cannot be queried by "
+                   "the Rollouts controller)")
+        if self.charts.prometheus is not None and (self.monitoring.prometheus != "managed" or not canaries):
+            yield ("charts.prometheus", self.charts.prometheus.version,
+                   "no pin: the analysis Prometheus is installed only with monitoring.prometheus managed and at least "
+                   "one canary application (in-cluster Prometheus answers analysis itself)")
+        for app, spec in self.applications.items():
+            if spec.canary_steps is None:
+                continue
+            if not spec.canary:
+                yield (f"applications.{app}.canarySteps", spec.canary_steps,
+                       "no steps unless canary is true (an application without a canary has nothing to step)")
+            elif canary_steps_problem(spec.canary_steps):
+                yield f"applications.{app}.canarySteps", spec.canary_steps, STEPS_FIX
         for app, spec in self.applications.items():
             access = spec.data_access
             if access.redis and not self.redis.enabled:

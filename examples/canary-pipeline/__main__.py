@@ -4,7 +4,8 @@ The platform stack owns the clusters and the mesh: its ServiceMesh installs Isti
 Rollouts on every cluster, so this project installs neither (`crds_ready=[]`). It reads each cluster's
 kubeconfig from the platform stack's `kubeconfigs` output (a secret, and kept secret here) and its name
 from `clusters`, then adds per region: the application's namespace with quota, network policy and mTLS,
-and CanaryRouting with an Argo Rollouts canary over the Istio routes, guarded by a success-rate analysis.
+and CanaryRouting with an Argo Rollouts canary over the Istio routes, guarded by a success-rate (and latency)
+analysis on the Prometheus the platform keeps for canary analysis (its `canaryAnalysis` output).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 from canary_settings import load_settings
 
-from components import AppNamespace, CanaryRouting
+from components import AppNamespace, CanaryAnalysisArgs, CanaryRouting
 
 settings = load_settings()
 platform = pulumi.StackReference("platform", stack_name=settings.platform_stack)
@@ -39,6 +40,21 @@ def per_region(output: str, code: str) -> pulumi.Output[Any]:
     return platform.get_output(output).apply(pick)
 
 
+def analysis_address(code: str) -> pulumi.Output[str]:
+    """The Prometheus query URL the platform's Rollouts controller uses in this region."""
+
+    def address(entry: Mapping[str, Any]) -> str:
+        value = entry.get("prometheusAddress") if isinstance(entry, Mapping) else None
+        if not isinstance(value, str) or not value:
+            raise pulumi.RunError(
+                f"platform stack {settings.platform_stack} has no Prometheus for canary analysis in region {code!r} "
+                "(canaryAnalysis.<region>.prometheusAddress is empty): give the platform a canary application, or "
+                "monitoring.prometheus in-cluster, so that it installs one")
+        return value
+
+    return per_region("canaryAnalysis", code).apply(address)
+
+
 app, canary, analysis = settings.application, settings.canary, settings.analysis
 for code in settings.regions:
     provider = k8s.Provider(
@@ -56,11 +72,20 @@ for code in settings.regions:
             "application": app.name,
             "cpu_quota": app.cpu_quota,
             "memory_quota": app.memory_quota,
-            "monitoring_namespace": analysis.scrape_namespace,
+            "monitoring_namespaces": analysis.scrape_namespaces,
             "mtls_mode": canary.mtls_mode,
             "crds_ready": [],  # Istio's CRDs come with the platform's ServiceMesh
         },
     )
+    analysis_args: CanaryAnalysisArgs = {
+        "prometheus_address": analysis_address(code),
+        "slo_percent": analysis.slo_percent,
+        "critical_percent": analysis.critical_percent,
+        "rollback_percent": analysis.rollback_percent,
+        "interval": analysis.interval,
+    }
+    if analysis.latency_p95_ms is not None:
+        analysis_args["latency_p95_ms"] = analysis.latency_p95_ms
     routing = CanaryRouting(
         f"canary-{code}",
         {
@@ -76,13 +101,7 @@ for code in settings.regions:
                 "replicas": app.replicas,
                 "step_pause": canary.step_pause,
                 "manual_promotion": canary.manual_promotion,
-                "analysis": {
-                    "prometheus_address": analysis.prometheus_address,
-                    "slo_percent": analysis.slo_percent,
-                    "critical_percent": analysis.critical_percent,
-                    "rollback_percent": analysis.rollback_percent,
-                    "interval": analysis.interval,
-                },
+                "analysis": analysis_args,
             },
         },
         opts=pulumi.ResourceOptions(depends_on=[namespace]),

@@ -53,14 +53,17 @@ class CanaryStepsSettings(_Model):
 
 
 class AnalysisSettings(_Model):
-    prometheus_address: str = Field(pattern=r"^https?://[^\s/]+(:\d+)?(/\S*)?$")
-    """A Prometheus query URL the Rollouts controller reaches without credentials."""
-    scrape_namespace: DnsLabel
-    """The namespace of the Prometheus that scrapes the pods (let in by the namespace's network policy)."""
+    scrape_namespaces: list[DnsLabel] = Field(min_length=1, max_length=4)
+    """The namespaces whose Prometheus servers scrape the pods (let in by the namespace's network policy): the
+    platform's `canaryAnalysis.<region>.scrapeNamespaces` output, [kube-system, monitoring] for its four stacks
+    (managed Prometheus' agents and the analysis Prometheus). The Prometheus the analysis queries is not a
+    setting: it is read from the same output."""
     slo_percent: float = Field(gt=50, lt=100)
     critical_percent: int = Field(ge=1, le=100)
     rollback_percent: int = Field(ge=1, le=100)
     interval: Duration
+    latency_p95_ms: int | None = Field(default=None, ge=1, le=600_000)
+    """Most milliseconds the 95th-percentile request duration may reach; no latency check unless given."""
 
     @model_validator(mode="after")
     def _critical_before_rollback(self) -> AnalysisSettings:

@@ -1,10 +1,11 @@
 """Supply Chain Finance platform (seed 004): one cluster per environment, isolated team namespaces.
 
-Per stack: a resource group, a virtual network, Log Analytics, an AKS cluster with Istio, Argo CD and Argo
-Rollouts (the platform's ServiceMesh), and for each business domain a namespace with a quota, container
-defaults, default-deny network policies (plus the calls it is allowed to make), mutual TLS, and Kubernetes
-RBAC: the domain's Entra group gets a Role in its own namespace only. The `dr` stack is the same platform
-in another region, scaled down to a warm standby; Argo CD redeploys the workloads there from Git.
+Per stack: a resource group, a virtual network, Log Analytics, an AKS cluster with Istio and Argo Rollouts (the
+platform's ServiceMesh) and Argo CD (the platform's GitOps: Entra ID sign-in, one Application per domain), and for
+each business domain a namespace with a quota, container defaults, default-deny network policies (plus the calls
+it is allowed to make), mutual TLS, and Kubernetes RBAC: the domain's Entra group gets a Role in its own namespace
+only. The `dr` stack is the same platform in another region, scaled down to a warm standby; Argo CD redeploys the
+workloads there from prod's Git revision.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from scf_settings import load_settings
 from components import (
     AksCluster,
     AppNamespace,
+    ChartPinArgs,
+    GitOps,
     Monitoring,
     Network,
     ServiceMesh,
@@ -36,13 +39,14 @@ CHARTS = {
     "istio_base": {"repository": ISTIO, "version": "1.27.3"},
     "istiod": {"repository": ISTIO, "version": "1.27.3"},
     "istio_gateway": {"repository": ISTIO, "version": "1.27.3"},
-    "argo_cd": {"repository": ARGO, "version": "9.1.0"},
     "argo_rollouts": {"repository": ARGO, "version": "2.40.5"},
 }
 """Pinned charts, the same in every stack: bump them here, deliberately, and promote through the stacks."""
+ARGO_CD: ChartPinArgs = {"repository": ARGO, "version": "9.1.0"}
+"""The argo-cd chart (Argo CD v3.2.0, whose Entra ID sign-in through workload identity GitOps relies on)."""
 
 # Kubernetes RBAC per access level. Secrets are never readable by people (workloads mount them); `edit`
-# lets a team run its own workloads by hand in dev and test; `view` is for stacks where Argo CD deploys.
+# lets a team also run workloads by hand in dev and test; `view` is for stacks where only Argo CD deploys.
 _READ = ["get", "list", "watch"]
 _WRITE = [*_READ, "create", "update", "patch", "delete"]
 ACCESS_RULES: dict[str, list[dict[str, list[str]]]] = {
@@ -146,11 +150,11 @@ mesh = ServiceMesh(
         "provider": provider,
         "mesh_mtls_mode": settings.mesh.mtls_mode,
         "charts": CHARTS,  # type: ignore[typeddict-item]
-        "gitops": {"auto_sync": settings.mesh.auto_sync},
         "high_availability": spec.tier == "Standard",
     },
 )
 
+namespaces: list[AppNamespace] = []
 callers: dict[str, list[str]] = {ns: [] for ns in settings.namespaces}
 for ns, ns_spec in settings.namespaces.items():
     for callee in ns_spec.talks_to:
@@ -169,6 +173,7 @@ for ns, ns_spec in settings.namespaces.items():
             "crds_ready": mesh.crds_ready,
         },
     )
+    namespaces.append(namespace)
     inside = pulumi.ResourceOptions(provider=provider, depends_on=[namespace])
     role = k8s.rbac.v1.Role(
         f"rbac-{ns}-role",
@@ -189,8 +194,36 @@ for ns, ns_spec in settings.namespaces.items():
         opts=pulumi.ResourceOptions(provider=provider, depends_on=[namespace, role]),
     )
 
+# Argo CD deploys every domain, in every stack: dev and test sync on their own (the README's table), and a
+# domain with `edit` access only lets its team add workloads by hand besides what Git declares. Self-heal
+# reverts hand edits to what Argo CD manages; prune deletes only resources that carry the Application's
+# tracking annotation (argocd.argoproj.io/tracking-id, the default in 3.x), so hand-made ones stay
+# (argo-cd docs/user-guide/auto_sync.md and resource_tracking.md, https://argo-cd.readthedocs.io/en/release-3.3/).
+# Staging, prod and dr wait for a person to start each sync. An Application per `view` namespace only would
+# leave dev and test (all `edit`) without any, and `autoSync: true` would mean nothing.
+gitops_settings = settings.gitops
+gitops = GitOps(
+    "gitops",
+    {
+        "provider": provider,
+        "chart": ARGO_CD,
+        "tenant_id": client.tenant_id,
+        "sso": {"client_id": gitops_settings.sso.client_id, "admin_groups": gitops_settings.sso.admin_groups},
+        "project": f"{WORKLOAD}-{env}",
+        # A public repository: no credentials. A private one needs GitOps' repository.credentials (a GitHub
+        # App whose key is in a Key Vault), which this example does not create.
+        "repository": {"url": gitops_settings.repository, "revision": gitops_settings.revision},
+        "applications": {ns: {"path": f"{gitops_settings.path}/{ns}"} for ns in settings.namespaces},
+        "auto_sync": gitops_settings.auto_sync,
+        "high_availability": spec.tier == "Standard",
+        # The first sync finds each namespace with its quota, policies and mTLS already in place.
+        "namespaces_ready": namespaces,
+    },
+)
+
 # The platform's policy pack judges a stack by its exported `environment` (dev, sit, uat or prod).
 pulumi.export("environment", settings.platform_environment)
 pulumi.export("location", settings.location)
 pulumi.export("clusterName", cluster.name)
 pulumi.export("namespaces", sorted(settings.namespaces))
+pulumi.export("argocdProject", gitops.project_name)

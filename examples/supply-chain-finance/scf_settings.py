@@ -24,9 +24,20 @@ def _cidr(value: str) -> str:
     return value
 
 
+def _inside_the_repository(value: str) -> str:
+    if ".." in value.split("/"):
+        raise ValueError("a folder inside the repository, without '..' (e.g. envs/prod)")
+    return value
+
+
 Cidr = Annotated[str, AfterValidator(_cidr)]
+RepositoryPath = Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$"),
+                           AfterValidator(_inside_the_repository)]
 DnsLabel = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")]
 ObjectId = Annotated[str, Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
+# https only and no user-info part: a token in the URL would sit in the plan and in every Application
+# (the same rule as components/gitops.py, so that the file's path is named instead of the component's argument).
+HttpsRepository = Annotated[str, Field(pattern=r"^https://[A-Za-z0-9.-]+(:\d+)?/[A-Za-z0-9._~%/-]+$")]
 VmSize = Annotated[str, Field(pattern=r"^Standard_[A-Za-z0-9_]+$")]
 
 
@@ -68,7 +79,8 @@ class NamespaceSettings(_Model):
     team: GroupSettings
     """The Entra group that works in this namespace (a Kubernetes RoleBinding, and cluster sign-in)."""
     access: Literal["edit", "view"]
-    """edit: the team manages workloads by hand (dev, test); view: Argo CD deploys, people only read."""
+    """edit: besides Argo CD, the team may run workloads by hand (dev, test); view: only Argo CD changes
+    workloads, people read."""
     talks_to: list[DnsLabel] = Field(default_factory=list)
     """Other namespaces its pods call (their own policy must let them in)."""
 
@@ -76,8 +88,29 @@ class NamespaceSettings(_Model):
 class MeshSettings(_Model):
     mtls_mode: Literal["STRICT", "PERMISSIVE"]
     """Mesh-wide and per-namespace mutual TLS; STRICT refuses plain-text traffic between pods."""
+
+
+class SsoSettings(_Model):
+    client_id: ObjectId
+    """Application (client) id of this environment's Entra app registration for Argo CD sign-in; a person creates
+    it and its federated credential once (docs/gitops.md in the platform repository). No client secret."""
+    admin_groups: list[ObjectId] = Field(min_length=1)
+    """Object ids of the Entra groups whose members administer Argo CD (sync, rollback); Argo CD's local admin is
+    disabled, so nobody else signs in with a role."""
+
+
+class GitOpsSettings(_Model):
+    repository: HttpsRepository
+    """The Git repository with the domains' manifests, https://... without credentials (a public repository: the
+    example gives Argo CD no repository credentials)."""
+    revision: str = Field(pattern=r"^[A-Za-z0-9._/+][A-Za-z0-9._/+-]{0,254}$")
+    """Branch, tag or commit this environment follows (e.g. main, release/prod, v1.4.2)."""
+    path: RepositoryPath
+    """This environment's folder in the repository; each namespace's manifests are in `<path>/<namespace>`."""
     auto_sync: bool
-    """Argo CD syncs automatically (prune, self-heal) where nobody approves deployments by hand."""
+    """Argo CD syncs automatically (prune, self-heal) where nobody approves deployments by hand; otherwise a
+    person starts every sync."""
+    sso: SsoSettings
 
 
 class ProtectionSettings(_Model):
@@ -97,6 +130,7 @@ class ScfSettings(_Model):
     admins: GroupSettings
     cluster: ClusterSettings
     mesh: MeshSettings
+    gitops: GitOpsSettings
     namespaces: dict[DnsLabel, NamespaceSettings] = Field(min_length=1)
     log_retention_days: int = Field(ge=30, le=730)
     protection: ProtectionSettings

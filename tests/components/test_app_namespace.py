@@ -51,7 +51,7 @@ charts = {charts!r}
 apps = args.pop("apps", None)
 provider = k8s.Provider("cluster", kubeconfig="{{}}")
 if args.pop("with_mesh", False):
-    mesh = ServiceMesh("mesh", {{"provider": provider, "charts": charts, "gitops": {{"auto_sync": False}}}})
+    mesh = ServiceMesh("mesh", {{"provider": provider, "charts": charts}})
     args["crds_ready"] = mesh.crds_ready
 if args.pop("with_provider", True):
     args["provider"] = provider

@@ -65,7 +65,7 @@ from components.service_mesh import ServiceMesh
 args = {args!r}
 provider = k8s.Provider("cluster", kubeconfig="{{}}")
 if args.pop("with_mesh", True):
-    mesh = ServiceMesh("mesh", {{"provider": provider, "charts": {charts!r}, "gitops": {{"auto_sync": True}}}})
+    mesh = ServiceMesh("mesh", {{"provider": provider, "charts": {charts!r}}})
     args["crds_ready"] = mesh.crds_ready
 args["provider"] = provider
 routing = CanaryRouting("api", args)
@@ -319,6 +319,28 @@ def test_no_traffic_passes_only_when_asked() -> None:
     assert lenient["successCondition"] == "isNaN(result[0]) || result[0] > 0.9992"
     assert lenient["failureCondition"] == "result[0] <= 0.9992"  # no pause band: abort at the critical threshold
     assert strict["provider"]["prometheus"]["query"].endswith(" or on() vector(NaN)")
+
+
+def test_latency_limit_adds_a_p95_metric_that_tolerates_one_slow_window(tmp_path: Path) -> None:
+    args = _with(PROD, rollout={**PROD["rollout"], "analysis": {**PROD["rollout"]["analysis"], "latency_p95_ms": 400}})
+    plan = _preview(tmp_path, args)
+    success, latency = _one(plan, TEMPLATE).inputs["spec"]["metrics"]
+    assert success["name"] == "success-rate" and latency["name"] == "latency-p95"
+    assert (latency["successCondition"], latency["failureCondition"]) == ("result[0] <= 400", "result[0] > 400")
+    # The second window above the limit aborts; NaN (no requests) meets neither condition: Inconclusive, a pause.
+    assert (latency["failureLimit"], latency["inconclusiveLimit"]) == (1, 0)
+    query = latency["provider"]["prometheus"]["query"]
+    assert query.startswith("histogram_quantile(0.95, sum by (le) (rate(istio_request_duration_milliseconds_bucket{")
+    assert 'reporter="destination",destination_service=~"{{args.service-name}}"' in query
+    assert query.endswith(" or on() vector(NaN)")
+    report = schemacheck.validate_plan(plan.to_json())
+    assert report.problems == [], "\n".join(report.format_lines())
+
+
+def test_latency_limit_must_be_whole_milliseconds(tmp_path: Path) -> None:
+    args = _with(PROD, rollout={**PROD["rollout"], "analysis": {**PROD["rollout"]["analysis"], "latency_p95_ms": 0.5}})
+    with pytest.raises(Exception, match=r"'rollout.analysis.latency_p95_ms' got 0.5; give whole milliseconds"):
+        _preview(tmp_path, args)
 
 
 @given(st.lists(st.integers(1, 99), min_size=0, max_size=8, unique=True))

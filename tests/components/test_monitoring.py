@@ -426,6 +426,26 @@ def test_service_level_objectives_become_burn_rate_alerts_on_every_cluster(tmp_p
     assert _schema_problems(plan) == []
 
 
+def test_canary_alerts_fire_on_a_paused_analysis_and_on_a_rollback(tmp_path: Path) -> None:
+    plan = _run(tmp_path, {**PROD, "prometheus": {**PROD["prometheus"], "canary_alerts": True}})
+    groups = _by_name(plan, "azure-native:alertsmanagement:PrometheusRuleGroup")
+    for cluster in ("weu", "neu"):
+        group = groups[f"mon-prom-{cluster}-canary-alerts"].inputs
+        assert group["ruleGroupName"] == f"CanaryAlerts-aks-prod-{cluster}"
+        critical, rolled_back = group["rules"]
+        # Paused by an Inconclusive success-rate analysis (the error budget's critical band), and paused now: an
+        # old Inconclusive run in the rollout's history alone does not page anyone.
+        assert (critical["alert"], critical["severity"]) == ("CanaryAnalysisCritical", 2)
+        assert 'analysis_run_metric_phase{metric="success-rate", phase="Inconclusive"}' in critical["expression"]
+        assert 'and on (cluster, namespace) max by (cluster, namespace) (rollout_info{phase="Paused"}) == 1' in critical["expression"]
+        assert (rolled_back["alert"], rolled_back["severity"]) == ("CanaryRolledBack", 1)
+        assert rolled_back["expression"] == 'max by (cluster, namespace, name) (rollout_info{phase="Degraded"}) == 1'
+        assert all(r["actions"] == [{"actionGroupId": ACTION_GROUP}] for r in group["rules"])
+    assert not [k for k in _by_name(_run(tmp_path / "off", PROD), "azure-native:alertsmanagement:PrometheusRuleGroup")
+                if k.endswith("canary-alerts")]  # off unless asked
+    assert _schema_problems(plan) == []
+
+
 @pytest.mark.parametrize(("objective", "message"), [
     ({"namespace": "payments", "service": "payments-api", "success_percent": 100},
      "Monitoring: argument \"prometheus.service_level_objectives['api'].success_percent\" got 100; give a percentage "

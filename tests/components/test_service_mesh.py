@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 import schemacheck
-from components.service_mesh import gitops_sync_policy
 from offline import Plan, PlannedResource
 from tests.programs import preview_program, refusal
 
@@ -24,17 +23,14 @@ CHARTS: dict[str, Any] = {
     "istio_base": {"repository": ISTIO, "version": "1.27.3"},
     "istiod": {"repository": ISTIO, "version": "1.27.3"},
     "istio_gateway": {"repository": ISTIO, "version": "1.27.3"},
-    "argo_cd": {"repository": ARGO, "version": "9.1.0"},
     "argo_rollouts": {"repository": ARGO, "version": "2.40.5"},
 }
 DEV: dict[str, Any] = {
     "charts": CHARTS,
-    "gitops": {"auto_sync": True},
     "ingress_gateway": {"load_balancer": "public", "hosts": ["*.dev.sentimark.example"]},
 }
 PROD: dict[str, Any] = {
     "charts": CHARTS,
-    "gitops": {"auto_sync": False},
     "high_availability": True,
     "ingress_gateway": {"hosts": ["api.sentimark.example"], "tls_credential_name": "api-tls", "max_replicas": 10},
     "timeout_seconds": 900,
@@ -42,7 +38,6 @@ PROD: dict[str, Any] = {
 IN_CLUSTER: dict[str, Any] = {
     "charts": {**CHARTS, "kube_prometheus_stack": {"repository": "oci://ghcr.io/prometheus-community/charts",
                                                     "version": "79.0.0"}},
-    "gitops": {"auto_sync": True},
     "in_cluster_prometheus": {"retention_days": 15},
 }
 
@@ -56,9 +51,8 @@ if args.pop("with_provider", True):
 mesh = ServiceMesh("mesh", args)
 pulumi.export("crdsReady", [r.urn for r in mesh.crds_ready])
 pulumi.export("sharedGateway", mesh.shared_gateway)
-pulumi.export("monitoringNamespace", mesh.monitoring_namespace)
+pulumi.export("scrapeNamespaces", mesh.scrape_namespaces)
 pulumi.export("prometheusAddress", mesh.prometheus_address)
-pulumi.export("syncPolicy", mesh.gitops_sync_policy)
 pulumi.export("namespaces", mesh.namespaces)
 """
 
@@ -104,7 +98,6 @@ def test_releases_are_pinned_atomic_and_awaited(prod: Plan) -> None:
         "istio-base": ("base", "istio-system", CHARTS["istio_base"]),
         "istiod": ("istiod", "istio-system", CHARTS["istiod"]),
         "istio-ingress": ("gateway", "istio-ingress", CHARTS["istio_gateway"]),
-        "argo-cd": ("argo-cd", "argocd", CHARTS["argo_cd"]),
         "argo-rollouts": ("argo-rollouts", "argo-rollouts", CHARTS["argo_rollouts"]),
     }
     assert set(releases) == set(expected)
@@ -119,39 +112,35 @@ def test_releases_are_pinned_atomic_and_awaited(prod: Plan) -> None:
 
 def test_namespaces_are_declared_with_their_injection_labels(dev: Plan) -> None:
     labels = {r.inputs["metadata"]["name"]: r.inputs["metadata"]["labels"] for r in dev.of_type(NAMESPACE)}
-    assert set(labels) == {"istio-system", "istio-ingress", "argocd", "argo-rollouts"}
-    for control_plane in ("istio-system", "argocd", "argo-rollouts"):
+    assert set(labels) == {"istio-system", "istio-ingress", "argo-rollouts"}  # Argo CD's is GitOps'
+    for control_plane in ("istio-system", "argo-rollouts"):
         assert labels[control_plane]["istio-injection"] == "disabled"
     # The gateway chart injects its pods by pod label; a namespace label "disabled" would stop that.
     assert "istio-injection" not in labels["istio-ingress"]
 
 
-def test_dev_runs_single_replicas_behind_a_public_load_balancer_and_syncs_automatically(dev: Plan) -> None:
+def test_dev_runs_single_replicas_behind_a_public_load_balancer(dev: Plan) -> None:
     values = {name: r.inputs["values"] for name, r in _releases(dev).items()}
     assert values["istio-base"] == {"defaultRevision": "default"}
     assert values["istiod"]["pilot"] == {"autoscaleMin": 1, "replicaCount": 1}
     assert values["istio-ingress"] == {"service": {"type": "LoadBalancer", "annotations": {}},
                                        "autoscaling": {"minReplicas": 1, "maxReplicas": 5}}
-    assert values["argo-cd"]["redis-ha"] == {"enabled": False} and values["argo-cd"]["dex"] == {"enabled": False}
     assert values["argo-rollouts"] == {"controller": {"replicas": 1}, "dashboard": {"enabled": False}}
-    assert dev.outputs["syncPolicy"]["automated"] == {"prune": True, "selfHeal": True}
-    assert dev.outputs["monitoringNamespace"] == "kube-system"
+    assert dev.outputs["scrapeNamespaces"] == ["kube-system"]
     assert "prometheusAddress" not in dev.outputs  # None: managed Prometheus has no in-cluster address
     (gateway,) = dev.of_type(GATEWAY)
     assert gateway.inputs["spec"] == {"selector": {"istio": "ingress"}, "servers": [
         {"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": ["*.dev.sentimark.example"]}]}
 
 
-def test_prod_is_highly_available_internal_https_and_syncs_manually(prod: Plan) -> None:
+def test_prod_is_highly_available_and_internal_with_https(prod: Plan) -> None:
     releases = _releases(prod)
     values = {name: r.inputs["values"] for name, r in releases.items()}
     assert values["istiod"]["pilot"] == {"autoscaleMin": 2, "replicaCount": 2}
     assert values["istio-ingress"]["service"]["annotations"] == {
         "service.beta.kubernetes.io/azure-load-balancer-internal": "true"}
     assert values["istio-ingress"]["autoscaling"] == {"minReplicas": 2, "maxReplicas": 10}
-    assert values["argo-cd"]["redis-ha"] == {"enabled": True} and values["argo-cd"]["server"] == {"replicas": 2}
     assert values["argo-rollouts"]["controller"] == {"replicas": 2}
-    assert "automated" not in prod.outputs["syncPolicy"]
     (gateway,) = prod.of_type(GATEWAY)
     assert gateway.inputs["metadata"] == {"name": "public", "namespace": "istio-ingress"}
     https, http = gateway.inputs["spec"]["servers"]
@@ -200,7 +189,7 @@ def test_in_cluster_prometheus_comes_from_an_oci_chart_without_grafana(tmp_path:
     assert kps.inputs["namespace"] == "monitoring"
     assert kps.inputs["values"]["grafana"] == {"enabled": False}
     assert kps.inputs["values"]["prometheus"]["prometheusSpec"]["retention"] == "15d"
-    assert plan.outputs["monitoringNamespace"] == "monitoring"
+    assert plan.outputs["scrapeNamespaces"] == ["monitoring"]
     assert plan.outputs["prometheusAddress"] == "http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local:9090"
     assert kps.urn in plan.outputs["crdsReady"]
     assert plan.of_type(GATEWAY) == []
@@ -215,18 +204,61 @@ def test_in_cluster_prometheus_comes_from_an_oci_chart_without_grafana(tmp_path:
 
 def test_managed_prometheus_scrapes_the_sidecars_with_the_add_ons_own_crd_group(tmp_path: Path, dev: Plan) -> None:
     plan = _preview(tmp_path, _with(DEV, managed_prometheus=True))
-    (monitor,) = plan.of_type("kubernetes:azmonitoring.coreos.com/v1:PodMonitor")
+    monitors = {m.inputs["metadata"]["name"]: m for m in plan.of_type("kubernetes:azmonitoring.coreos.com/v1:PodMonitor")}
+    monitor = monitors["envoy-stats"]
     assert monitor.inputs["metadata"] == {"name": "envoy-stats", "namespace": "kube-system"}
     spec = monitor.inputs["spec"]
     assert spec["selector"] == {"matchExpressions": [{"key": "security.istio.io/tlsMode", "operator": "Exists"}]}
     assert (spec["labelLimit"], spec["labelNameLengthLimit"], spec["labelValueLengthLimit"]) == (63, 511, 1023)
     assert dev.of_type("kubernetes:azmonitoring.coreos.com/v1:PodMonitor") == []  # not unless asked
+    # The Rollouts controller's metrics too: the canary alerts in the workspace read them.
+    rollouts = monitors["argo-rollouts"]
+    assert rollouts.inputs["metadata"]["namespace"] == "argo-rollouts"
+    assert rollouts.inputs["spec"] == {"selector": {"matchLabels": {"app.kubernetes.io/name": "argo-rollouts"}},
+                                       "podMetricsEndpoints": [{"port": "metrics", "path": "/metrics", "interval": "30s"}]}
+    assert _releases(plan)["argo-rollouts"].urn in rollouts.dependencies
 
 
-def test_sync_policy_follows_the_auto_sync_choice() -> None:
-    assert gitops_sync_policy(True) == {"automated": {"prune": True, "selfHeal": True},
-                                        "syncOptions": ["CreateNamespace=false", "PruneLast=true"]}
-    assert gitops_sync_policy(False) == {"syncOptions": ["CreateNamespace=false", "PruneLast=true"]}
+ANALYSIS: dict[str, Any] = {
+    **DEV,
+    "charts": {**CHARTS, "prometheus": {"repository": "https://prometheus-community.github.io/helm-charts",
+                                        "version": "29.27.0"}},
+    "managed_prometheus": True,
+    "analysis_prometheus": {},
+}
+
+
+def test_analysis_prometheus_keeps_only_what_canary_analysis_reads(tmp_path: Path) -> None:
+    plan = _preview(tmp_path, ANALYSIS)
+    server = _releases(plan)["analysis-prometheus"]
+    assert (server.inputs["chart"], server.inputs["namespace"]) == ("prometheus", "monitoring")
+    values = server.inputs["values"]
+    # Nothing but the server: no Alertmanager, exporters or push gateway; no disk; hours, not days.
+    for sub in ("alertmanager", "kube-state-metrics", "prometheus-node-exporter", "prometheus-pushgateway"):
+        assert values[sub] == {"enabled": False}
+    assert values["server"]["persistentVolume"] == {"enabled": False}
+    assert values["server"]["retention"] == "6h"
+    # Every default scrape job off; the one job left keeps the two Istio series the analysis queries.
+    jobs = {k: v for k, v in values["scrapeConfigs"].items() if v.get("enabled", True)}
+    assert list(jobs) == ["istio-sidecars"]
+    keep = jobs["istio-sidecars"]["metric_relabel_configs"]
+    assert keep == [{"source_labels": ["__name__"], "action": "keep",
+                     "regex": "istio_requests_total|istio_request_duration_milliseconds_bucket"}]
+    assert plan.outputs["prometheusAddress"] == "http://analysis-prometheus.monitoring.svc.cluster.local:9090"
+    # Application namespaces must admit both scrapers: managed Prometheus' agents and this server.
+    assert plan.outputs["scrapeNamespaces"] == ["kube-system", "monitoring"]
+    # Only the Rollouts controller's namespace may query it.
+    (policy,) = [p for p in plan.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+                 if p.inputs["metadata"]["namespace"] == "monitoring"]
+    (rule,) = policy.inputs["spec"]["ingress"]
+    assert rule["from"] == [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "argo-rollouts"}}}]
+    assert rule["ports"] == [{"port": 9090, "protocol": "TCP"}]
+
+
+def test_analysis_prometheus_is_refused_next_to_in_cluster_prometheus(tmp_path: Path) -> None:
+    args = {**IN_CLUSTER, "charts": {**IN_CLUSTER["charts"], **ANALYSIS["charts"]}, "analysis_prometheus": {}}
+    with pytest.raises(Exception, match="leave analysis_prometheus out with in_cluster_prometheus"):
+        _preview(tmp_path, args)
 
 
 @pytest.mark.parametrize("args", [DEV, PROD, IN_CLUSTER], ids=["dev", "prod", "in-cluster"])
@@ -245,8 +277,8 @@ BAD = {
         "(no ranges or 'latest')",
     ),
     "plain_http_repository": (
-        _with(DEV, charts={**CHARTS, "argo_cd": {"repository": "http://argoproj.github.io/argo-helm", "version": "9.1.0"}}),
-        "ServiceMesh: argument 'charts.argo_cd.repository' got 'http://argoproj.github.io/argo-helm'; give the "
+        _with(DEV, charts={**CHARTS, "argo_rollouts": {"repository": "http://argoproj.github.io/argo-helm", "version": "2.40.5"}}),
+        "ServiceMesh: argument 'charts.argo_rollouts.repository' got 'http://argoproj.github.io/argo-helm'; give the "
         "chart repository as an https:// or oci:// URL",
     ),
     "prometheus_without_pin": (

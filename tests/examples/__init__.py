@@ -21,6 +21,7 @@ STACKS: dict[str, tuple[str, ...]] = {
 }
 
 PLATFORM_REFERENCE = "organization/sentimark-platform/{stack}"
+ANALYSIS_PROMETHEUS = "http://analysis-prometheus.monitoring.svc.cluster.local:9090"
 KUBECONFIG = "apiVersion: v1\nkind: Config\nclusters: []\nusers: []\ncontexts: []\n# offline test kubeconfig {code}\n"
 
 
@@ -30,6 +31,8 @@ def platform_outputs(stack: str, regions: tuple[str, ...]) -> dict[str, dict[str
         PLATFORM_REFERENCE.format(stack=stack): {
             "kubeconfigs": {code: KUBECONFIG.format(code=code) for code in regions},
             "clusters": {code: f"aks-smk-{stack}-{code}" for code in regions},
+            "canaryAnalysis": {code: {"prometheusAddress": ANALYSIS_PROMETHEUS,
+                                      "scrapeNamespaces": ["kube-system", "monitoring"]} for code in regions},
         }
     }
 

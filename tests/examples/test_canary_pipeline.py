@@ -10,7 +10,7 @@ import pytest
 
 from offline import Plan, run_preview
 from tests.conftest import plan_of as platform_plan_of
-from tests.examples import EXAMPLES, KUBECONFIG, PLATFORM_REFERENCE, plan_of, platform_outputs
+from tests.examples import ANALYSIS_PROMETHEUS, EXAMPLES, KUBECONFIG, PLATFORM_REFERENCE, plan_of, platform_outputs
 
 EXAMPLE = "canary-pipeline"
 PROVIDER = "pulumi:providers:kubernetes"
@@ -48,10 +48,16 @@ def test_each_region_gets_the_namespace_routes_rollout_and_analysis_without_inst
         assert [(d["destination"]["subset"], d["weight"]) for d in primary["route"]] == [("stable", 100), ("canary", 0)]
         header = next(route for route in vs["http"] if route["name"] == "canary-header")
         assert header["match"] == [{"headers": {"x-canary": {"exact": "always"}}}]
-        template = resources[f"canary-{code}-at"].inputs["spec"]["metrics"][0]
-        assert template["provider"]["prometheus"]["address"].startswith("http://kube-prometheus-stack-prometheus.monitoring")
+        template, latency = resources[f"canary-{code}-at"].inputs["spec"]["metrics"]
+        # The platform's analysis Prometheus, read from its canaryAnalysis output (not a setting of this project).
+        assert template["provider"]["prometheus"]["address"] == ANALYSIS_PROMETHEUS
         assert (template["successCondition"], template["failureCondition"]) == ("result[0] > 0.9992", "result[0] <= 0.99905")
         assert template["interval"] == "30s"
+        assert latency["failureCondition"] == "result[0] > 500"
+        # The namespace admits both of the platform's scrapers: managed Prometheus' agents and the analysis server.
+        scrape = resources[f"app-{code}-np-allow-prometheus-scrape"].inputs["spec"]["ingress"][0]["from"]
+        assert [peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"] for peer in scrape] == [
+            "kube-system", "monitoring"]
         rollout = resources[f"canary-{code}-rollout"]
         waits_for = {urn.rsplit("::", 1)[-1] for urn in rollout.dependencies}
         assert waits_for == {f"canary-{code}-vs", f"canary-{code}-dr", f"canary-{code}-at"}

@@ -1,4 +1,4 @@
-"""examples/supply-chain-finance (seed 004): five stacks, isolated team namespaces, a DR region."""
+"""examples/supply-chain-finance (seed 004): five stacks, isolated team namespaces, GitOps, a DR region."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from tests.examples import EXAMPLES, STACKS, plan_of
 
 EXAMPLE = "supply-chain-finance"
 DOMAINS = ("invoicing", "financing", "payments")
+APPLICATION = "kubernetes:argoproj.io/v1alpha1:Application"
+PROJECT = "kubernetes:argoproj.io/v1alpha1:AppProject"
 TEAMS = {"invoicing": "5b0c7f2e-1d3a-4e6b-8c9d-0a1b2c3d4e5f", "financing": "6c1d8a3f-2e4b-4f7c-9dae-1b2c3d4e5f60",
          "payments": "7d2e9b4a-3f5c-4a8d-8ebf-2c3d4e5f6071"}
 
@@ -27,6 +29,15 @@ def _named(plan: Plan, name: str) -> dict:
 def _cluster(plan: Plan) -> dict:
     (cluster,) = plan.of_type("azure-native:containerservice:ManagedCluster")
     return cluster.inputs
+
+
+def _config(stack: str) -> dict:
+    return yaml.safe_load((EXAMPLES / EXAMPLE / f"Pulumi.{stack}.yaml").read_text())["config"]
+
+
+def _release(plan: Plan, release_name: str) -> dict:
+    (release,) = [r for r in plan.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["name"] == release_name]
+    return release.inputs
 
 
 @pytest.mark.parametrize("stack", STACKS[EXAMPLE])
@@ -92,11 +103,76 @@ def test_dr_is_prods_platform_in_another_region_as_a_warm_standby() -> None:
     (prod_pool,), (dr_pool,) = prod.of_type("azure-native:containerservice:AgentPool"), dr.of_type("azure-native:containerservice:AgentPool")
     assert (dr_pool.inputs["minCount"], dr_pool.inputs["maxCount"]) == (1, prod_pool.inputs["maxCount"])
     # Same namespaces, quotas and access in both: only the region and the standby size differ.
+    # (Argo CD's objects aside: each stack has its own AppProject, compared below.)
     def k8s_shape(plan: Plan) -> dict[str, object]:
-        return {r.name: r.inputs for r in plan.resources if r.type.startswith("kubernetes:") and "helm" not in r.type}
+        return {r.name: r.inputs for r in plan.resources
+                if r.type.startswith("kubernetes:") and "helm" not in r.type and "argoproj.io" not in r.type}
     assert k8s_shape(dr) == k8s_shape(prod)
+    # When traffic moves, Argo CD deploys into dr exactly what prod runs: same repository, revision and folders.
+    def sources(plan: Plan) -> dict[str, object]:
+        return {a.inputs["metadata"]["name"]: a.inputs["spec"]["source"] for a in plan.of_type(APPLICATION)}
+    assert sources(dr) == sources(prod) and sorted(sources(dr)) == sorted(DOMAINS)
+    assert (prod.outputs["argocdProject"], dr.outputs["argocdProject"]) == ("scf-prod", "scf-dr")
     address = {p: _named(plan_of(EXAMPLE, p), "net-vnet")["addressSpace"]["addressPrefixes"] for p in ("prod", "dr")}
     assert address["prod"] != address["dr"]
+
+
+@pytest.mark.parametrize(("stack", "automatic"), [("dev", True), ("test", True), ("staging", False), ("prod", False),
+                                                  ("dr", False)])
+def test_argo_cd_deploys_every_domain_into_its_own_namespace_once_the_namespace_is_ready(
+        stack: str, automatic: bool) -> None:
+    plan, gitops = plan_of(EXAMPLE, stack), _config(stack)["supply-chain-finance:gitops"]
+    applications = {a.inputs["metadata"]["name"]: a for a in plan.of_type(APPLICATION)}
+    # Every domain, `edit` or `view`: dev and test (all `edit`) sync on their own, the others wait for a person.
+    assert sorted(applications) == sorted(DOMAINS)
+    by_urn = plan.by_urn()
+    for ns, application in applications.items():
+        spec = application.inputs["spec"]
+        assert spec["project"] == f"scf-{stack}"
+        assert spec["source"] == {"repoURL": gitops["repository"], "targetRevision": gitops["revision"],
+                                  "path": f"{gitops['path']}/{ns}"}
+        assert spec["destination"] == {"server": "https://kubernetes.default.svc", "namespace": ns}
+        assert ("automated" in spec["syncPolicy"]) is automatic
+        if automatic:
+            assert spec["syncPolicy"]["automated"] == {"prune": True, "selfHeal": True}
+        # The first sync finds the namespace with its quota, default-deny policies and mTLS already there.
+        waits_for = {by_urn[u].name for u in application.dependencies}
+        assert {f"ns-{ns}-ns", f"ns-{ns}-quota", f"ns-{ns}-np-default-deny", f"ns-{ns}-peer-auth"} <= waits_for
+    (project,) = plan.of_type(PROJECT)
+    assert project.inputs["metadata"]["name"] == f"scf-{stack}"
+    assert sorted(d["namespace"] for d in project.inputs["spec"]["destinations"]) == sorted(DOMAINS)
+    assert project.inputs["spec"]["sourceRepos"] == [gitops["repository"]]
+    assert project.inputs["spec"]["clusterResourceWhitelist"] == []
+
+
+@pytest.mark.parametrize("stack", STACKS[EXAMPLE])
+def test_argo_cd_has_no_local_admin_and_only_the_settings_admin_groups_get_a_role(stack: str) -> None:
+    plan, sso = plan_of(EXAMPLE, stack), _config(stack)["supply-chain-finance:gitops"]["sso"]
+    configs = _release(plan, "argo-cd")["values"]["configs"]
+    assert configs["cm"]["admin.enabled"] is False
+    oidc = yaml.safe_load(configs["cm"]["oidc.config"])
+    assert oidc["clientID"] == sso["clientId"] and "clientSecret" not in oidc
+    assert configs["rbac"]["policy.default"] == ""  # signed in without a mapped group: no role
+    assert configs["rbac"]["policy.csv"] == "".join(f"g, {group}, role:admin\n" for group in sso["adminGroups"])
+    # Argo CD is GitOps' release now, not the mesh's.
+    assert {r.inputs["name"] for r in plan.of_type("kubernetes:helm.sh/v3:Release")} == {
+        "argo-cd", "argo-rollouts", "istio-base", "istiod", "istio-ingress"}
+    assert _release(plan, "argo-cd")["version"] == "9.1.0"
+
+
+@pytest.mark.parametrize(("change", "refusal"), [
+    ({"repository": "https://bot:ghp_token@github.com/example/scf-deploy.git"},
+     r"supply-chain-finance:gitops\.repository: got \"https://bot:ghp_token@"),
+    ({"path": "envs/../prod"}, r"supply-chain-finance:gitops\.path: got \"envs/\.\./prod\"; allowed: a folder inside"),
+    ({"sso": {"clientId": "Argo CD (prod)", "adminGroups": []}},
+     r"gitops\.sso\.clientId: got \"Argo CD \(prod\)\"(.|\n)*gitops\.sso\.adminGroups: got \[\]"),
+])
+def test_gitops_settings_that_cannot_work_are_refused_before_anything_is_registered(
+        change: dict, refusal: str) -> None:
+    gitops = {**_config("prod")["supply-chain-finance:gitops"], **change}
+    with pytest.raises(pulumi.RunError, match=refusal) as excinfo:
+        run_preview(EXAMPLES / EXAMPLE, "prod", config={"supply-chain-finance:gitops": gitops})
+    assert excinfo.value.offline_registered == []  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("stack", ["staging", "prod", "dr"])

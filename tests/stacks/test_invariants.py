@@ -303,7 +303,9 @@ def test_prod_runs_the_mesh_and_every_application_namespace_in_both_regions() ->
     for code in PROD_REGIONS.values():
         mesh = _component(plan, "ServiceMesh", f"mesh-{code}")
         releases = {r.inputs["name"] for r in _children(plan, mesh, "kubernetes:helm.sh/v3:Release")}
-        assert {"istio-base", "istiod", "istio-ingress", "argo-cd", "argo-rollouts"} <= releases
+        assert {"istio-base", "istiod", "istio-ingress", "argo-rollouts", "analysis-prometheus"} <= releases
+        gitops = _component(plan, "GitOps", f"gitops-{code}")
+        assert {r.inputs["name"] for r in _children(plan, gitops, "kubernetes:helm.sh/v3:Release")} == {"argo-cd"}
         for app in applications:
             namespace = _component(plan, "AppNamespace", f"app-{code}-{app}")
             (ns,) = _children(plan, namespace, "kubernetes:core/v1:Namespace")
@@ -448,5 +450,34 @@ def test_every_application_has_error_budget_alerts_on_every_cluster(stack: str) 
         services = sorted({r["expression"].split('destination_service_name="')[1].split('"')[0]
                            for r in group.inputs["rules"]})
         assert services == apps and all(r.get("actions") for r in group.inputs["rules"])
-    monitors = plan.of_type("kubernetes:azmonitoring.coreos.com/v1:PodMonitor")
+    monitors = [m for m in plan.of_type("kubernetes:azmonitoring.coreos.com/v1:PodMonitor")
+                if m.inputs["metadata"]["name"] == "envoy-stats"]
     assert len(monitors) == len(plan.of_type(CLUSTER))  # the metrics they read are collected
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_canary_application_is_released_by_an_analysed_rollout_on_every_cluster(stack: str) -> None:
+    """Issue 17: progressive delivery runs in every stack, not only with in-cluster Prometheus."""
+    plan = plan_of(stack)
+    config = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
+    apps = config["sentimark-platform:applications"]
+    routing = config["sentimark-platform:routing"]
+    canaries = sorted(app for app, spec in apps.items() if spec.get("canary", True))
+    assert canaries, "every stack releases at least one application progressively"
+    clusters = len(plan.of_type(CLUSTER))
+    rollouts = plan.of_type("kubernetes:argoproj.io/v1alpha1:Rollout")
+    assert sorted(r.inputs["metadata"]["name"] for r in rollouts) == sorted(canaries * clusters)
+    addresses = set()
+    for template in plan.of_type("kubernetes:argoproj.io/v1alpha1:AnalysisTemplate"):
+        success, latency = template.inputs["spec"]["metrics"]
+        assert latency["failureCondition"] == f"result[0] > {routing['latencyP95Ms']}"
+        addresses |= {m["provider"]["prometheus"]["address"] for m in (success, latency)}
+    # The analysis queries the in-cluster analysis Prometheus: the one query path the controller can use.
+    assert addresses == {"http://analysis-prometheus.monitoring.svc.cluster.local:9090"}
+    steps = {r.inputs["metadata"]["name"]: [s["setWeight"] for s in r.inputs["spec"]["strategy"]["canary"]["steps"]
+                                            if "setWeight" in s] for r in rollouts}
+    for app in canaries:
+        assert steps[app] == apps[app].get("canarySteps", routing["canarySteps"])
+    alerts = [g for g in plan.of_type("azure-native:alertsmanagement:PrometheusRuleGroup")
+              if g.name.endswith("-canary-alerts")]
+    assert len(alerts) == clusters

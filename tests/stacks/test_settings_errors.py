@@ -76,7 +76,7 @@ CASES = [
         {"colour": "blue"},
         f"Pulumi.uat.yaml: {NS}:colour: got \"blue\"; allowed: no such key; known keys here: aks, alerts, "
         "applications, budget, charts, ciRunners, containerRegistry, costCenter, deploymentApproval, dropVersionedAliases, environment, "
-        "eventHubs, ingress, monitoring, network, owner, platformAdmins, postgres, protection, redis, regions, routing, tags, "
+        "eventHubs, gitops, ingress, monitoring, network, owner, platformAdmins, postgres, protection, redis, regions, routing, tags, "
         "uniqueNameSeed",
     ),
     (

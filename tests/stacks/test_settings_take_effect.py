@@ -76,6 +76,7 @@ ALTERNATIVES: dict[str, list[Any]] = {
     "charts.istioGateway.repository": ["https://charts.sentimark.example/istio"],
     "charts.argoCd.repository": ["https://charts.sentimark.example/argo"],
     "charts.argoRollouts.repository": ["https://charts.sentimark.example/argo"],
+    "charts.prometheus.repository": ["https://charts.sentimark.example/prometheus"],
 }
 
 # Leaves with no other value the settings accept in that stack, with the text the refusal must contain (the
@@ -117,26 +118,6 @@ INERT_ANNOTATIONS: dict[str, str] = {
 # Leaves whose valid change leaves the plan as it is today, each with why (found by reading stacks/ and
 # components/). Strict xfails: a leaf that starts to take effect fails here, and its line must go.
 KNOWN_NO_EFFECT: dict[str, str] = {
-    "uat:routing.canarySteps": (
-        "issue 17 deliverable 1: without a Rollout (in-cluster Prometheus only) the steps become only the "
-        "sentimark.io/canary-steps annotation, which nothing reads"
-    ),
-    "uat:routing.errorBudgetCriticalPercent": (
-        "issue 17 deliverable 1: read only into the Rollout analysis (stacks/_cluster_layer.py), which is built "
-        "only with in-cluster Prometheus; uat uses managed Prometheus"
-    ),
-    "uat:routing.errorBudgetRollbackPercent": (
-        "issue 17 deliverable 1: read only into the Rollout analysis (stacks/_cluster_layer.py), which is built "
-        "only with in-cluster Prometheus; uat uses managed Prometheus"
-    ),
-    "uat:deploymentApproval": (
-        "issue 17 deliverable 2: becomes ServiceMesh.gitops_sync_policy, which no Argo CD Application reads, and "
-        "the Rollout's manual promotion, which exists only with in-cluster Prometheus"
-    ),
-    "dev:deploymentApproval": (
-        "issue 17 deliverable 2: becomes ServiceMesh.gitops_sync_policy, which no Argo CD Application reads, and "
-        "the Rollout's manual promotion, which exists only with in-cluster Prometheus"
-    ),
     "uat:dropVersionedAliases": (
         "by design: it prunes only the SDK's versioned-type aliases (components/_aliases.py), a preview-speed "
         "switch that changes no input or output; the offline plan records no aliases"

@@ -13,10 +13,8 @@ mesh = ServiceMesh("mesh", {
         "istio_base": {"repository": ISTIO, "version": "1.27.3"},
         "istiod": {"repository": ISTIO, "version": "1.27.3"},
         "istio_gateway": {"repository": ISTIO, "version": "1.27.3"},
-        "argo_cd": {"repository": ARGO, "version": "9.1.0"},
         "argo_rollouts": {"repository": ARGO, "version": "2.40.5"},
     },
-    "gitops": {"auto_sync": True},
     "ingress_gateway": {"load_balancer": "public", "hosts": ["*.payments.example.com"]},
 })
 # mesh.crds_ready goes into AppNamespace and CanaryRouting; mesh.shared_gateway into CanaryRouting's gateways.
