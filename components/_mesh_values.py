@@ -79,9 +79,10 @@ class _KubePrometheusStackValues(TypedDict):
 
 def analysis_prometheus_values(retention_hours: int) -> dict[str, Any]:
     """The prometheus-community `prometheus` chart as a small server that exists only for canary analysis: no
-    Alertmanager, exporters, push gateway or disk (emptyDir: a restart loses at most `retention_hours`, and an
-    analysis without data pauses the rollout, never promotes it), one scrape job for the sidecars' Envoy stats,
-    and only the two Istio series the analysis reads (metric_relabel_configs keep)."""
+    Alertmanager, exporters or push gateway, no persistent volume (an emptyDir on the node's disk, bounded: a
+    restart loses at most `retention_hours`, and the analysis then sees no data, which pauses a rollout unless
+    `no_traffic_passes`), one scrape job for the sidecars' Envoy stats, and only the two Istio series the analysis
+    reads (metric_relabel_configs keep)."""
     sidecars = {
         "kubernetes_sd_configs": [{"role": "pod"}],
         "metrics_path": "/stats/prometheus",
@@ -101,6 +102,7 @@ def analysis_prometheus_values(retention_hours: int) -> dict[str, Any]:
             "fullnameOverride": ANALYSIS_PROMETHEUS_FULLNAME,
             "retention": f"{retention_hours}h",
             "persistentVolume": {"enabled": False},
+            "emptyDir": {"sizeLimit": "2Gi"},
             "service": {"servicePort": ANALYSIS_PROMETHEUS_PORT},
             "global": {"scrape_interval": "15s", "evaluation_interval": "1m"},
             "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"memory": "1Gi"}},

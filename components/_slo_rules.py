@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from components._prometheus_rules import AlertRule, RecordingRule, RuleGroup
 
-__all__ = ["BURN_ALERTS", "CANARY_ALERTS", "WINDOWS", "Objective", "canary_rule_group", "slo_rule_groups"]
+__all__ = ["BURN_ALERTS", "CANARY_ALERTS", "CANARY_CRITICAL_WINDOW", "ROLLOUT_PHASES", "WINDOWS", "Objective", "canary_rule_group", "slo_rule_groups"]
 
 WINDOWS = ("5m", "30m", "1h", "6h")
 # `cluster` kept: rule groups filter on it (clusterName), and the regions' series must not overwrite each other.
@@ -89,36 +89,49 @@ def slo_rule_groups(objectives: Mapping[str, Objective]) -> tuple[RuleGroup, ...
 CANARY_ALERTS = "canary-alerts"
 
 
+CANARY_CRITICAL_WINDOW = "30m"
+"""How long CanaryAnalysisCritical fires after a success-rate analysis turns Inconclusive (while its rollout stays
+paused): an Inconclusive AnalysisRun stays in the rollout's history (unsuccessfulRunHistoryLimit) long after a
+person has acted, so the alert is on the transition, not on the run's lasting phase."""
+ROLLOUT_PHASES = ("Completed", "Progressing", "Paused", "Timeout", "Error", "Abort", "InvalidSpec")
+"""The values of rollout_info's `phase` label (argoproj/argo-rollouts controller/metrics/rollouts.go,
+`calculatePhase`, commit 9f8d111d8): not the Rollout's status.phase (Healthy, Degraded, ...)."""
+
+
 def canary_rule_group() -> RuleGroup:
-    """Alerts from the Argo Rollouts controller's own metrics (ServiceMesh `managed_prometheus` scrapes them):
-    - CanaryAnalysisCritical (severity 2): a rollout is paused by an Inconclusive analysis. That is the critical
-      band of the error budget (consumption at or above the critical percentage, below the rollback one, see
-      components/_canary_specs.py) or a window without requests to judge; a person promotes or aborts it.
-    - CanaryRolledBack (severity 1): a rollout is Degraded, which is what an aborted rollout (analysis Failed:
-      the rollback threshold or the latency limit) reports until a new revision or a retry.
-    Metric names and labels: argoproj/argo-rollouts controller/metrics/prommetrics.go (rollout_info{phase},
-    analysis_run_metric_phase{metric, phase}). An Inconclusive AnalysisRun stays in the rollout's history after a
-    person acts on it, so the first alert also requires the rollout to be paused now.
+    """Alerts from the Argo Rollouts controller's own metrics (ServiceMesh `managed_prometheus` scrapes them with
+    honorLabels, so `namespace` is the rollout's, not the controller's):
+    - CanaryAnalysisCritical (severity 2): in the last 30 minutes a success-rate analysis turned Inconclusive and
+      its namespace's rollout is paused. That is the critical band of the error budget (consumption at or above
+      the critical percentage, below the rollback one, see components/_canary_specs.py) or a window without
+      requests to judge; a person promotes or aborts it. Joined per namespace: the platform runs one rollout per
+      application namespace.
+    - CanaryRolledBack (severity 1): a rollout is aborted (`rollout_info` phase Abort), which it reports from
+      the abort (analysis Failed: the rollback threshold or the latency limit) until a new revision or a retry.
+    Metric names and labels: argoproj/argo-rollouts controller/metrics/prommetrics.go (rollout_info{namespace,
+    name, phase}, analysis_run_metric_phase{namespace, name, metric, phase}) and rollouts.go (phase values).
     """
     by = "cluster, namespace"
-    paused_by_analysis = (
-        f'max by ({by}) (analysis_run_metric_phase{{metric="success-rate", phase="Inconclusive"}}) == 1 '
-        f'and on ({by}) max by ({by}) (rollout_info{{phase="Paused"}}) == 1'
+    inconclusive = 'analysis_run_metric_phase{metric="success-rate", phase="Inconclusive"}'
+    turned_inconclusive = (
+        f"(max by ({by}, name) ({inconclusive}) == 1) "
+        f"unless (max by ({by}, name) ({inconclusive} offset {CANARY_CRITICAL_WINDOW}) == 1)"
     )
+    paused = f'(max by ({by}) (rollout_info{{phase="Paused"}}) == 1)'
     return RuleGroup(
         key=CANARY_ALERTS, name_prefix="CanaryAlerts-", name_suffix="",
         description="Canary releases paused in the error budget's critical band, or rolled back",
         rules=(
             AlertRule(
-                alert="CanaryAnalysisCritical", expression=paused_by_analysis, for_="PT1M", severity=2,
-                time_to_resolve="PT10M", labels={"severity": "warning"},
+                alert="CanaryAnalysisCritical", expression=f"({turned_inconclusive}) and on ({by}) {paused}",
+                for_="PT1M", severity=2, time_to_resolve="PT10M", labels={"severity": "warning"},
                 description=("A canary in {{ $labels.namespace }} is paused: its success rate spends the error budget "
                              "in the critical band, or it had no requests to judge. Check it and run "
                              "`kubectl argo rollouts promote` or `abort`."),
             ),
             AlertRule(
                 alert="CanaryRolledBack",
-                expression=f'max by ({by}, name) (rollout_info{{phase="Degraded"}}) == 1',
+                expression=f'max by ({by}, name) (rollout_info{{phase="Abort"}}) == 1',
                 for_="PT1M", severity=1, time_to_resolve="PT10M", labels={"severity": "critical"},
                 description=("Rollout {{ $labels.namespace }}/{{ $labels.name }} was aborted (its analysis failed: the "
                              "error budget's rollback threshold or the latency limit) and all traffic is back on stable."),

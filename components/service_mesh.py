@@ -57,6 +57,9 @@ INGRESS_NAMESPACE = "istio-ingress"
 ROLLOUTS_NAMESPACE = "argo-rollouts"
 MONITORING_NAMESPACE = "monitoring"
 MANAGED_PROMETHEUS_NAMESPACE = "kube-system"  # Azure Monitor managed Prometheus runs its ama-metrics agents here
+_MANAGED_LABEL_LIMITS = {"labelLimit": 63, "labelNameLengthLimit": 511, "labelValueLengthLimit": 1023}
+"""Azure's limits for managed Prometheus, harmless elsewhere: set them on a monitor, or series with longer labels
+are dropped (learn.microsoft.com/azure/azure-monitor/containers/prometheus-metrics-scrape-crd)."""
 _HOST = re.compile(r"^(\*\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _PATH = re.compile(r"^/[A-Za-z0-9._~/-]*$")
@@ -114,7 +117,8 @@ class InClusterPrometheusArgs(TypedDict):
 
 class AnalysisPrometheusArgs(TypedDict):
     retention_hours: NotRequired[int]
-    """Hours of samples kept (in memory-backed emptyDir); 6 unless given. Analysis reads 5-minute windows."""
+    """Hours of samples kept (in an emptyDir on the node's disk, at most 2 GiB); 6 unless given. Analysis reads
+    5-minute windows."""
 
 
 class ServiceMeshArgs(TypedDict):
@@ -264,8 +268,12 @@ class ServiceMesh(pulumi.ComponentResource):
             k8s.apiextensions.CustomResource(
                 f"{name}-rollouts-metrics-managed", api_version="azmonitoring.coreos.com/v1", kind="PodMonitor",
                 metadata=k8s.meta.v1.ObjectMetaArgs(name="argo-rollouts", namespace=ROLLOUTS_NAMESPACE),
-                spec={"selector": {"matchLabels": {"app.kubernetes.io/name": "argo-rollouts"}},
-                      "podMetricsEndpoints": [{"port": "metrics", "path": "/metrics", "interval": "30s"}]},
+                # honorLabels: the metrics carry the rollout's own `namespace`; without it the scrape would overwrite
+                # it with the controller's (argo-rollouts) and keep the rollout's as exported_namespace.
+                spec={**_MANAGED_LABEL_LIMITS,
+                      "selector": {"matchLabels": {"app.kubernetes.io/name": "argo-rollouts"}},
+                      "podMetricsEndpoints": [{"port": "metrics", "path": "/metrics", "interval": "30s",
+                                               "honorLabels": True}]},
                 opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[rollouts]))
 
         def istio(suffix: str, kind: str, object_name: str, ns: str, spec: Mapping[str, Any],
@@ -331,8 +339,7 @@ def envoy_pod_monitor(resource_name: str, api_version: str, namespace: str,
         kind="PodMonitor",
         metadata=k8s.meta.v1.ObjectMetaArgs(name="envoy-stats", namespace=namespace),
         spec={
-            # Azure's limits for managed Prometheus, harmless elsewhere: longer labels would be dropped.
-            "labelLimit": 63, "labelNameLengthLimit": 511, "labelValueLengthLimit": 1023,
+            **_MANAGED_LABEL_LIMITS,
             "selector": {"matchExpressions": [{"key": "security.istio.io/tlsMode", "operator": "Exists"}]},
             "namespaceSelector": {"any": True},
             "jobLabel": "envoy-stats",

@@ -537,6 +537,9 @@ class PlatformSettings(_Settings):
                    f"a pin of the prometheus-community prometheus chart: the canary applications {canaries} are "
                    "analysed on the small in-cluster Prometheus kept for that (managed Prometheus cannot be queried by "
                    "the Rollouts controller)")
+        if self.routing.latency_p95_ms is not None and not canaries:
+            yield ("routing.latencyP95Ms", self.routing.latency_p95_ms,
+                   "no latency limit unless an application has canary: true (only canary analysis reads it)")
         if self.charts.prometheus is not None and (self.monitoring.prometheus != "managed" or not canaries):
             yield ("charts.prometheus", self.charts.prometheus.version,
                    "no pin: the analysis Prometheus is installed only with monitoring.prometheus managed and at least "

@@ -41,7 +41,8 @@ def per_region(output: str, code: str) -> pulumi.Output[Any]:
 
 
 def analysis_address(code: str) -> pulumi.Output[str]:
-    """The Prometheus query URL the platform's Rollouts controller uses in this region."""
+    """The Prometheus query URL the platform's Rollouts controller uses in this region, after checking that this
+    project's namespace admits the platform's scrapers (or the analysis would see no data at all)."""
 
     def address(entry: Mapping[str, Any]) -> str:
         value = entry.get("prometheusAddress") if isinstance(entry, Mapping) else None
@@ -50,6 +51,13 @@ def analysis_address(code: str) -> pulumi.Output[str]:
                 f"platform stack {settings.platform_stack} has no Prometheus for canary analysis in region {code!r} "
                 "(canaryAnalysis.<region>.prometheusAddress is empty): give the platform a canary application, or "
                 "monitoring.prometheus in-cluster, so that it installs one")
+        scrapers = entry.get("scrapeNamespaces")
+        if isinstance(scrapers, list) and sorted(scrapers) != sorted(analysis.scrape_namespaces):
+            raise pulumi.RunError(
+                f"canary-pipeline:analysis.scrapeNamespaces is {analysis.scrape_namespaces}, but the platform's "
+                f"Prometheus servers in region {code!r} scrape from {scrapers} (canaryAnalysis.{code}.scrapeNamespaces): "
+                "set analysis.scrapeNamespaces to that list, or the namespace's network policy keeps them out and "
+                "every analysis sees no data")
         return value
 
     return per_region("canaryAnalysis", code).apply(address)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 
 from components import InvalidArgumentError
+from components._slo_rules import ROLLOUT_PHASES
 from offline import Plan
 from schemacheck import validate_plan
 from tests.programs import preview_program
@@ -436,10 +438,20 @@ def test_canary_alerts_fire_on_a_paused_analysis_and_on_a_rollback(tmp_path: Pat
         # Paused by an Inconclusive success-rate analysis (the error budget's critical band), and paused now: an
         # old Inconclusive run in the rollout's history alone does not page anyone.
         assert (critical["alert"], critical["severity"]) == ("CanaryAnalysisCritical", 2)
-        assert 'analysis_run_metric_phase{metric="success-rate", phase="Inconclusive"}' in critical["expression"]
-        assert 'and on (cluster, namespace) max by (cluster, namespace) (rollout_info{phase="Paused"}) == 1' in critical["expression"]
+        inconclusive = 'analysis_run_metric_phase{metric="success-rate", phase="Inconclusive"}'
+        # Fires on the transition (an Inconclusive run stays in the rollout's history after a person acts)...
+        assert f"(max by (cluster, namespace, name) ({inconclusive}) == 1) unless " in critical["expression"]
+        assert f"({inconclusive} offset 30m) == 1)" in critical["expression"]
+        # ...and only while the namespace's rollout is paused.
+        assert critical["expression"].endswith(
+            'and on (cluster, namespace) (max by (cluster, namespace) (rollout_info{phase="Paused"}) == 1)')
         assert (rolled_back["alert"], rolled_back["severity"]) == ("CanaryRolledBack", 1)
-        assert rolled_back["expression"] == 'max by (cluster, namespace, name) (rollout_info{phase="Degraded"}) == 1'
+        assert rolled_back["expression"] == 'max by (cluster, namespace, name) (rollout_info{phase="Abort"}) == 1'
+        # Only phases the controller emits (controller/metrics/rollouts.go): a Rollout status phase such as
+        # Degraded never appears on rollout_info, and an alert on it would never fire.
+        for rule in group["rules"]:
+            for phase in re.findall(r'rollout_info\{phase="(\w+)"\}', rule["expression"]):
+                assert phase in ROLLOUT_PHASES, phase
         assert all(r["actions"] == [{"actionGroupId": ACTION_GROUP}] for r in group["rules"])
     assert not [k for k in _by_name(_run(tmp_path / "off", PROD), "azure-native:alertsmanagement:PrometheusRuleGroup")
                 if k.endswith("canary-alerts")]  # off unless asked

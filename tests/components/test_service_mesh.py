@@ -214,8 +214,11 @@ def test_managed_prometheus_scrapes_the_sidecars_with_the_add_ons_own_crd_group(
     # The Rollouts controller's metrics too: the canary alerts in the workspace read them.
     rollouts = monitors["argo-rollouts"]
     assert rollouts.inputs["metadata"]["namespace"] == "argo-rollouts"
-    assert rollouts.inputs["spec"] == {"selector": {"matchLabels": {"app.kubernetes.io/name": "argo-rollouts"}},
-                                       "podMetricsEndpoints": [{"port": "metrics", "path": "/metrics", "interval": "30s"}]}
+    assert rollouts.inputs["spec"]["selector"] == {"matchLabels": {"app.kubernetes.io/name": "argo-rollouts"}}
+    # honorLabels: the series keep the rollout's namespace instead of the controller's.
+    assert rollouts.inputs["spec"]["podMetricsEndpoints"] == [
+        {"port": "metrics", "path": "/metrics", "interval": "30s", "honorLabels": True}]
+    assert rollouts.inputs["spec"]["labelLimit"] == 63
     assert _releases(plan)["argo-rollouts"].urn in rollouts.dependencies
 
 

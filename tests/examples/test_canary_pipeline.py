@@ -120,3 +120,12 @@ def test_the_readme_preview_commands_run_as_written(tmp_path: Path, monkeypatch:
         argv = command.split()[3:]  # drop `.venv/bin/python -m stacks`
         assert main(argv) == 0, command
     assert "resources (" in capsys.readouterr().out
+
+
+def test_a_namespace_that_would_keep_the_platforms_scrapers_out_is_refused() -> None:
+    outputs = platform_outputs("dev", ("weu",))
+    entry = outputs[PLATFORM_REFERENCE.format(stack="dev")]["canaryAnalysis"]["weu"]
+    entry["scrapeNamespaces"] = ["kube-system", "monitoring", "observability"]
+    with pytest.raises(pulumi.RunError, match=r"analysis.scrapeNamespaces is \['kube-system', 'monitoring'\], but the "
+                                              r"platform's Prometheus servers in region 'weu' scrape from"):
+        run_preview(EXAMPLES / EXAMPLE, "dev", stack_outputs=outputs)
