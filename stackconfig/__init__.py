@@ -12,15 +12,19 @@ Precedence is Pulumi's own: a value in `Pulumi.<stack>.yaml` wins over a `defaul
 `Pulumi.yaml`; the model's defaults apply only to keys neither file sets. Objects arrive from the engine as
 JSON text and are parsed here; scalars arrive as text and pydantic converts them. Secret keys are read with
 `get_secret` (never `get_object`, which returns secrets decrypted and unmarked), so they reach resources as
-secret Outputs, and a plaintext value under a secret key is refused without being echoed.
+secret Outputs, and a plaintext value under a secret key is refused without being echoed. So are an encrypted
+value under a key that is not secret, a value under an unknown key whose name looks like a credential (typos
+included: `postgresPasword`), and any key in a namespace nobody reads (`sentimark-platfom:aks`: "did you mean").
 """
 
 from __future__ import annotations
 
+import difflib
 import json
+import re
 import types
 import typing
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -30,9 +34,24 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
-__all__ = ["ConfigProblem", "SettingsError", "SettingsModel", "load_settings_model"]
+__all__ = ["PROVIDER_NAMESPACES", "ConfigProblem", "SettingsError", "SettingsModel", "load_settings_model"]
 
 M = TypeVar("M", bound=BaseModel)
+
+PROVIDER_NAMESPACES: frozenset[str] = frozenset({
+    "pulumi",  # the engine and SDK's own settings (pulumi:disable-default-providers, pulumi:tags, ...)
+    "azure-native",  # Azure Resource Manager (azure-native:location, :subscriptionId, ...)
+    "azure",  # the classic Azure provider, and its azure:location setting some tools read
+    "azuread",  # Entra ID
+    "kubernetes",  # kubernetes:kubeconfig, :context, :enableServerSideApply, ...
+    "random",
+    "tls",
+    "command",
+})
+"""Namespaces of the providers and SDK settings a stack file of these programs may configure besides the project's
+own. A key in any other namespace is read by nobody: most often a misspelt project prefix (`sentimark-platfom:aks`,
+`Sentimark-Platform:aks`), whose setting would silently fall back to its default. A program that configures
+another provider passes its namespace in `other_namespaces`."""
 
 
 class SettingsModel(BaseModel):
@@ -84,12 +103,15 @@ def load_settings_model(
     stack_field: str | None = None,
     namespace: str | None = None,
     stack: str | None = None,
+    other_namespaces: Iterable[str] = (),
 ) -> tuple[M, dict[str, pulumi.Output[str] | None]]:
     """Validate the current stack's configuration against `model`; raise SettingsError listing every problem.
 
     `secret_keys` maps the top-level keys that must be set with `pulumi config set --secret` to what each
     holds; their values come back as secret Outputs (None when not set) and never pass through validation.
     `stack_field` names a model field whose value must equal the stack's name (e.g. "environment").
+    A key outside `namespace`, the project's and PROVIDER_NAMESPACES (plus `other_namespaces`) is refused, and
+    so is an encrypted value under a key that is not in `secret_keys`; neither error shows the value.
     """
     secret_keys = dict(secret_keys or {})
     namespace = namespace or pulumi.get_project()
@@ -100,8 +122,17 @@ def load_settings_model(
     raw: dict[str, Any] = {}
     secrets: dict[str, pulumi.Output[str] | None] = dict.fromkeys(secret_keys)
 
+    known_namespaces = {namespace, pulumi.get_project(), *PROVIDER_NAMESPACES, *other_namespaces}
+    problems += _foreign_keys(stack_file, namespace, known_namespaces)
+
     for key in _keys_in_namespace(namespace):
         full_key = f"{namespace}:{key}"
+        if key not in secret_keys and runtime_config.is_config_secret(full_key):
+            # Set with `--secret` but not a secret setting: the engine hands the program the decrypted text, which
+            # validation would echo ("got ..."); refused without it.
+            problems.append(ConfigProblem(stack_file, full_key, "an encrypted value (not shown)",
+                                          _allowed_for_encrypted(model, key, secret_keys)))
+            continue
         if key in secret_keys:
             if not runtime_config.is_config_secret(full_key):
                 problems.append(
@@ -122,7 +153,10 @@ def load_settings_model(
     try:
         settings = model.model_validate(raw)
     except ValidationError as error:
-        raise SettingsError(problems + _problems_from(model, error, stack_file, namespace)) from None
+        # A key refused above (encrypted, not a secret) is missing from `raw`: it is not also "(not set)".
+        refused = {p.path for p in problems}
+        found = [p for p in _problems_from(model, error, stack_file, namespace) if p.path not in refused]
+        raise SettingsError(problems + found) from None
 
     if stack_field is not None and getattr(settings, stack_field) != stack:
         field = model.model_fields[stack_field]
@@ -144,6 +178,58 @@ def _keys_in_namespace(namespace: str) -> list[str]:
     every_key = set(runtime_config.CONFIG.get()) | set(runtime_config.get_config_env())
     prefix = f"{namespace}:"
     return sorted(k[len(prefix) :] for k in every_key if k.startswith(prefix))
+
+
+def _foreign_keys(stack_file: str, namespace: str, known: set[str]) -> list[ConfigProblem]:
+    """Keys in a namespace nobody reads, with a "did you mean" when the namespace is close to a known one."""
+    every_key = set(runtime_config.CONFIG.get()) | set(runtime_config.get_config_env())
+    problems = []
+    for full_key in sorted(every_key):
+        prefix, _, key = full_key.partition(":")
+        if prefix in known:
+            continue
+        allowed = (f"keys of this project ({namespace}:<key>) or of a provider the program configures "
+                   f"({', '.join(sorted(known - {namespace}))})")
+        same_but_case = [n for n in sorted(known) if n.lower() == prefix.lower()]
+        close = same_but_case or difflib.get_close_matches(prefix, sorted(known), n=1, cutoff=0.8)
+        if close:
+            allowed += f"; did you mean {close[0]}:{key}?"
+        problems.append(ConfigProblem(stack_file, full_key, f"a key in the namespace {json.dumps(prefix)}", allowed))
+    return problems
+
+
+def _allowed_for_encrypted(model: type[BaseModel], key: str, secret_keys: Mapping[str, str]) -> str:
+    known = _known_keys(model, [])
+    close = difflib.get_close_matches(key, list(secret_keys), n=1, cutoff=0.8)
+    if close:
+        return f"an encrypted value only under {', '.join(sorted(secret_keys))}; did you mean {close[0]}?"
+    if key in known:
+        secrets = f" (encrypted settings here: {', '.join(sorted(secret_keys))})" if secret_keys else ""
+        return (f"a plain value: {key} is not a secret setting, set it with `pulumi config set {key} <value>`, "
+                f"without --secret{secrets}")
+    guess = difflib.get_close_matches(key, known, n=1, cutoff=0.8)
+    return "no such key" + (f"; did you mean {guess[0]}?" if guess else "; known keys here: " + ", ".join(known))
+
+
+# Credential words a misspelt key may hold (`postgresPasword`, `clientSecert`): a value under such a key is
+# never echoed. The exact words are offline._masking.looks_secret_key's.
+_CREDENTIAL_WORDS = ("password", "passwd", "passphrase", "secret", "secrets", "token", "credential", "credentials",
+                     "kubeconfig", "connectionstring", "privatekey", "apikey")
+_KEY_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+
+
+def _may_hold_secret(key: str) -> bool:
+    """Whether a key's value may be a credential: its name looks like one, or would with a typo fixed."""
+    from offline._masking import looks_secret_key  # only on the error path: a program needs no offline engine
+
+    if looks_secret_key(key):
+        return True
+    words = _KEY_WORDS.findall(key)
+    fixed = []
+    for word in words:
+        close = difflib.get_close_matches(word.lower(), _CREDENTIAL_WORDS, n=1, cutoff=0.8) if len(word) >= 5 else []
+        fixed.append(close[0].capitalize() if close else word)
+    return looks_secret_key("".join(fixed))
 
 
 def _parse(text: str) -> Any:
@@ -174,6 +260,8 @@ def _problems_from(model: type[BaseModel], error: ValidationError, stack_file: s
             continue
         if item["type"] == "missing":
             got = "(not set)"
+        elif any(isinstance(part, str) and _may_hold_secret(part) for part in loc):
+            got = "(not shown)"
         elif not loc or isinstance(item["input"], Mapping):
             # A model-level validator: the whole object is the input; name its keys, not their values.
             got = "the settings " + (", ".join(sorted(item["input"])) if isinstance(item["input"], Mapping) else "")

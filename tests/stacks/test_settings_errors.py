@@ -182,3 +182,71 @@ def test_a_secret_key_in_plaintext_is_refused_without_echoing_it() -> None:
     assert problem.path == f"{NS}:alertWebhookUrl"
     assert "pulumi config set --secret alertWebhookUrl" in problem.allowed
     assert "XYZ-TOKEN" not in str(caught.value)
+
+
+def _refused(config: dict[str, Any] | None = None, secrets: dict[str, str] | None = None) -> SettingsError:
+    with pytest.raises(SettingsError) as caught:
+        run_preview(Path(__file__).resolve().parents[2], "uat", config=config, secrets=secrets)
+    assert caught.value.offline_registered == []  # type: ignore[attr-defined]
+    return caught.value
+
+
+PROVIDERS = "azure, azure-native, azuread, command, kubernetes, pulumi, random, tls"
+
+
+@pytest.mark.parametrize("prefix", ["sentimark-platfom", "Sentimark-Platform"])
+def test_a_misspelt_project_prefix_is_refused_with_the_key_it_meant(prefix: str) -> None:
+    # The program sees the runtime's config, whatever wrote it (here an override, past the offline loader's check).
+    error = _refused({f"{prefix}:owner": "someone@sentimark.example"})
+    assert [str(p) for p in error.problems] == [
+        f"Pulumi.uat.yaml: {prefix}:owner: got a key in the namespace \"{prefix}\"; allowed: keys of this project "
+        f"({NS}:<key>) or of a provider the program configures ({PROVIDERS}); did you mean {NS}:owner?"
+    ]
+    assert "someone@" not in str(error)
+
+
+def test_a_key_in_a_namespace_nobody_reads_is_refused_and_provider_keys_are_not() -> None:
+    error = _refused({"platform:owner": "x", "azure-nativ:location": "westeurope", "azure-native:location": "westeurope"})
+    assert [str(p) for p in error.problems] == [
+        f"Pulumi.uat.yaml: azure-nativ:location: got a key in the namespace \"azure-nativ\"; allowed: keys of this "
+        f"project ({NS}:<key>) or of a provider the program configures ({PROVIDERS}); did you mean azure-native:location?",
+        f"Pulumi.uat.yaml: platform:owner: got a key in the namespace \"platform\"; allowed: keys of this project "
+        f"({NS}:<key>) or of a provider the program configures ({PROVIDERS})",
+    ]
+
+
+def test_an_encrypted_value_under_a_setting_that_is_not_secret_is_refused_unseen() -> None:
+    # The engine hands the program secrets decrypted; validating `owner` would have echoed it as "got ...".
+    error = _refused(secrets={"owner": "hunter2@sentimark.example"})
+    assert [str(p) for p in error.problems] == [
+        f"Pulumi.uat.yaml: {NS}:owner: got an encrypted value (not shown); allowed: a plain value: owner is not a "
+        "secret setting, set it with `pulumi config set owner <value>`, without --secret (encrypted settings here: "
+        "alertWebhookUrl)"
+    ]
+    assert "hunter2" not in str(error)
+
+
+def test_an_encrypted_value_under_a_misspelt_or_unknown_key_is_refused_unseen() -> None:
+    error = _refused(secrets={"alertWebhookUrll": "https://hooks.example/T0/hunter2", "postgresPassword": "hunter2"})
+    assert [str(p) for p in error.problems] == [
+        f"Pulumi.uat.yaml: {NS}:alertWebhookUrll: got an encrypted value (not shown); allowed: an encrypted value only "
+        "under alertWebhookUrl; did you mean alertWebhookUrl?",
+        f"Pulumi.uat.yaml: {NS}:postgresPassword: got an encrypted value (not shown); allowed: no such key; known keys "
+        "here: aks, alerts, applications, budget, charts, ciRunners, containerRegistry, costCenter, deploymentApproval, "
+        "dropVersionedAliases, environment, eventHubs, gitops, ingress, monitoring, network, owner, platformAdmins, "
+        "postgres, protection, redis, regions, routing, tags, uniqueNameSeed",
+    ]
+    assert "hunter2" not in str(error)
+
+
+@pytest.mark.parametrize("overrides", [
+    {"postgresPasword": "hunter2"},  # a misspelling looks_secret_key alone would not catch
+    {"postgresPassword": "hunter2"},
+    _with("postgres", adminPasswrd="hunter2"),
+    _with("aks", **{"userPool.clientSecert": "hunter2"}),
+], ids=["top-level misspelt", "top-level", "nested misspelt", "deep misspelt"])
+def test_a_password_under_an_unknown_key_is_never_echoed(overrides: dict[str, Any]) -> None:
+    error = _refused(overrides)
+    (problem,) = error.problems
+    assert problem.got == "(not shown)" and problem.allowed.startswith("no such key")
+    assert "hunter2" not in str(error)
