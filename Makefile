@@ -19,8 +19,10 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 preview: $(VENV)/.runtime
 	$(PY) -m stacks preview --stack $(STACK) --validate
 
+# Every core: each worker previews the stacks it needs once (plans are cached per process); loadgroup keeps the
+# consumer tests, which share one freshly built virtual environment, on one worker.
 test: $(VENV)/.dev
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --dist loadgroup
 
 bench: $(VENV)/.dev
 	$(PY) -m bench.bench_stacks

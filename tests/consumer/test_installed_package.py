@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PROGRAM = Path(__file__).with_name("program")
 PACKAGES = ("components", "costs", "offline", "schemacheck", "stackconfig", "policy/rules")
 
-pytestmark = pytest.mark.slow
+# One worker builds the environment once for all of them (`make test` runs pytest-xdist with --dist loadgroup).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("consumer-venv")]
 
 # Runs inside the fresh environment: previews the program and reports what the tests assert on.
 PREVIEW = """
