@@ -13,6 +13,8 @@ from components._naming import (
 from components._tags import FINOPS_TAG_NAMES, finops_tags, merge_tags
 from components.action_group import ActionGroup, ActionGroupArgs
 from components.aks_cluster import (
+    DEFAULT_POD_CIDR,
+    DEFAULT_SERVICE_CIDR,
     AksCluster,
     AksClusterArgs,
     AksMaintenanceWindowArgs,
@@ -89,7 +91,9 @@ from components.workload_identity import (
 
 __all__ = [
     "DEFAULT_BUDGET_NOTIFICATIONS",
+    "DEFAULT_POD_CIDR",
     "DEFAULT_PRIVATE_DNS_ZONES",
+    "DEFAULT_SERVICE_CIDR",
     "DEFAULT_SYNC_IMAGE",
     "FINOPS_TAG_NAMES",
     "NAMING_RULES",

@@ -17,6 +17,12 @@ _SPOT_TAINT = "kubernetes.azure.com/scalesetpriority=spot:NoSchedule"
 _SYSTEM_TAINT = "CriticalAddonsOnly=true:NoSchedule"
 
 
+
+DEFAULT_POD_CIDR = "10.244.0.0/16"
+"""The overlay pod range AksCluster gives a cluster unless told otherwise."""
+DEFAULT_SERVICE_CIDR = "10.0.0.0/16"
+"""The service range AksCluster gives a cluster unless told otherwise (its DNS service at 10.0.0.10)."""
+
 def cluster_args(
     name: str, args: AksClusterArgs, tags: dict[str, str], control_plane_identity_id: pulumi.Input[str] | None = None
 ) -> cs.ManagedClusterArgs:
@@ -85,8 +91,8 @@ def cluster_args(
             network_plugin_mode="overlay",
             network_dataplane="cilium" if policy == "cilium" else "azure",
             network_policy=policy,
-            pod_cidr=args.get("pod_cidr", "10.244.0.0/16"),
-            service_cidr=args.get("service_cidr", "10.0.0.0/16"),
+            pod_cidr=args.get("pod_cidr", DEFAULT_POD_CIDR),
+            service_cidr=args.get("service_cidr", DEFAULT_SERVICE_CIDR),
             dns_service_ip=args.get("dns_service_ip", "10.0.0.10"),
             load_balancer_sku="standard",
             outbound_type=args.get("outbound_type", "loadBalancer"),

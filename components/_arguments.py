@@ -12,13 +12,14 @@ components, whose annotations are plain `str` because Pulumi's schema analyzer c
 from __future__ import annotations
 
 import ast
+import datetime
 import difflib
 import functools
 import inspect
 import itertools
 import textwrap
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pulumi
@@ -113,16 +114,17 @@ def _strip(annotation: Any) -> list[Any]:
     return [annotation]
 
 
-def _check(component: str, value: Any, annotation: Any, path: str) -> None:
+def _check(component: str, value: Any, annotation: Any, path: str, about: Callable[[], str] = str) -> None:
+    """`about` gives the field's docstring, for an error message (read only when one is raised)."""
     for alternative in _strip(annotation):
         origin = typing.get_origin(alternative)
         if _is_typed_dict(alternative) and isinstance(value, Mapping):
             hints = _hints(alternative)
             for key in _required(alternative):
                 if key not in value:
-                    about = _field_doc(alternative, key)
+                    doc = _field_doc(alternative, key)
                     raise InvalidArgumentError(component, f"{path}{key}", None,
-                                               "required and missing" + (f": {about}" if about else ""))
+                                               "required and missing" + (f": {doc}" if doc else ""))
             for key, item in value.items():
                 if key not in hints:
                     close = difflib.get_close_matches(str(key), list(hints), n=1)
@@ -136,7 +138,8 @@ def _check(component: str, value: Any, annotation: Any, path: str) -> None:
                 allowed = ALLOWED_VALUES.get((alternative.__name__, str(key)))
                 if allowed is not None:
                     _check_values(component, item, allowed, f"{path}{key}")
-                _check(component, item, hints[key], f"{path}{key}.")
+                _check(component, item, hints[key], f"{path}{key}.",
+                       functools.partial(_field_doc, alternative, str(key)))
             return
         if origin is typing.Literal:
             _check_values(component, value, typing.get_args(alternative), path[:-1])
@@ -154,6 +157,49 @@ def _check(component: str, value: Any, annotation: Any, path: str) -> None:
             for i, item in enumerate(value):
                 _check(component, item, args[0], f"{path[:-1]}[{i}].")
             return
+    try:
+        _check_scalar(component, value, _strip(annotation), path[:-1], "")
+    except InvalidArgumentError:
+        _check_scalar(component, value, _strip(annotation), path[:-1], about())
+
+
+_SCALARS: dict[type, str] = {
+    bool: "true or false (a bool: the text 'false' would count as true)",
+    int: "a whole number",
+    float: "a number",
+    str: "text",
+}
+
+
+def _is_output_like(annotation: Any) -> bool:
+    """pulumi.Input[T]'s other alternatives: Output[T] and Awaitable[T], values known only later."""
+    origin = typing.get_origin(annotation) or annotation
+    return origin is pulumi.Output or origin in (typing.Awaitable, __import__("collections.abc").abc.Awaitable)
+
+
+def _check_scalar(component: str, value: Any, alternatives: list[Any], path: str, about: str) -> None:
+    """A field declared bool, int, float or str (or an Input of one) gets a value of that type: Python would treat
+    the text "false" as true and "3" as no number, and the component would act on it without complaint."""
+    kinds = [a for a in alternatives if a in _SCALARS]
+    if not kinds or any(a not in _SCALARS and not _is_output_like(a) for a in alternatives):
+        return
+    if value is None or isinstance(value, pulumi.Output) or inspect.isawaitable(value):
+        return
+    if isinstance(value, bool):
+        ok = bool in kinds
+    elif isinstance(value, int):
+        ok = int in kinds or float in kinds
+    elif isinstance(value, float):
+        ok = float in kinds
+    elif isinstance(value, (str, datetime.date)):
+        # A date where text is declared: IsoDate is `str` at run time (the schema analyzer takes no unions) and
+        # Python callers may pass a datetime.date (components/_interfaces.py).
+        ok = str in kinds
+    else:
+        ok = False
+    if not ok:
+        fix = "give " + " or ".join(_SCALARS[k] for k in kinds)
+        raise InvalidArgumentError(component, path, value, fix + (f": {about}" if about else ""))
 
 
 def _check_values(component: str, value: Any, allowed: tuple[Any, ...], path: str) -> None:

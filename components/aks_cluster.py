@@ -14,6 +14,7 @@ import pulumi_kubernetes as k8s
 from pulumi_azure_native import containerservice as cs
 from pulumi_azure_native import managedidentity
 
+from components._aks_profiles import DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR
 from components._aks_profiles import cluster_args as _cluster_args
 from components._aks_profiles import maintenance_window as _window
 from components._aks_profiles import user_pool_args as _user_pool_args
@@ -32,7 +33,8 @@ from components._kubeconfig import convert_kubeconfig
 from components._sdk import new_resource
 from components._tags import merge_tags
 
-__all__ = ["AksCluster", "AksClusterArgs", "AksMaintenanceWindowArgs", "AksSystemPoolArgs", "AksUserPoolArgs"]
+__all__ = ["DEFAULT_POD_CIDR", "DEFAULT_SERVICE_CIDR", "AksCluster", "AksClusterArgs", "AksMaintenanceWindowArgs",
+           "AksSystemPoolArgs", "AksUserPoolArgs"]
 
 
 

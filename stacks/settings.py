@@ -14,12 +14,12 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 from collections.abc import Iterator
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
-from components import canary_steps_problem
+from components import DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR, canary_steps_problem
 from components._kubernetes_versions import support_problem
 from stackconfig import SettingsModel
 
@@ -76,6 +76,17 @@ AzureRegion = Literal[
 ]
 Zone = Literal["1", "2", "3"]
 EnvironmentName = Literal["dev", "sit", "uat", "prod"]
+RESERVED_NAMESPACES = frozenset({
+    # Kubernetes' own: `default` and the kube- prefix (kubernetes.io/docs/concepts/overview/working-with-objects/
+    # namespaces, "Avoid creating namespaces with the prefix kube-").
+    "default", "kube-system", "kube-public", "kube-node-lease",
+    # AKS add-ons: Azure Policy's Gatekeeper, `az aks command invoke`, the application routing add-on.
+    "gatekeeper-system", "aks-command", "app-routing-system",
+    # The platform's own (ServiceMesh, GitOps, the analysis Prometheus).
+    "istio-system", "istio-ingress", "argocd", "argo-rollouts", "monitoring",
+})
+"""Namespaces an application may not be named after: its AppNamespace would take over (or fight) one of them."""
+_TAG_NAME_FORBIDDEN = set('<>%&\\?/')
 
 
 def today() -> dt.date:
@@ -93,10 +104,20 @@ def _cidr(value: str) -> str:
     return value
 
 
+def _unique(values: list[Any]) -> list[Any]:
+    repeated = sorted({str(v) for v in values if values.count(v) > 1})
+    if repeated:
+        # Each entry becomes its own resource or role assignment: a repeat would register the same one twice.
+        raise PydanticCustomError("unique", "each value once; repeated: {repeated}", {"repeated": ", ".join(repeated)})
+    return values
+
+
 Cidr = Annotated[str, AfterValidator(_cidr)]
-Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")]
+# Patterns say [0-9], not \d: pydantic's regex engine takes \d as any Unicode digit ("١٢" would pass).
+# RFC 5321 caps an address at 254 characters.
+Email = Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")]
 DnsLabel = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")]
-SemVer = Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")]
+SemVer = Annotated[str, Field(pattern=r"^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$")]
 HostName = Annotated[str, Field(max_length=253, pattern=r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")]
 HttpsUrl = Annotated[str, Field(pattern=r"^(https|oci)://[^\s]+$")]
 
@@ -120,7 +141,7 @@ class RegionSettings(_Settings):
 class NetworkSettings(_Settings):
     data_plane_access: Literal["public", "private"]
     """private: data services reachable only through private endpoints; public: firewall allow-lists."""
-    authorized_ip_ranges: list[Cidr] = Field(default_factory=list, max_length=200)
+    authorized_ip_ranges: Annotated[list[Cidr], AfterValidator(_unique)] = Field(default_factory=list, max_length=200)
     """Who may reach the AKS API server and the public data plane (office and CI egress ranges)."""
 
     def _rules(self) -> Iterator[tuple[str, object, str]]:
@@ -133,9 +154,9 @@ class NetworkSettings(_Settings):
 
 
 class SystemPoolSettings(_Settings):
-    vm_size: str = Field(pattern=r"^Standard_[A-Za-z0-9_]+$")
+    vm_size: str = Field(max_length=64, pattern=r"^Standard_[A-Za-z0-9_]+$")
     node_count: int = Field(ge=1, le=10)
-    zones: list[Zone] = Field(default_factory=list)
+    zones: Annotated[list[Zone], AfterValidator(_unique)] = Field(default_factory=list)
     os_disk_size_gb: int | None = Field(default=None, ge=30, le=2048)
     """Managed OS disk size; Azure's default (128 GB) unless given."""
     max_count: int | None = Field(default=None, ge=1, le=10)
@@ -151,10 +172,10 @@ class SystemPoolSettings(_Settings):
 
 
 class UserPoolSettings(_Settings):
-    vm_size: str = Field(pattern=r"^Standard_[A-Za-z0-9_]+$")
+    vm_size: str = Field(max_length=64, pattern=r"^Standard_[A-Za-z0-9_]+$")
     min_count: int = Field(ge=0, le=100)
     max_count: int = Field(ge=1, le=100)
-    zones: list[Zone] = Field(default_factory=list)
+    zones: Annotated[list[Zone], AfterValidator(_unique)] = Field(default_factory=list)
     spot: bool = False
 
     def _rules(self) -> Iterator[tuple[str, object, str]]:
@@ -164,7 +185,7 @@ class UserPoolSettings(_Settings):
 
 class AksSettings(_Settings):
     tier: Literal["Free", "Standard"]
-    kubernetes_version: str = Field(pattern=r"^1\.\d{2}$")
+    kubernetes_version: str = Field(pattern=r"^1\.[0-9]{2}$")
     private_cluster: bool
     upgrade_channel: Literal["none", "patch", "stable", "rapid", "node-image"]
     node_os_upgrade_channel: Literal["None", "Unmanaged", "NodeImage", "SecurityPatch"]
@@ -191,7 +212,7 @@ class CiRunnerSettings(_Settings):
     is linked to it, so that `pulumi up` on a runner reaches the API server."""
     address_space: Cidr
     """The hub VNet's block (must not overlap the stack's regions: Azure refuses to peer overlapping spaces)."""
-    egress_ip_ranges: list[Cidr] = Field(min_length=1, max_length=10)
+    egress_ip_ranges: Annotated[list[Cidr], AfterValidator(_unique)] = Field(min_length=1, max_length=10)
     """The runners' public egress addresses (the NAT gateways' IPs, bootstrap outputs runnerEgressIp and, where
     pull requests preview this stack, pullRequestEgressIp): admitted by public API servers next to
     network.authorizedIpRanges."""
@@ -218,7 +239,7 @@ class PostgresSettings(_Settings):
     backup_retention_days: int = Field(ge=7, le=35)
     geo_redundant_backup: bool = False
     high_availability: bool = False
-    databases: list[DnsLabel] = Field(default_factory=list)
+    databases: Annotated[list[DnsLabel], AfterValidator(_unique)] = Field(default_factory=list, max_length=50)
 
     def _rules(self) -> Iterator[tuple[str, object, str]]:
         if self.high_availability and self.tier == "Burstable":
@@ -245,7 +266,7 @@ class RedisSettings(_Settings):
 class EventHubSettings(_Settings):
     partitions: int = Field(ge=1, le=100)
     retention_hours: int = Field(ge=1, le=2160)
-    consumer_groups: list[DnsLabel] = Field(default_factory=list)
+    consumer_groups: Annotated[list[DnsLabel], AfterValidator(_unique)] = Field(default_factory=list, max_length=20)
 
 
 class EventHubsSettings(_Settings):
@@ -275,7 +296,7 @@ class BudgetSettings(_Settings):
     amount_usd_per_month: int = Field(gt=0, le=1_000_000)
     start_date: dt.date
     """First day of a month; Azure refuses to change it after creation."""
-    contact_emails: list[Email] = Field(min_length=1)
+    contact_emails: Annotated[list[Email], AfterValidator(_unique)] = Field(min_length=1, max_length=50)
 
     def _rules(self) -> Iterator[tuple[str, object, str]]:
         if self.start_date.day != 1:
@@ -283,7 +304,7 @@ class BudgetSettings(_Settings):
 
 
 class AlertSettings(_Settings):
-    emails: list[Email] = Field(min_length=1)
+    emails: Annotated[list[Email], AfterValidator(_unique)] = Field(min_length=1, max_length=50)
 
 
 class ChartPin(_Settings):
@@ -335,9 +356,9 @@ class RoutingSettings(_Settings):
 
 
 class EventHubAccessSettings(_Settings):
-    send: list[DnsLabel] = Field(default_factory=list)
+    send: Annotated[list[DnsLabel], AfterValidator(_unique)] = Field(default_factory=list)
     """Event hubs the application publishes to (Azure Event Hubs Data Sender on each hub)."""
-    receive: list[DnsLabel] = Field(default_factory=list)
+    receive: Annotated[list[DnsLabel], AfterValidator(_unique)] = Field(default_factory=list)
     """Event hubs the application consumes (Azure Event Hubs Data Receiver on each hub)."""
 
 
@@ -350,8 +371,8 @@ class DataAccessSettings(_Settings):
 
 
 class ApplicationSettings(_Settings):
-    cpu_quota: str = Field(pattern=r"^\d+m?$")
-    memory_quota: str = Field(pattern=r"^\d+(Mi|Gi)$")
+    cpu_quota: str = Field(pattern=r"^[0-9]+m?$")
+    memory_quota: str = Field(pattern=r"^[0-9]+(Mi|Gi)$")
     canary: bool = True
     """Released progressively (Istio routes shifted by an Argo Rollouts canary under analysis), the default. Turn
     it off only for an application that serves no requests to analyse (e.g. a queue worker): it then rolls out as
@@ -407,9 +428,9 @@ class GitOpsSsoSettings(_Settings):
     client_id: Guid
     """Client id of the environment's Entra app registration for Argo CD sign-in (docs/gitops.md creates it and
     its federated credential; no client secret)."""
-    admin_groups: list[Guid] = Field(min_length=1)
+    admin_groups: Annotated[list[Guid], AfterValidator(_unique)] = Field(min_length=1, max_length=20)
     """Entra groups whose members administer Argo CD (sync, rollback)."""
-    readonly_groups: list[Guid] = Field(default_factory=list)
+    readonly_groups: Annotated[list[Guid], AfterValidator(_unique)] = Field(default_factory=list, max_length=20)
     """Entra groups whose members may look; none unless given."""
 
 
@@ -450,7 +471,7 @@ class PlatformSettings(_Settings):
 
     environment: EnvironmentName
     owner: Email
-    cost_center: str = Field(pattern=r"^CC-\d{4,6}$")
+    cost_center: str = Field(pattern=r"^CC-[0-9]{4,6}$")
     regions: list[RegionSettings] = Field(min_length=1, max_length=2)
     platform_admins: PlatformAdminsSettings
     network: NetworkSettings
@@ -570,6 +591,28 @@ class PlatformSettings(_Settings):
             if not self.applications[app].canary:
                 yield (f"applications.{app}.public", True,
                        "false unless canary is true (the public routes are the canary routes' VirtualService)")
+        for app in sorted(set(self.applications) & RESERVED_NAMESPACES):
+            yield (f"applications.{app}", app, "an application name that is no Kubernetes, AKS or platform namespace "
+                   f"({', '.join(sorted(RESERVED_NAMESPACES))}): the application's namespace is named after it")
+        for region in self.regions:
+            for what, cluster_range in (("pod", DEFAULT_POD_CIDR), ("service", DEFAULT_SERVICE_CIDR)):
+                if ipaddress.ip_network(region.address_space).overlaps(ipaddress.ip_network(cluster_range)):
+                    yield ("regions.addressSpace", region.address_space,
+                           f"a block that does not overlap the clusters' {what} range {cluster_range}: AKS refuses a "
+                           "node subnet inside it (learn.microsoft.com/azure/aks/azure-cni-overlay)")
+        if self.protection.secrets_expire_on <= today():
+            yield ("protection.secretsExpireOn", self.protection.secrets_expire_on.isoformat(),
+                   f"a date after today ({today().isoformat()}): a secret written with a past expiry is unusable at once, "
+                   "and a later date is how the credentials rotate")
+        # Azure's tag limits (learn.microsoft.com/azure/azure-resource-manager/management/tag-resources#limitations):
+        # names up to 512 characters without < > % & \ ? /, values up to 256, at most 50 tags per resource.
+        for name, value in self.tags.items():
+            if not name or len(name) > 512 or set(name) & _TAG_NAME_FORBIDDEN:
+                yield (f"tags.{name}", name, "a tag name of 1 to 512 characters without < > % & \\ ? /")
+            if len(value) > 256:
+                yield (f"tags.{name}", f"{len(value)} characters", "a tag value of at most 256 characters")
+        if len(self.tags) + 5 > 50:
+            yield ("tags", f"{len(self.tags)} tags", "at most 45 tags: Azure takes 50 per resource, and the platform adds 5")
         overlaps = {"environment", "owner", "cost-center", "service", "managed-by"} & set(self.tags)
         if overlaps:
             yield "tags", sorted(overlaps), "no FinOps tag names (they are set from environment, owner and costCenter)"

@@ -79,3 +79,34 @@ def test_every_allowed_values_entry_names_a_real_string_field() -> None:
         assert typed_dict in typed_dicts, typed_dict
         assert field in typed_dicts[typed_dict].__annotations__, (typed_dict, field)
         assert values and len(set(values)) == len(values)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    ({**BASE, "private_cluster": "false"},
+     "AksCluster: argument 'private_cluster' got 'false'; give true or false (a bool: the text 'false' would count "
+     "as true)"),
+    ({**BASE, "system_pool": {**BASE["system_pool"], "node_count": "3"}},
+     "AksCluster: argument 'system_pool.node_count' got '3'; give a whole number"),
+    ({**BASE, "system_pool": {**BASE["system_pool"], "node_count": True}},
+     "AksCluster: argument 'system_pool.node_count' got True; give a whole number"),
+    ({**BASE, "resource_group_name": 42}, "AksCluster: argument 'resource_group_name' got 42; give text"),
+], ids=["text-for-bool", "text-for-int", "bool-for-int", "number-for-text"])
+def test_a_value_of_the_wrong_scalar_type_is_refused(args: dict, message: str) -> None:
+    # Issue 18: a string "false" must never turn a feature on (Python treats any non-empty text as true).
+    with pytest.raises(InvalidArgumentError) as caught:
+        check_argument_keys("AksCluster", args, AksClusterArgs)
+    assert str(caught.value).startswith(message)
+
+
+def test_outputs_and_numbers_for_floats_pass_the_scalar_check() -> None:
+    from unittest import mock
+
+    import pulumi
+
+    from components.monitoring import MonitoringArgs
+
+    check_argument_keys("AksCluster", {**BASE, "resource_group_name": mock.MagicMock(spec=pulumi.Output)}, AksClusterArgs)
+    objectives = {"api": {"namespace": "a", "service": "a", "success_percent": 99}}  # an int where float is declared
+    check_argument_keys("Monitoring", {"resource_group_name": "rg", "location": "westeurope", "retention_days": 30,
+                                       "workspace_name": "log", "prometheus": {"service_level_objectives": objectives}},
+                        MonitoringArgs)

@@ -339,7 +339,7 @@ def test_latency_limit_adds_a_p95_metric_that_tolerates_one_slow_window(tmp_path
 
 def test_latency_limit_must_be_whole_milliseconds(tmp_path: Path) -> None:
     args = _with(PROD, rollout={**PROD["rollout"], "analysis": {**PROD["rollout"]["analysis"], "latency_p95_ms": 0.5}})
-    with pytest.raises(Exception, match=r"'rollout.analysis.latency_p95_ms' got 0.5; give whole milliseconds"):
+    with pytest.raises(Exception, match=r"'rollout.analysis.latency_p95_ms' got 0.5; give a whole number: Most milliseconds"):
         _preview(tmp_path, args)
 
 

@@ -397,8 +397,8 @@ BAD: dict[str, tuple[dict[str, Any], str]] = {
     ),
     "app_id_not_a_number": (
         _with(ARGS, repository={"url": REPO, "revision": "main", "credentials": {**CREDENTIALS, "github_app_id": True}}),
-        "GitOps: argument 'repository.credentials.github_app_id' got True; give the GitHub App's numeric id (the App's "
-        "settings page, 'App ID')",
+        "GitOps: argument 'repository.credentials.github_app_id' got True; give a whole number: The GitHub App's id "
+        "(not secret).",
     ),
     "vault_id": (
         _with(ARGS, repository={"url": REPO, "revision": "main", "credentials": {**CREDENTIALS, "key_vault_id": "kv"}}),

@@ -680,7 +680,10 @@ ONE: dict[str, Any] = {"resource_id": _cluster("aks-a"), "location": "northeurop
         ([{"neu": {**ONE, "location": "north-europe"}}],
          "Monitoring: argument \"clusters['neu'].location\" got 'north-europe'; use an Azure region name such as 'northeurope' or 'North Europe'"),
         ([{"neu": {**ONE, "private": "yes"}}],
-         "Monitoring: argument \"clusters['neu'].private\" got 'yes'; use True or False"),
+         "Monitoring: argument \"clusters['neu'].private\" got 'yes'; give true or false (a bool: the text 'false' would "
+         "count as true): The cluster is private: its Azure Monitor agents fetch their configuration from a data "
+         "collection endpoint in its region (association `configurationAccessEndpoint`), which an Azure Monitor "
+         "Private Link Scope needs. Off unless True: the agents use Azure Monitor's public regional endpoints."),
         ([{"neu": ONE, "neu2": {**ONE, "resource_id": ONE["resource_id"].upper()}}],
          f"Monitoring: argument \"clusters['neu2'].resource_id\" got '{ONE['resource_id'].upper()}'; give each cluster once: "
          "a cluster has one ContainerInsightsExtension association, a second would replace the first"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -155,6 +156,53 @@ CASES = [
         _with("applications", **{"sentimark-api.public": True, "sentimark-api.canary": True}),
         f"Pulumi.uat.yaml: {NS}:applications.sentimark-api.public: got true; allowed: false unless ingress.tls gives "
         "the host name to serve it at",
+    ),
+    # Issue 18 deliverable 5: inputs that used to be accepted.
+    (
+        "a count written in Arabic-Indic digits",
+        _with("aks", kubernetesVersion="1.\u0663\u0666"),
+        # Shown escaped: the digits that look like 36 are not ASCII.
+        f"Pulumi.uat.yaml: {NS}:aks.kubernetesVersion: got \"1.\\u0663\\u0666\"; allowed: text matching ^1\\.[0-9]{{2}}$",
+    ),
+    (
+        "the same database twice (one server database each)",
+        _with("postgres", databases=["sentimark", "sentimark"]),
+        f"Pulumi.uat.yaml: {NS}:postgres.databases: got [\"sentimark\", \"sentimark\"]; allowed: each value once; "
+        "repeated: sentimark",
+    ),
+    (
+        "an application named after a platform namespace",
+        {"applications": {**_uat()["applications"], "argocd": {"cpuQuota": "1", "memoryQuota": "1Gi", "canary": False}}},
+        f"Pulumi.uat.yaml: {NS}:applications.argocd: got \"argocd\"; allowed: an application name that is no "
+        "Kubernetes, AKS or platform namespace (aks-command, app-routing-system, argo-rollouts, argocd, default, "
+        "gatekeeper-system, istio-ingress, istio-system, kube-node-lease, kube-public, kube-system, monitoring): "
+        "the application's namespace is named after it",
+    ),
+    (
+        "a region inside the clusters' service range",
+        {"regions": [{"location": "westeurope", "addressSpace": "10.0.0.0/20"}]},
+        f"Pulumi.uat.yaml: {NS}:regions.addressSpace: got \"10.0.0.0/20\"; allowed: a block that does not overlap "
+        "the clusters' service range 10.0.0.0/16: AKS refuses a node subnet inside it "
+        "(learn.microsoft.com/azure/aks/azure-cni-overlay)",
+    ),
+    (
+        "secrets that would expire before they are written",
+        _with("protection", secretsExpireOn="2020-01-01"),
+        f"Pulumi.uat.yaml: {NS}:protection.secretsExpireOn: got \"2020-01-01\"; allowed: a date after today "
+        f"({dt.date.today().isoformat()}): a secret written with a past expiry is unusable at once, and a later date "
+        "is how the credentials rotate",
+    ),
+    (
+        "a tag name Azure refuses",
+        {"tags": {"cost/centre": "x"}},
+        f"Pulumi.uat.yaml: {NS}:tags.cost/centre: got \"cost/centre\"; allowed: a tag name of 1 to 512 characters "
+        "without < > % & \\ ? /",
+    ),
+    (
+        "an e-mail address longer than any mailbox",
+        _with("alerts", emails=["a" * 250 + "@example.com"]),
+        f"Pulumi.uat.yaml: {NS}:alerts.emails[0]: got \"{'a' * 250}@example.com\"; allowed: String should have at "
+        "most 254 characters",
     ),
 ]
 
