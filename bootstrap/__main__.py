@@ -41,10 +41,16 @@ from bootstrap._identities import (
 from bootstrap._registration import register_subscriptions
 from bootstrap._runners import PULL_REQUEST_RUNNER_GROUP, RUNNER_GROUP, hub_peering_role, runner_network
 from bootstrap._settings import Settings, load_settings
-from components._interfaces import DiagnosticSettingsArgs, apply_diagnostic_settings, apply_lock
-from components._naming import region_code, resource_name, stable_suffix
-from components._storage import secure_storage_account
-from components._tags import finops_tags
+from components import (
+    DiagnosticSettingsArgs,
+    apply_diagnostic_settings,
+    apply_lock,
+    finops_tags,
+    region_code,
+    resource_name,
+    secure_storage_account,
+    stable_suffix,
+)
 from components.key_vault import KeyVault, KeyVaultArgs
 
 WORKLOAD = "smk"

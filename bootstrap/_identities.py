@@ -11,9 +11,14 @@ from collections.abc import Mapping, Sequence
 import pulumi
 from pulumi_azure_native import authorization, managedidentity, resources
 
-from components._interfaces import ROLE_DEFINITIONS, RoleAssignmentArgs, apply_role_assignments
-from components._naming import region_code, resource_name
-from components._sdk import new_resource
+from components import (
+    ROLE_DEFINITIONS,
+    RoleAssignmentArgs,
+    apply_role_assignments,
+    new_resource,
+    region_code,
+    resource_name,
+)
 
 __all__ = [
     "AUDIENCE",

@@ -21,8 +21,7 @@ import pulumi
 from pulumi_azure_native import authorization, network, resources
 
 from bootstrap._settings import RunnerSettings
-from components._naming import region_code, resource_name
-from components._sdk import new_resource
+from components import new_resource, region_code, resource_name
 
 __all__ = [
     "GITHUB_ACTIONS_ADDRESSES",

@@ -2,6 +2,22 @@
 
 from components._aliases import is_versioned_type_alias, register_versioned_alias_pruning
 from components._helm import ChartPinArgs
+from components._interfaces import (
+    ROLE_DEFINITIONS,
+    DiagnosticSettingsArgs,
+    IsoDate,
+    LockArgs,
+    ManagedIdentitiesArgs,
+    PrivateEndpointArgs,
+    RoleAssignmentArgs,
+    apply_diagnostic_settings,
+    apply_lock,
+    apply_private_endpoints,
+    apply_role_assignments,
+    role_definition_id,
+    write_vault_secret,
+)
+from components._kubernetes_versions import end_of_life, expiring_soon, support_problem, supported_versions
 from components._naming import (
     NAMING_RULES,
     REGION_CODES,
@@ -10,6 +26,8 @@ from components._naming import (
     stable_suffix,
     unique_resource_name,
 )
+from components._sdk import new_resource
+from components._storage import secure_storage_account
 from components._tags import FINOPS_TAG_NAMES, finops_tags, merge_tags
 from components.action_group import ActionGroup, ActionGroupArgs
 from components.aks_cluster import (
@@ -70,6 +88,7 @@ from components.postgres_server import (
     PostgresMaintenanceWindowArgs,
     PostgresServer,
     PostgresServerArgs,
+    firewall_rules_for,
 )
 from components.redis import ClassicRedisArgs, Redis, RedisArgs
 from components.service_mesh import (
@@ -99,6 +118,7 @@ __all__ = [
     "NAMING_RULES",
     "PLATFORM_EVENT_TABLES",
     "REGION_CODES",
+    "ROLE_DEFINITIONS",
     "ActionGroup",
     "ActionGroupArgs",
     "AksCluster",
@@ -122,6 +142,7 @@ __all__ = [
     "ContainerDefaultsArgs",
     "ContainerRegistry",
     "ContainerRegistryArgs",
+    "DiagnosticSettingsArgs",
     "EgressRuleArgs",
     "EventHubArgs",
     "EventHubCaptureArgs",
@@ -144,9 +165,12 @@ __all__ = [
     "IngressCertificateArgs",
     "IngressGatewayArgs",
     "InvalidArgumentError",
+    "IsoDate",
     "KeyVault",
     "KeyVaultArgs",
     "KeyVaultPublicAccessArgs",
+    "LockArgs",
+    "ManagedIdentitiesArgs",
     "ManagedPrometheusArgs",
     "Monitoring",
     "MonitoringArgs",
@@ -159,10 +183,12 @@ __all__ = [
     "PostgresMaintenanceWindowArgs",
     "PostgresServer",
     "PostgresServerArgs",
+    "PrivateEndpointArgs",
     "PrometheusClusterArgs",
     "Redis",
     "RedisArgs",
     "RetryArgs",
+    "RoleAssignmentArgs",
     "RoleGrantArgs",
     "SecretProviderClassArgs",
     "ServiceMesh",
@@ -172,14 +198,27 @@ __all__ = [
     "VaultObjectArgs",
     "WorkloadIdentity",
     "WorkloadIdentityArgs",
+    "apply_diagnostic_settings",
+    "apply_lock",
+    "apply_private_endpoints",
+    "apply_role_assignments",
     "canary_steps_problem",
+    "end_of_life",
+    "expiring_soon",
     "finops_tags",
+    "firewall_rules_for",
     "is_versioned_type_alias",
     "merge_tags",
+    "new_resource",
     "region_code",
     "register_versioned_alias_pruning",
     "resource_name",
+    "role_definition_id",
+    "secure_storage_account",
     "stable_suffix",
+    "support_problem",
+    "supported_versions",
     "unique_resource_name",
     "virtual_network_peering",
+    "write_vault_secret",
 ]

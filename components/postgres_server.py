@@ -2,7 +2,7 @@
 
 import ipaddress
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
@@ -30,6 +30,7 @@ __all__ = [
     "PostgresMaintenanceWindowArgs",
     "PostgresServer",
     "PostgresServerArgs",
+    "firewall_rules_for",
 ]
 
 _COMPONENT = "PostgresServer"
@@ -311,6 +312,13 @@ def _parameters(args: PostgresServerArgs) -> dict[str, str]:
         "logfiles.retention_days": str(args.get("log_retention_days", 7)),
     }
     return {**secure, **(args.get("server_parameters") or {})}
+
+
+def firewall_rules_for(ranges: Sequence[str]) -> dict[str, str]:
+    """`firewall_rules` for these addresses, CIDRs or ranges, each rule named after what it admits
+    (`allow-203-0-113-0-24`): removing one range removes its rule only, where names by list position
+    (`allow-0`, `allow-1`) would rename, and so replace, every rule after it."""
+    return {"allow-" + value.strip().replace(".", "-").replace("/", "-"): value for value in ranges}
 
 
 def _firewall_range(value: str) -> tuple[str, str]:

@@ -6,7 +6,7 @@ import ipaddress
 from collections.abc import Iterator
 from typing import Any
 
-from components._interfaces import ROLE_DEFINITIONS
+from components import ROLE_DEFINITIONS
 from offline import Plan, PlannedResource
 
 __all__ = [

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from components._kubernetes_versions import support_problem
+from components import support_problem
 from deploycheck._azure import id_name, label
 from deploycheck._model import DeployContext, Finding, Rule
 from offline import Plan, PlannedResource

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from components._interfaces import ROLE_DEFINITIONS
+from components import ROLE_DEFINITIONS
 from deploycheck._azure import (
     ROLE_AKS_RBAC_CLUSTER_ADMIN,
     ROLE_KEY_VAULT_CRYPTO_USER,

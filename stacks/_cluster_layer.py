@@ -17,6 +17,7 @@ from components import (
     CanaryAnalysisArgs,
     CanaryRouting,
     CanaryRoutingArgs,
+    ChartPinArgs,
     GitOps,
     GitOpsArgs,
     IngressCertificate,
@@ -28,7 +29,6 @@ from components import (
     WorkloadIdentityArgs,
     stable_suffix,
 )
-from components._helm import ChartPinArgs
 from stacks.settings import ChartPin, PlatformSettings
 
 __all__ = ["ClusterLayer", "build_cluster_layer", "gateway_dns_label"]

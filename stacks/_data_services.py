@@ -11,18 +11,22 @@ from typing import Any
 import pulumi
 
 from components import (
+    DiagnosticSettingsArgs,
     EventHubArgs,
     EventHubs,
     EventHubsArgs,
     KeyVault,
+    LockArgs,
     Monitoring,
     Network,
     PostgresServer,
     PostgresServerArgs,
+    PrivateEndpointArgs,
     Redis,
     RedisArgs,
+    RoleAssignmentArgs,
+    firewall_rules_for,
 )
-from components._interfaces import DiagnosticSettingsArgs, LockArgs, PrivateEndpointArgs, RoleAssignmentArgs
 from stacks.settings import PlatformSettings
 
 __all__ = ["REDIS_CONNECTION_SECRET", "build_data_services"]
@@ -102,9 +106,7 @@ def build_data_services(
             pg_args["private_dns_zone_id"] = net.private_dns_zone_ids[postgres_dns_zone]
         else:
             pg_args["public_access"] = True
-            pg_args["firewall_rules"] = {
-                f"allow-{i}": cidr for i, cidr in enumerate(settings.network.authorized_ip_ranges)
-            }
+            pg_args["firewall_rules"] = firewall_rules_for(settings.network.authorized_ip_ranges)
         if lock:
             pg_args["lock"] = lock
         postgres = PostgresServer("postgres", pg_args)

@@ -199,7 +199,7 @@ def _placeholder_warnings(stacks: Iterable[Plan]) -> list[str]:
 def _version_warnings(stacks: Iterable[Plan], today: dt.date) -> list[str]:
     """Kubernetes versions whose end of life is near (components/kubernetes_versions.json): time to upgrade, before
     `validate` starts refusing them."""
-    from components._kubernetes_versions import expiring_soon
+    from components import expiring_soon
 
     warnings = []
     for stack in stacks:

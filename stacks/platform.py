@@ -22,22 +22,25 @@ from components import (
     Budget,
     ContainerRegistry,
     ContainerRegistryArgs,
+    DiagnosticSettingsArgs,
     FrontDoor,
     FrontDoorArgs,
     FrontDoorOriginArgs,
     GrafanaArgs,
     KeyVault,
     KeyVaultArgs,
+    LockArgs,
     Monitoring,
     MonitoringArgs,
     Network,
+    PrivateEndpointArgs,
+    RoleAssignmentArgs,
     finops_tags,
     region_code,
     register_versioned_alias_pruning,
     resource_name,
     stable_suffix,
 )
-from components._interfaces import DiagnosticSettingsArgs, LockArgs, PrivateEndpointArgs, RoleAssignmentArgs
 from stacks._cluster_layer import build_cluster_layer, gateway_dns_label
 from stacks._data_services import REDIS_CONNECTION_SECRET, build_data_services
 from stacks._runner_access import aks_private_dns_zone, connect_to_runners

@@ -19,8 +19,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
-from components import DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR, canary_steps_problem
-from components._kubernetes_versions import support_problem
+from components import DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR, canary_steps_problem, support_problem
 from stackconfig import SettingsModel
 
 __all__ = [

@@ -23,6 +23,7 @@ from components import (
     Network,
     PostgresServer,
     finops_tags,
+    firewall_rules_for,
     region_code,
     register_versioned_alias_pruning,
     resource_name,
@@ -179,7 +180,7 @@ postgres = PostgresServer(
             {"delegated_subnet_id": network.subnet_ids["snet-psql"], "private_dns_zone_id": network.private_dns_zone_ids[postgres_zone]}
             if private
             else {"public_access": True,
-                  "firewall_rules": {f"allow-{i}": cidr for i, cidr in enumerate(settings.authorized_ip_ranges)}}
+                  "firewall_rules": firewall_rules_for(settings.authorized_ip_ranges)}
         ),
         "databases": {"qnt9": {}},
         "diagnostic_settings": {"workspace_id": monitoring.workspace_id},

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 import schemacheck
+from components import firewall_rules_for
 from offline import SECRET, Plan
 from offline.report import to_markdown
 from tests.programs import preview_program
@@ -193,3 +194,11 @@ def test_bad_input_is_refused_before_anything_is_registered(tmp_path: Path, args
         _preview(tmp_path, args)
     assert str(excinfo.value) == message
     assert excinfo.value.offline_registered == []
+
+
+def test_firewall_rules_are_named_by_what_they_admit() -> None:
+    # Named by position, removing the first range would rename (replace) every rule after it.
+    before = firewall_rules_for(["203.0.113.0/24", "198.51.100.16/28"])
+    after = firewall_rules_for(["198.51.100.16/28"])
+    assert before == {"allow-203-0-113-0-24": "203.0.113.0/24", "allow-198-51-100-16-28": "198.51.100.16/28"}
+    assert after.items() <= before.items()
