@@ -5,29 +5,24 @@ Every credential they have goes to the Key Vault; outputs carry host names and s
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
 
 from components import (
-    DiagnosticSettingsArgs,
     EventHubArgs,
     EventHubs,
     EventHubsArgs,
     KeyVault,
-    LockArgs,
-    Monitoring,
-    Network,
     PostgresServer,
     PostgresServerArgs,
-    PrivateEndpointArgs,
     Redis,
     RedisArgs,
     RoleAssignmentArgs,
     firewall_rules_for,
 )
-from stacks.settings import PlatformSettings
+from stacks._context import Observability, PlatformContext
 
 __all__ = ["REDIS_CONNECTION_SECRET", "build_data_services"]
 
@@ -36,27 +31,19 @@ REDIS_CONNECTION_SECRET = "redis-connection"
 
 
 def build_data_services(
-    settings: PlatformSettings,
-    *,
-    name: Callable[..., str],
-    code: str,
-    rg: Any,
-    net: Network,
+    ctx: PlatformContext,
+    obs: Observability,
     vault: KeyVault,
-    client: Any,
-    endpoint: Callable[[str], dict[str, PrivateEndpointArgs] | None],
-    diagnostics: DiagnosticSettingsArgs,
-    lock: LockArgs | None,
-    tags: dict[str, str],
+    *,
     identities: Mapping[str, Mapping[str, pulumi.Input[str]]],
-    postgres_dns_zone: str,
-    monitoring: Monitoring,
 ) -> dict[str, Any]:
     """Register the enabled data services; return their stack outputs.
 
     `identities` are the applications' workload identities (application -> key -> principal id, a key per
     region); each gets the data access its settings declare (`applications.<app>.dataAccess`) and no more.
     """
+    settings, name, code, rg, net, client, endpoint = ctx.settings, ctx.name, ctx.code, ctx.rg, ctx.net, ctx.client, ctx.endpoint
+    diagnostics, monitoring, lock, tags = obs.diagnostics, obs.monitoring, ctx.lock, ctx.tags
     apps = settings.applications
     redis_users = {key: principal for app, keys in identities.items() if apps[app].data_access.redis
                    for key, principal in keys.items()}
@@ -103,7 +90,7 @@ def build_data_services(
         }
         if private:
             pg_args["delegated_subnet_id"] = net.subnet_ids["snet-psql"]
-            pg_args["private_dns_zone_id"] = net.private_dns_zone_ids[postgres_dns_zone]
+            pg_args["private_dns_zone_id"] = net.private_dns_zone_ids[ctx.postgres_dns_zone]
         else:
             pg_args["public_access"] = True
             pg_args["firewall_rules"] = firewall_rules_for(settings.network.authorized_ip_ranges)

@@ -1,8 +1,9 @@
-"""The platform, composed: settings in, components wired, outputs out. Read it top to bottom.
+"""The platform, composed: settings in, components wired, outputs out. Read `build_platform` first: it calls one
+`build_<area>` function per area, in the order Pulumi registers them, over one context (stacks/_context.py).
 
 Environment differences arrive in `settings`; nothing here branches on the environment's name. Each
-region gets a resource group and a network; the shared services (monitoring, alerts, Key Vault and the
-data services) live in the primary region.
+region gets a resource group and a network; the shared services (monitoring, alerts, Key Vault, registry and
+the data services) live in the primary region.
 """
 
 from __future__ import annotations
@@ -22,35 +23,39 @@ from components import (
     Budget,
     ContainerRegistry,
     ContainerRegistryArgs,
-    DiagnosticSettingsArgs,
     FrontDoor,
     FrontDoorArgs,
     FrontDoorOriginArgs,
     GrafanaArgs,
     KeyVault,
     KeyVaultArgs,
-    LockArgs,
     Monitoring,
     MonitoringArgs,
     Network,
-    PrivateEndpointArgs,
     RoleAssignmentArgs,
     finops_tags,
     region_code,
     register_versioned_alias_pruning,
     resource_name,
-    stable_suffix,
 )
-from stacks._cluster_layer import build_cluster_layer, gateway_dns_label
+from stacks._cluster_layer import ClusterLayer, build_cluster_layer, gateway_dns_label
+from stacks._context import SERVICE, WORKLOAD, Observability, PlatformContext
 from stacks._data_services import REDIS_CONNECTION_SECRET, build_data_services
 from stacks._runner_access import aks_private_dns_zone, connect_to_runners
 from stacks.config import StackSecrets
 from stacks.settings import PlatformSettings
 
-__all__ = ["build_platform", "subnet_layout"]
+__all__ = [
+    "build_clusters",
+    "build_edge",
+    "build_foundation",
+    "build_observability",
+    "build_platform",
+    "build_registry",
+    "build_vault",
+    "subnet_layout",
+]
 
-SERVICE = "sentimark-platform"
-WORKLOAD = "smk"
 
 
 def subnet_layout(address_space: str) -> dict[str, str]:
@@ -66,19 +71,49 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
     """Register the stack's resources; return its outputs."""
     if settings.drop_versioned_aliases:
         register_versioned_alias_pruning()
+    ctx = build_foundation(settings, secrets)
+    obs = build_observability(ctx)
+    vault = build_vault(ctx, obs)
+    clusters = build_clusters(ctx, obs)
+    registry = build_registry(ctx, obs, clusters)
+    edge = build_edge(ctx, obs)
+    layers = {
+        c: build_cluster_layer(
+            c,
+            cluster,
+            settings,
+            resource_group_name=ctx.groups[c].name,
+            location=next(r.location for r in settings.regions if region_code(r.location) == c),
+            key_vault_id=vault.resource_id,
+            key_vault_name=vault.name,
+            tenant_id=ctx.client.tenant_id,
+            vault_objects=_vault_objects(settings),
+            front_door_id=edge.front_door_id if edge else None,
+            tags=ctx.tags,
+        )
+        for c, cluster in clusters.items()
+    }
+    data_outputs = build_data_services(
+        ctx,
+        obs,
+        vault,
+        identities={
+            app: {f"{app}-{c}": layer.identities[app].principal_id for c, layer in layers.items()}
+            for app in settings.applications
+        },
+    )
+    return _outputs(ctx, obs, vault=vault, clusters=clusters, registry=registry, edge=edge, layers=layers,
+                    data_outputs=data_outputs)
+
+
+def build_foundation(settings: PlatformSettings, secrets: StackSecrets) -> PlatformContext:
+    """Per region a resource group and a network (the primary's with the private DNS zones of the data services),
+    the regions peered with each other, and every region's network connected to the CI runners' hub."""
     env = settings.environment
     private = settings.network.data_plane_access == "private"
     tags = finops_tags(
         environment=env, owner=settings.owner, cost_center=settings.cost_center, service=SERVICE, extra=settings.tags
     )
-    lock: LockArgs | None = {"kind": "CanNotDelete"} if settings.protection.lock_stateful else None
-    client = authorization.get_client_config_output()
-
-    def name(kind: str, code: str, *, unique: bool = False) -> str:
-        suffix = stable_suffix(settings.unique_name_seed, env) if unique else None
-        return resource_name(kind, workload=WORKLOAD, environment=env, region=code, suffix=suffix)
-
-    # --- per region: resource group and network ----------------------------------------------------
     groups: dict[str, resources.ResourceGroup] = {}
     networks: dict[str, Network] = {}
     aks_zones = {
@@ -86,11 +121,18 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
         for r in settings.regions
         if settings.aks.private_cluster
     }
+    ctx = PlatformContext(
+        settings=settings, secrets=secrets, tags=tags,
+        lock={"kind": "CanNotDelete"} if settings.protection.lock_stateful else None,
+        client=authorization.get_client_config_output(),
+        groups=groups, networks=networks, aks_zones=aks_zones,
+    )
     for region in settings.regions:
         code = region_code(region.location)
         groups[code] = resources.ResourceGroup(
             f"rg-{code}",
-            resources.ResourceGroupArgs(resource_group_name=name("resource_group", code), location=region.location, tags=tags),
+            resources.ResourceGroupArgs(resource_group_name=ctx.name("resource_group", code), location=region.location,
+                                        tags=tags),
         )
         layout = subnet_layout(region.address_space)
         networks[code] = Network(
@@ -98,7 +140,7 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
             {
                 "resource_group_name": groups[code].name,
                 "location": region.location,
-                "resource_name": name("virtual_network", code),
+                "resource_name": ctx.name("virtual_network", code),
                 "address_space": [region.address_space],
                 "subnets": {
                     "snet-aks": {"address_prefix": layout["snet-aks"]},
@@ -112,7 +154,7 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
                 # Each region's private API server gets a zone of the stack's own (linked to the runners below).
                 "private_dns_zones": [
                     *(
-                        [*DEFAULT_PRIVATE_DNS_ZONES, f"{WORKLOAD}-{env}.private.postgres.database.azure.com"]
+                        [*DEFAULT_PRIVATE_DNS_ZONES, ctx.postgres_dns_zone]
                         if private and region == settings.regions[0]
                         else []
                     ),
@@ -121,52 +163,46 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
                 "tags": tags,
             },
         )
-
-    primary = settings.regions[0]
-    code = region_code(primary.location)
-    rg, net = groups[code], networks[code]
-
     # Other regions reach the primary's private endpoints (and take over traffic) through peering and links.
     for other, other_net in networks.items():
-        if other != code:
-            net.peer_with(other, other_net)
-            other_net.peer_with(code, net)
-            net.link_private_dns_zones(other, other_net)
+        if other != ctx.code:
+            ctx.net.peer_with(other, other_net)
+            other_net.peer_with(ctx.code, ctx.net)
+            ctx.net.link_private_dns_zones(other, other_net)
     # CI runs `pulumi up` from the runners' hub: a network path (and DNS) to every region's API server.
     connect_to_runners(settings.ci_runners, networks, aks_zones)
+    return ctx
 
-    def endpoint(zone: str) -> dict[str, PrivateEndpointArgs] | None:
-        if not private:
-            return None
-        return {code: {"subnet_id": net.subnet_ids["snet-pe"], "private_dns_zone_ids": [net.private_dns_zone_ids[zone]]}}
 
-    # --- monitoring and alerting -----------------------------------------------------------------------
+def build_observability(ctx: PlatformContext) -> Observability:
+    """The action group, the Log Analytics workspace with Application Insights and (managed Prometheus) the Azure
+    Monitor workspace with its error-budget and canary alerts and Grafana, and the stack's budget."""
+    settings, code = ctx.settings, ctx.code
     alerts = ActionGroup(
         "alerts",
         {
-            "resource_group_name": rg.name,
-            "short_name": f"smk-{env}",
+            "resource_group_name": ctx.rg.name,
+            "short_name": f"smk-{ctx.env}",
             "emails": settings.alerts.emails,
-            "webhook_url": secrets.alert_webhook_url,
-            "tags": tags,
+            "webhook_url": ctx.secrets.alert_webhook_url,
+            "tags": ctx.tags,
         },
     )
-    managed_prometheus = settings.monitoring.prometheus == "managed"
     monitoring_args: MonitoringArgs = {
-        "resource_group_name": rg.name,
-        "location": primary.location,
+        "resource_group_name": ctx.rg.name,
+        "location": ctx.primary.location,
         "retention_days": settings.monitoring.log_retention_days,
-        "workspace_name": name("log_analytics_workspace", code),
-        "application_insights_name": name("application_insights", code),
+        "workspace_name": ctx.name("log_analytics_workspace", code),
+        "application_insights_name": ctx.name("application_insights", code),
         "action_group_id": alerts.resource_id,
         "protect": settings.protection.protect_stateful,
-        "tags": tags,
+        "tags": ctx.tags,
     }
-    if lock:
-        monitoring_args["lock"] = lock
-    if managed_prometheus:
+    if ctx.lock:
+        monitoring_args["lock"] = ctx.lock
+    if settings.monitoring.prometheus == "managed":
         monitoring_args["prometheus"] = {
-            "monitor_workspace_name": name("monitor_workspace", code),
+            "monitor_workspace_name": ctx.name("monitor_workspace", code),
             # Seed 002's error budgets: burn-rate alerts per application against the stack's objective.
             "service_level_objectives": {
                 app: {"namespace": app, "service": app, "success_percent": settings.routing.slo_percent}
@@ -177,30 +213,33 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
         }
         if settings.monitoring.grafana:
             grafana: GrafanaArgs = {
-                "resource_name": name("managed_grafana", code),
-                "reader_scopes": {c: g.id for c, g in groups.items()},
+                "resource_name": ctx.name("managed_grafana", code),
+                "reader_scopes": {c: g.id for c, g in ctx.groups.items()},
                 "admin_group_object_id": settings.platform_admins.object_id,
-                "public_access": not private,
+                "public_access": not ctx.private,
             }
-            if private:
-                grafana["private_endpoints"] = endpoint("privatelink.grafana.azure.com") or {}
+            if ctx.private:
+                grafana["private_endpoints"] = ctx.endpoint("privatelink.grafana.azure.com") or {}
             monitoring_args["grafana"] = grafana
     monitoring = Monitoring("monitoring", monitoring_args)
-    diagnostics: DiagnosticSettingsArgs = {"workspace_id": monitoring.workspace_id}
     Budget(
         "budget",
         {
-            "scope_id": client.subscription_id.apply(lambda s: f"/subscriptions/{s}"),
-            "budget_name": f"budget-{WORKLOAD}-{env}",
+            "scope_id": ctx.client.subscription_id.apply(lambda s: f"/subscriptions/{s}"),
+            "budget_name": f"budget-{WORKLOAD}-{ctx.env}",
             "amount_usd_per_month": settings.budget.amount_usd_per_month,
             "start_date": settings.budget.start_date,
             "contact_emails": settings.budget.contact_emails,
-            "resource_group_names": [g.name for g in groups.values()],
+            "resource_group_names": [g.name for g in ctx.groups.values()],
             "action_group_id": alerts.resource_id,
         },
     )
+    return Observability(alerts=alerts, monitoring=monitoring, diagnostics={"workspace_id": monitoring.workspace_id})
 
-    # --- secrets -------------------------------------------------------------------------------------
+
+def build_vault(ctx: PlatformContext, obs: Observability) -> KeyVault:
+    """The stack's Key Vault: the platform admins manage its secrets (and the ingress certificate)."""
+    settings, code, env = ctx.settings, ctx.code, ctx.env
     admins = settings.platform_admins.object_id
     vault_roles: dict[str, RoleAssignmentArgs] = {
         "platform-admins": {"role": "Key Vault Secrets Officer", "principal_id": admins, "principal_type": "Group"},
@@ -211,29 +250,32 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
             "role": "Key Vault Certificates Officer", "principal_id": admins, "principal_type": "Group"}
     vault_suffix = random.RandomString("vault-name-suffix", random.RandomStringArgs(length=5, upper=False, special=False))
     vault_args: KeyVaultArgs = {
-        "resource_group_name": rg.name,
-        "location": primary.location,
-        "tenant_id": client.tenant_id,
+        "resource_group_name": ctx.rg.name,
+        "location": ctx.primary.location,
+        "tenant_id": ctx.client.tenant_id,
         # Purge protection reserves a deleted vault's name for 90 days: a random suffix, fixed for the stack's
         # life, lets a destroyed stack be created again at once.
         "resource_name": vault_suffix.result.apply(
             lambda s: resource_name("key_vault", workload=WORKLOAD, environment=env, region=code, suffix=s)
         ),
         "role_assignments": vault_roles,
-        "diagnostic_settings": {**diagnostics, "category_groups": ["audit"]},
+        "diagnostic_settings": {**obs.diagnostics, "category_groups": ["audit"]},
         "protect": settings.protection.protect_stateful,
-        "tags": tags,
+        "tags": ctx.tags,
     }
-    if private:
-        vault_args["private_endpoints"] = endpoint("privatelink.vaultcore.azure.net") or {}
+    if ctx.private:
+        vault_args["private_endpoints"] = ctx.endpoint("privatelink.vaultcore.azure.net") or {}
     else:
         vault_args["public_network_access"] = {"allowed_ip_ranges": settings.network.authorized_ip_ranges}
-    if lock:
-        vault_args["lock"] = lock
-    vault = KeyVault("vault", vault_args)
+    if ctx.lock:
+        vault_args["lock"] = ctx.lock
+    return KeyVault("vault", vault_args)
 
-    # --- one cluster per region ---------------------------------------------------------------------------
-    aks = settings.aks
+
+def build_clusters(ctx: PlatformContext, obs: Observability) -> dict[str, AksCluster]:
+    """One AKS cluster per region, bound to monitoring (managed Prometheus, alerts, Container Insights)."""
+    settings, aks = ctx.settings, ctx.settings.aks
+    managed_prometheus = settings.monitoring.prometheus == "managed"
     clusters: dict[str, AksCluster] = {}
     for region in settings.regions:
         rcode = region_code(region.location)
@@ -250,15 +292,15 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
         if not aks.system_pool.critical_addons_only:
             system_pool["critical_addons_only"] = False
         cluster_args: AksClusterArgs = {
-            "resource_group_name": groups[rcode].name,
+            "resource_group_name": ctx.groups[rcode].name,
             "location": region.location,
-            "resource_name": name("kubernetes_cluster", rcode),
+            "resource_name": ctx.name("kubernetes_cluster", rcode),
             "tier": aks.tier,
             "kubernetes_version": aks.kubernetes_version,
             "private_cluster": aks.private_cluster,
-            "node_subnet_id": networks[rcode].subnet_ids["snet-aks"],
-            "admin_group_object_ids": [admins],
-            "tenant_id": client.tenant_id,
+            "node_subnet_id": ctx.networks[rcode].subnet_ids["snet-aks"],
+            "admin_group_object_ids": [settings.platform_admins.object_id],
+            "tenant_id": ctx.client.tenant_id,
             "network_policy": aks.network_policy,
             "upgrade_channel": aks.upgrade_channel,
             "node_os_upgrade_channel": aks.node_os_upgrade_channel,
@@ -275,14 +317,14 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
                     "max_pods": aks.max_pods_per_node,
                 }
             },
-            "log_analytics_workspace_id": monitoring.workspace_id,
+            "log_analytics_workspace_id": obs.monitoring.workspace_id,
             "defender": aks.defender,
             "managed_prometheus": managed_prometheus,
-            "diagnostic_settings": {**diagnostics, "category_groups": ["audit"]},
-            "tags": tags,
+            "diagnostic_settings": {**obs.diagnostics, "category_groups": ["audit"]},
+            "tags": ctx.tags,
         }
         if aks.private_cluster:
-            cluster_args["private_dns_zone_id"] = networks[rcode].private_dns_zone_ids[aks_zones[rcode]]
+            cluster_args["private_dns_zone_id"] = ctx.networks[rcode].private_dns_zone_ids[ctx.aks_zones[rcode]]
         else:
             # The CI runners' egress next to the operators' ranges, or `pulumi up` in CI gets no answer.
             cluster_args["api_server_authorized_ip_ranges"] = list(
@@ -290,6 +332,7 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
             )
         clusters[rcode] = AksCluster(f"aks-{rcode}", cluster_args)
 
+    monitoring = obs.monitoring
     if managed_prometheus:
         monitoring.add_clusters({c: {"resource_id": cl.resource_id, "name": cl.name} for c, cl in clusters.items()})
     monitoring.add_alert_targets({"aks": {c: cl.resource_id for c, cl in clusters.items()}})
@@ -299,96 +342,70 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
                                   "location": r.location, "private": aks.private_cluster}
         for r in settings.regions
     })
+    return clusters
 
+
+def build_registry(ctx: PlatformContext, obs: Observability, clusters: dict[str, AksCluster]) -> ContainerRegistry:
+    """The container registry every cluster's kubelet pulls from."""
     registry_args: ContainerRegistryArgs = {
-        "resource_group_name": rg.name,
-        "location": primary.location,
-        "resource_name": name("container_registry", code, unique=True),
-        "sku": settings.container_registry.sku,
+        "resource_group_name": ctx.rg.name,
+        "location": ctx.primary.location,
+        "resource_name": ctx.name("container_registry", ctx.code, unique=True),
+        "sku": ctx.settings.container_registry.sku,
         "pull_principal_ids": {f"aks-{c}": cl.kubelet_identity_object_id for c, cl in clusters.items()},
-        "protect": settings.protection.protect_stateful,
-        "diagnostic_settings": diagnostics,
-        "tags": tags,
+        "protect": ctx.settings.protection.protect_stateful,
+        "diagnostic_settings": obs.diagnostics,
+        "tags": ctx.tags,
     }
-    if private:
-        registry_args["private_endpoints"] = endpoint("privatelink.azurecr.io") or {}
-    if lock:
-        registry_args["lock"] = lock
-    registry = ContainerRegistry("registry", registry_args)
+    if ctx.private:
+        registry_args["private_endpoints"] = ctx.endpoint("privatelink.azurecr.io") or {}
+    if ctx.lock:
+        registry_args["lock"] = ctx.lock
+    return ContainerRegistry("registry", registry_args)
 
-    # --- global entry: Front Door across the regional ingress gateways ---------------------------------
-    edge = None
-    if settings.ingress.front_door:
-        origins: dict[str, FrontDoorOriginArgs] = {}
-        for i, r in enumerate(settings.regions):
-            rcode = region_code(r.location)
-            # The gateway's public IP answers at this name (its azure-dns-label-name annotation)...
-            origins[rcode] = {"host_name": f"{gateway_dns_label(settings, rcode)}.{r.location}.cloudapp.azure.com",
-                              "primary": i == 0}
-            if settings.ingress.tls:
-                # ...and presents the certificate for this host (settings require tls with Front Door).
-                origins[rcode]["origin_host_header"] = settings.ingress.tls.host_name
-        edge_args: FrontDoorArgs = {
-            "resource_group_name": rg.name,
-            "profile_name": name("front_door", code),
-            "mode": "active-passive",
-            "origins": origins,
-            "diagnostic_settings": diagnostics,
-            "tags": tags,
-        }
+
+def build_edge(ctx: PlatformContext, obs: Observability) -> FrontDoor | None:
+    """The global entry where the settings ask for one: Front Door across the regional ingress gateways."""
+    settings = ctx.settings
+    if not settings.ingress.front_door:
+        return None
+    origins: dict[str, FrontDoorOriginArgs] = {}
+    for i, r in enumerate(settings.regions):
+        rcode = region_code(r.location)
+        # The gateway's public IP answers at this name (its azure-dns-label-name annotation)...
+        origins[rcode] = {"host_name": f"{gateway_dns_label(settings, rcode)}.{r.location}.cloudapp.azure.com",
+                          "primary": i == 0}
         if settings.ingress.tls:
-            # Clients use the same host the gateways' certificate is for.
-            edge_args["custom_domain"] = settings.ingress.tls.host_name
-        edge = FrontDoor("edge", edge_args)
+            # ...and presents the certificate for this host (settings require tls with Front Door).
+            origins[rcode]["origin_host_header"] = settings.ingress.tls.host_name
+    edge_args: FrontDoorArgs = {
+        "resource_group_name": ctx.rg.name,
+        "profile_name": ctx.name("front_door", ctx.code),
+        "mode": "active-passive",
+        "origins": origins,
+        "diagnostic_settings": obs.diagnostics,
+        "tags": ctx.tags,
+    }
+    if settings.ingress.tls:
+        # Clients use the same host the gateways' certificate is for.
+        edge_args["custom_domain"] = settings.ingress.tls.host_name
+    return FrontDoor("edge", edge_args)
 
-    # --- on each cluster: mesh, application namespaces, canary routing, workload identities -------------
-    # The vault secrets each application mounts: Redis' connection info where it has Redis access.
-    vault_objects = {
+
+def _vault_objects(settings: PlatformSettings) -> dict[str, list[str]]:
+    """The vault secrets each application mounts: Redis' connection info where it has Redis access."""
+    return {
         app: [REDIS_CONNECTION_SECRET] if settings.redis.enabled and spec.data_access.redis else []
         for app, spec in settings.applications.items()
     }
-    layers = {
-        c: build_cluster_layer(
-            c,
-            cluster,
-            settings,
-            resource_group_name=groups[c].name,
-            location=next(r.location for r in settings.regions if region_code(r.location) == c),
-            key_vault_id=vault.resource_id,
-            key_vault_name=vault.name,
-            tenant_id=client.tenant_id,
-            vault_objects=vault_objects,
-            front_door_id=edge.front_door_id if edge else None,
-            tags=tags,
-        )
-        for c, cluster in clusters.items()
-    }
-
-    # --- data services (primary region) ---------------------------------------------------------------
-    postgres_zone = f"{WORKLOAD}-{env}.private.postgres.database.azure.com"
-    outputs = build_data_services(
-        settings,
-        name=name,
-        code=code,
-        rg=rg,
-        net=net,
-        vault=vault,
-        client=client,
-        endpoint=endpoint,
-        diagnostics=diagnostics,
-        lock=lock,
-        tags=tags,
-        identities={
-            app: {f"{app}-{c}": layer.identities[app].principal_id for c, layer in layers.items()}
-            for app in settings.applications
-        },
-        postgres_dns_zone=postgres_zone,
-        monitoring=monitoring,
-    )
 
 
+def _outputs(ctx: PlatformContext, obs: Observability, *, vault: KeyVault, clusters: dict[str, AksCluster],
+             registry: ContainerRegistry, edge: FrontDoor | None, layers: dict[str, ClusterLayer],
+             data_outputs: dict[str, Any]) -> dict[str, Any]:
+    settings = ctx.settings
     return {
-        "environment": env,
+        "environment": ctx.env,
         "regions": [r.location for r in settings.regions],
         # Where CI runs pulumi for this stack (the deployability checks prove it can reach every API server).
         "ciRunners": {
@@ -396,9 +413,9 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
             "addressSpace": settings.ci_runners.address_space,
             "egressIpRanges": settings.ci_runners.egress_ip_ranges,
         },
-        "resourceGroups": {c: g.name for c, g in groups.items()},
-        "actionGroupId": alerts.resource_id,
-        "logAnalyticsWorkspaceId": monitoring.workspace_id,
+        "resourceGroups": {c: g.name for c, g in ctx.groups.items()},
+        "actionGroupId": obs.alerts.resource_id,
+        "logAnalyticsWorkspaceId": obs.monitoring.workspace_id,
         "keyVaultUri": vault.vault_uri,
         "workloadIdentityClientIds": {
             f"{app}-{c}": identity.client_id for c, layer in layers.items() for app, identity in layer.identities.items()
@@ -414,7 +431,7 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
             c: {"prometheusAddress": layer.mesh.prometheus_address, "scrapeNamespaces": layer.mesh.scrape_namespaces}
             for c, layer in layers.items()
         },
-        **outputs,
+        **data_outputs,
         **({"frontDoorHost": edge.endpoint_host_name} if edge else {}),
         **(
             {"frontDoorDomainValidationToken": edge.custom_domain_validation_token}
