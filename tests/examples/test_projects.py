@@ -7,7 +7,6 @@ import ast
 import json
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -22,10 +21,6 @@ from tests.examples import EXAMPLES, STACKS, plan_of, platform_outputs
 
 EXAMPLE_STACKS = [(example, stack) for example, stacks in STACKS.items() for stack in stacks]
 PLATFORM_PACKAGES = {"stacks", "offline", "costs", "schemacheck", "policy", "bench", "tests"}
-
-
-def _version() -> str:
-    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
 
 
 def test_the_examples_directory_holds_exactly_the_three_projects() -> None:
@@ -48,11 +43,11 @@ def test_each_example_is_a_python_project_whose_stack_files_set_exactly_the_decl
 
 
 @pytest.mark.parametrize("example", sorted(STACKS))
-def test_requirements_install_this_projects_distribution_at_its_current_version(example: str) -> None:
+def test_requirements_install_this_checkout_and_the_readme_says_how(example: str) -> None:
+    # The platform from this checkout by path (no index is asked for it); tests/delivery/test_release.py checks the
+    # path, the absence of index options and the README's install steps.
     lines = [line.strip() for line in (EXAMPLES / example / "requirements.txt").read_text().splitlines()]
-    requirements = [line for line in lines if line and not line.startswith("#")]
-    assert f"sentimark-platform=={_version()}" in requirements
-    assert not any(line.startswith(("-e", "file:", "..")) or "file://" in line for line in requirements)
+    assert "../.." in [line for line in lines if line and not line.startswith("#")]
     readme = (EXAMPLES / example / "README.md").read_text()
     assert "## Installing" in readme
     assert f"python -m stacks preview --project-dir examples/{example}" in readme
