@@ -7,9 +7,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import pulumi
-
-from components.errors import InvalidArgumentError
+from components._validation import check_rules
 
 if TYPE_CHECKING:
     from components.aks_cluster import AksClusterArgs
@@ -111,9 +109,5 @@ def _below(minimum: int) -> Callable[[Any], bool]:
 
 
 def validate(args: AksClusterArgs) -> None:
-    """Raise InvalidArgumentError for the first bad row; values still unknown (Outputs) are skipped."""
-    for argument, value, is_bad, fix in _rules(args):
-        if isinstance(value, pulumi.Output):
-            continue
-        if is_bad(value):
-            raise InvalidArgumentError(_COMPONENT, argument, value, fix)
+    """Raise InvalidArgumentError for every bad row at once; values still unknown (Outputs) are skipped."""
+    check_rules(_COMPONENT, _rules(args))

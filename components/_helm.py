@@ -10,20 +10,18 @@ so that their labels are declared and reviewed like any other resource.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, TypedDict
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.errors import InvalidArgumentError
+from components._validation import Rule
 
 __all__ = [
     "DNS_LABEL",
     "ChartPinArgs",
-    "Rule",
     "chart_pin_rules",
-    "check_rules",
     "kubernetes_namespace",
     "pinned_release",
 ]
@@ -31,10 +29,6 @@ __all__ = [
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _EXACT_VERSION = re.compile(r"^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
 _REPOSITORY = re.compile(r"^(https|oci)://[^\s]+$")
-
-Rule = tuple[str, Any, Callable[[Any], bool], str]
-"""(argument, value, is_bad, fix): one row of a component's validation table."""
-
 
 class ChartPinArgs(TypedDict):
     repository: str
@@ -51,15 +45,6 @@ def chart_pin_rules(argument: str, pin: ChartPinArgs) -> list[Rule]:
         (f"{argument}.version", pin.get("version"), lambda v: not isinstance(v, str) or not _EXACT_VERSION.match(v),
          "pin an exact chart version such as 1.27.3 (no ranges or 'latest')"),
     ]
-
-
-def check_rules(component: str, rows: Sequence[Rule]) -> None:
-    """Raise InvalidArgumentError for the first bad row; values still unknown (Outputs) are skipped."""
-    for argument, value, is_bad, fix in rows:
-        if isinstance(value, pulumi.Output):
-            continue
-        if is_bad(value):
-            raise InvalidArgumentError(component, argument, value, fix)
 
 
 def kubernetes_namespace(

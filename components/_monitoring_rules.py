@@ -6,11 +6,9 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
-import pulumi
-
 from components._metric_alerts import TargetKind
 from components._naming import NAMING_RULES
-from components.errors import InvalidArgumentError
+from components._validation import check_rules
 
 if TYPE_CHECKING:
     from components.monitoring import MonitoringArgs
@@ -27,10 +25,8 @@ def _keys_bad(mapping: Mapping[str, Any] | None) -> list[str]:
 
 
 def check(rules: list[tuple[str, Any, bool, str]]) -> None:
-    """Raise for the first bad rule (argument, value, is it bad?, how to fix); unknown Outputs are skipped."""
-    for argument, value, bad, fix in rules:
-        if bad and not isinstance(value, pulumi.Output):
-            raise InvalidArgumentError("Monitoring", argument, value, fix)
+    """Raise for every bad rule (argument, value, is it bad?, how to fix) at once; unknown Outputs are skipped."""
+    check_rules("Monitoring", rules)
 
 
 def cluster_rules(clusters: Mapping[str, Any] | None, used: set[str], argument: str) -> list[tuple[str, Any, bool, str]]:

@@ -27,7 +27,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components._arguments import check_argument_keys
-from components._helm import DNS_LABEL, Rule, check_rules
+from components._helm import DNS_LABEL
+from components._validation import Rule, check_rules
 
 __all__ = ["AppNamespace", "AppNamespaceArgs", "ContainerDefaultsArgs", "EgressRuleArgs", "double_quantity"]
 

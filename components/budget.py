@@ -29,7 +29,7 @@ from pulumi_azure_native import consumption
 
 from components._arguments import check_argument_keys
 from components._interfaces import IsoDate
-from components.errors import InvalidArgumentError
+from components._validation import check_rules
 
 __all__ = ["DEFAULT_BUDGET_NOTIFICATIONS", "Budget", "BudgetArgs", "BudgetNotificationArgs"]
 
@@ -214,8 +214,6 @@ def _validate(args: BudgetArgs, *, today: dt.date) -> dt.date:
         ("notifications", sorted(k for k in keys if keys.count(k) > 1), len(set(keys)) != len(keys),
          "give each kind and threshold once"),
     ]
-    for argument, value, bad, fix in rules:
-        if bad and not isinstance(value, pulumi.Output):
-            raise InvalidArgumentError(_COMPONENT, argument, value, fix)
+    check_rules(_COMPONENT, rules)
     assert start is not None
     return start

@@ -28,7 +28,8 @@ import pulumi_kubernetes as k8s
 
 from components import _canary_specs as specs
 from components._arguments import check_argument_keys
-from components._helm import DNS_LABEL, Rule, check_rules
+from components._helm import DNS_LABEL
+from components._validation import Rule, check_rules
 from components.service_mesh import gateway_spec
 
 __all__ = [

@@ -23,7 +23,7 @@ from components._interfaces import (
 )
 from components._storage import secure_storage_account
 from components._tags import merge_tags
-from components.errors import InvalidArgumentError
+from components._validation import check_rules
 
 __all__ = ["EventHubArgs", "EventHubCaptureArgs", "EventHubs", "EventHubsArgs"]
 
@@ -343,6 +343,4 @@ def _validate(args: EventHubsArgs) -> None:
             (f"{arg}.capture", True, bool(hub.get("capture")) and args.get("capture") is None,
              "give the namespace's capture argument (its storage account) to capture this event hub"),
         ]
-    for argument, value, bad, fix in rules:
-        if bad and not isinstance(value, pulumi.Output):
-            raise InvalidArgumentError(_COMPONENT, argument, value, fix)
+    check_rules(_COMPONENT, rules)

@@ -15,7 +15,7 @@ from pulumi_azure_native import cdn
 from components._arguments import check_argument_keys
 from components._interfaces import DiagnosticSettingsArgs, apply_diagnostic_settings
 from components._tags import merge_tags
-from components.errors import InvalidArgumentError
+from components._validation import check_rules
 
 __all__ = ["FrontDoor", "FrontDoorArgs", "FrontDoorOriginArgs"]
 
@@ -232,6 +232,4 @@ def _validate(args: FrontDoorArgs) -> None:
             for k, o in origins.items() if "origin_host_header" in o
         ),
     ]
-    for argument, value, bad, fix in rules:
-        if bad:
-            raise InvalidArgumentError(_COMPONENT, argument, value, fix)
+    check_rules(_COMPONENT, rules)

@@ -53,14 +53,13 @@ from components._arguments import check_argument_keys
 from components._helm import (
     DNS_LABEL,
     ChartPinArgs,
-    Rule,
     chart_pin_rules,
-    check_rules,
     kubernetes_namespace,
     pinned_release,
 )
 from components._interfaces import write_vault_secret
 from components._tags import merge_tags
+from components._validation import Rule, check_rules
 from components.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 
 __all__ = [

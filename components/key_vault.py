@@ -23,6 +23,7 @@ from components._interfaces import (
 )
 from components._naming import NAMING_RULES
 from components._tags import merge_tags
+from components._validation import Rule, check_rules
 from components.errors import InvalidArgumentError
 
 __all__ = ["KeyVault", "KeyVaultArgs", "KeyVaultPublicAccessArgs"]
@@ -207,17 +208,10 @@ def _validate(args: KeyVaultArgs) -> None:
         (public is not None and not public.get("allowed_ip_ranges"), "public_network_access", public,
          "list at least one allowed IP range, or leave public_network_access out to keep the vault private"),
     ]
-    for is_wrong, argument, value, fix in checks:
-        if is_wrong:
-            raise InvalidArgumentError("KeyVault", argument, value, fix)
-    for value in public["allowed_ip_ranges"] if public else []:
-        if not isinstance(value, pulumi.Output) and not _public_ip_range(value):
-            raise InvalidArgumentError(
-                "KeyVault", "public_network_access.allowed_ip_ranges", value,
-                "give public IPv4 addresses or CIDRs such as 203.0.113.0/24 (private ranges never reach the public endpoint)",
-            )
-    for key, endpoint in (args.get("private_endpoints") or {}).items():
-        if endpoint.get("group_id", "vault") != "vault":
-            raise InvalidArgumentError(
-                "KeyVault", f"private_endpoints[{key!r}].group_id", endpoint["group_id"], "use 'vault' or leave it out"
-            )
+    rows: list[Rule] = [(argument, value, is_wrong, fix) for is_wrong, argument, value, fix in checks]
+    rows += [("public_network_access.allowed_ip_ranges", value, lambda v: not _public_ip_range(v),
+              "give public IPv4 addresses or CIDRs such as 203.0.113.0/24 (private ranges never reach the public endpoint)")
+             for value in (public["allowed_ip_ranges"] if public else [])]
+    rows += [(f"private_endpoints[{key!r}].group_id", endpoint.get("group_id", "vault"), lambda v: v != "vault",
+              "use 'vault' or leave it out") for key, endpoint in (args.get("private_endpoints") or {}).items()]
+    check_rules("KeyVault", rows)

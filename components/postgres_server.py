@@ -22,7 +22,7 @@ from components._interfaces import (
     write_vault_secret,
 )
 from components._tags import merge_tags
-from components.errors import InvalidArgumentError
+from components._validation import check_rules
 
 __all__ = [
     "PostgresDatabaseArgs",
@@ -391,6 +391,4 @@ def _validate(args: PostgresServerArgs) -> None:
          "use 1 to 127 letters, digits and dashes (Key Vault's rule)"),
         ("databases", bad_db, bad_db is not None, "name databases with letters, digits, _ and - (max 63)"),
     ]
-    for argument, value, bad, fix in rules:
-        if bad and not isinstance(value, pulumi.Output):
-            raise InvalidArgumentError(_COMPONENT, argument, value, fix)
+    check_rules(_COMPONENT, rules)

@@ -27,7 +27,7 @@ from components._interfaces import (
     write_vault_secret,
 )
 from components._tags import merge_tags
-from components.errors import InvalidArgumentError
+from components._validation import check_rules
 
 __all__ = ["ClassicRedisArgs", "Redis", "RedisArgs"]
 
@@ -273,6 +273,4 @@ def _validate(args: RedisArgs) -> None:
         ("connection_secret_name", secret, secret is not None and not all(c.isalnum() or c == "-" for c in secret),
          "use letters, digits and dashes (Key Vault's rule)"),
     ]
-    for argument, value, bad, fix in rules:
-        if bad and not isinstance(value, pulumi.Output):
-            raise InvalidArgumentError(_COMPONENT, argument, value, fix)
+    check_rules(_COMPONENT, rules)

@@ -28,7 +28,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components._arguments import check_argument_keys
-from components._helm import ChartPinArgs, Rule, chart_pin_rules, check_rules, kubernetes_namespace, pinned_release
+from components._helm import ChartPinArgs, chart_pin_rules, kubernetes_namespace, pinned_release
 from components._mesh_values import (
     ANALYSIS_PROMETHEUS_FULLNAME,
     ANALYSIS_PROMETHEUS_PORT,
@@ -39,6 +39,7 @@ from components._mesh_values import (
     prometheus_values,
     rollouts_values,
 )
+from components._validation import Rule, check_rules
 
 __all__ = [
     "INGRESS_NAMESPACE",

@@ -20,7 +20,7 @@ from components._arguments import check_argument_keys
 from components._interfaces import RoleAssignmentArgs, apply_role_assignments
 from components._sdk import new_resource
 from components._tags import merge_tags
-from components.errors import InvalidArgumentError
+from components._validation import check_rules
 
 __all__ = [
     "FederatedCredentialArgs",
@@ -321,8 +321,4 @@ def _rules(args: WorkloadIdentityArgs) -> list[tuple[str, Any, Callable[[Any], b
 
 
 def _validate(args: WorkloadIdentityArgs) -> None:
-    for argument, value, is_bad, fix in _rules(args):
-        if isinstance(value, pulumi.Output):
-            continue
-        if is_bad(value):
-            raise InvalidArgumentError(_COMPONENT, argument, value, fix)
+    check_rules(_COMPONENT, _rules(args))

@@ -110,3 +110,24 @@ def test_outputs_and_numbers_for_floats_pass_the_scalar_check() -> None:
     check_argument_keys("Monitoring", {"resource_group_name": "rg", "location": "westeurope", "retention_days": 30,
                                        "workspace_name": "log", "prometheus": {"service_level_objectives": objectives}},
                         MonitoringArgs)
+
+
+def test_every_failing_rule_is_reported_at_once() -> None:
+    from components._validation import check_rules
+
+    rows = [
+        ("count", "three", lambda v: not isinstance(v, int), "give a whole number"),
+        ("count", "three", lambda v: v < 1, "give at least 1"),  # not asked: its argument already failed
+        ("name", "Bad Name", lambda v: " " in v, "use no spaces"),
+        ("size", None, lambda v: v > 3, "give at most 3"),  # raises on None: a failure, never a traceback
+        ("ok", 1, False, "never shown"),
+    ]
+    with pytest.raises(InvalidArgumentError) as caught:
+        check_rules("Thing", rows)
+    assert str(caught.value) == (
+        "Thing: 3 bad arguments (nothing of it was registered):\n"
+        "  - argument 'count' got 'three'; give a whole number\n"
+        "  - argument 'name' got 'Bad Name'; use no spaces\n"
+        "  - argument 'size' got None; give at most 3")
+    assert [p.argument for p in caught.value.problems] == ["count", "name", "size"]
+    assert caught.value.argument == "count"  # the first, for callers that read one

@@ -189,4 +189,6 @@ BAD = {
 def test_refuses_bad_arguments_before_registering_anything(tmp_path: Path, case: str) -> None:
     args, message = BAD[case]
     error = refusal(lambda: _preview(tmp_path, args), "WorkloadIdentity")
-    assert str(error) == message
+    # The case's own problem comes first; any other problem of the same arguments is listed with it.
+    assert str(error.problems[0]) == message  # type: ignore[attr-defined]
+    assert all(f"argument {p.argument!r} got" in str(error) for p in error.problems)  # type: ignore[attr-defined]

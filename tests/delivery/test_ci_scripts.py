@@ -219,6 +219,9 @@ def test_start_returns_with_a_token_and_a_background_refresher_that_stop_ends(oi
         assert read(token_file) == fake_jwt(1) and pid > 0
         wait_for(lambda: len(oidc.served) >= 2 and read(token_file) == oidc.served[-1], seconds=15,
                  what="a refresh by the background process")
+        # The refresher logs after it has written the file: under load (tests on every core) `stop` could read
+        # the log between the two.
+        wait_for(lambda: "refreshed at" in read(Path(f"{token_file}.log")), seconds=15, what="the refresh's log line")
         stopped = subprocess.run([str(FEDERATED_TOKEN), "stop"], env=env, capture_output=True, text=True,
                                  timeout=20, check=False)
         assert stopped.returncode == 0, stopped.stdout + stopped.stderr

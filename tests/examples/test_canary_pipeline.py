@@ -83,7 +83,7 @@ def test_prod_waits_for_a_person_at_the_first_step_in_both_regions() -> None:
 
 def test_a_region_the_platform_does_not_have_is_refused_with_its_regions() -> None:
     outputs = platform_outputs("prod", ("weu",))
-    with pytest.raises(pulumi.RunError, match=r"has no '(kubeconfigs|clusters)' entry for region 'neu' \(it has: weu\)"):
+    with pytest.raises(pulumi.RunError, match=r"has no '(kubeconfigs|clusters|canaryAnalysis)' entry for region 'neu' \(it has: weu\)"):
         run_preview(EXAMPLES / EXAMPLE, "prod", stack_outputs=outputs)
 
 
