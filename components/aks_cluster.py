@@ -267,6 +267,9 @@ class AksCluster(pulumi.ComponentResource):
         )
         rg = args["resource_group_name"]
         pools: list[cs.AgentPool] = []
+        self.user_pools: dict[str, cs.AgentPool] = {}
+        """Python only (the any-language schema references no other package's resources): the user node pools by the
+        keys of `user_pools` (the system pool is inline in the cluster), for a caller's dependencies or settings."""
         for key, pool in (args.get("user_pools") or {}).items():
             pools.append(
                 new_resource(
@@ -281,6 +284,7 @@ class AksCluster(pulumi.ComponentResource):
                     ),
                 )
             )
+            self.user_pools[key] = pools[-1]
         windows = {
             "aksManagedAutoUpgradeSchedule": (args.get("upgrade_window") if versioned else None, "mw-upgrade"),
             "aksManagedNodeOSUpgradeSchedule": (

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from typing import NotRequired, TypedDict
 
 import pulumi
-from pulumi_azure_native import containerregistry
+from pulumi_azure_native import containerregistry, network
 
 from components._arguments import check_argument_keys
 from components._interfaces import (
@@ -91,7 +91,7 @@ class ContainerRegistry(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, protect=args.get("protect") or None),
         )
 
-        apply_private_endpoints(
+        self.private_endpoints: dict[str, network.PrivateEndpoint] = apply_private_endpoints(
             name,
             resource_id=registry.id,
             endpoints=args.get("private_endpoints"),
@@ -101,6 +101,8 @@ class ContainerRegistry(pulumi.ComponentResource):
             tags=tags,
             parent=self,
         )
+        """Python only (the any-language schema references no other package's resources): the private endpoints
+        by the keys of `private_endpoints`, empty without any, for a caller's DNS records, policies or diagnostics."""
         pulls: dict[str, RoleAssignmentArgs] = {
             f"pull-{key}": {
                 "role": "AcrPull",

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
-from pulumi_azure_native import eventhub
+from pulumi_azure_native import eventhub, network
 
 from components._arguments import check_argument_keys
 from components._interfaces import (
@@ -190,10 +190,12 @@ class EventHubs(pulumi.ComponentResource):
         for hub_name, hub in (args.get("event_hubs") or {}).items():
             self._event_hub(name, hub_name, hub, args, namespace, account, container_name, capture, tags)
 
-        apply_private_endpoints(
+        self.private_endpoints: dict[str, network.PrivateEndpoint] = apply_private_endpoints(
             name, resource_id=namespace.id, endpoints=args.get("private_endpoints"), default_group_id="namespace",
             resource_group_name=rg, location=args.get("location"), tags=tags, parent=self,
         )
+        """Python only (the any-language schema references no other package's resources): the private endpoints
+        by the keys of `private_endpoints`, empty without any, for a caller's DNS records, policies or diagnostics."""
         apply_diagnostic_settings(name, resource_id=namespace.id, settings=args.get("diagnostic_settings"), parent=self)
         apply_role_assignments(name, scope_id=namespace.id, assignments=args.get("role_assignments"), parent=self)
         apply_lock(name, scope_id=namespace.id, lock=args.get("lock"), parent=self)

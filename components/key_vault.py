@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import NotRequired, TypedDict
 
 import pulumi
-from pulumi_azure_native import keyvault
+from pulumi_azure_native import keyvault, network
 
 from components._arguments import check_argument_keys
 from components._interfaces import (
@@ -136,7 +136,7 @@ class KeyVault(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, protect=args.get("protect") or None),
         )
 
-        apply_private_endpoints(
+        self.private_endpoints: dict[str, network.PrivateEndpoint] = apply_private_endpoints(
             name,
             resource_id=vault.id,
             endpoints=args.get("private_endpoints"),
@@ -146,6 +146,8 @@ class KeyVault(pulumi.ComponentResource):
             tags=self._tags,
             parent=self,
         )
+        """Python only (the any-language schema references no other package's resources): the private endpoints
+        by the keys of `private_endpoints`, empty without any, for a caller's DNS records, policies or diagnostics."""
         apply_role_assignments(name, scope_id=vault.id, assignments=args.get("role_assignments"), parent=self)
         apply_diagnostic_settings(name, resource_id=vault.id, settings=args.get("diagnostic_settings"), parent=self)
         apply_lock(name, scope_id=vault.id, lock=args.get("lock"), parent=self)

@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
+from pulumi_azure_native import network, redisenterprise
 from pulumi_azure_native import redis as classic_redis
-from pulumi_azure_native import redisenterprise
 
 from components._arguments import check_argument_keys
 from components._interfaces import (
@@ -128,10 +128,12 @@ class Redis(pulumi.ComponentResource):
         else:
             cache_id, cache_name, host, port, group_id = self._managed(name, args, tags)
 
-        apply_private_endpoints(
+        self.private_endpoints: dict[str, network.PrivateEndpoint] = apply_private_endpoints(
             name, resource_id=cache_id, endpoints=args.get("private_endpoints"), default_group_id=group_id,
             resource_group_name=args["resource_group_name"], location=args.get("location"), tags=tags, parent=self,
         )
+        """Python only (the any-language schema references no other package's resources): the private endpoints
+        by the keys of `private_endpoints`, empty without any, for a caller's DNS records, policies or diagnostics."""
         secret_name = args.get("connection_secret_name", f"{name}-redis-connection")
         info = pulumi.Output.from_input(host).apply(lambda h: json.dumps(
             {"host": h, "port": port, "tls": True, "auth": "Entra ID (Microsoft Entra token; access keys disabled)"}

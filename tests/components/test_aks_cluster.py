@@ -327,3 +327,11 @@ def test_validation_skips_values_not_known_yet(tmp_path: Path) -> None:
     )
     (cluster,) = run_preview(tmp_path, "dev").of_type(CLUSTER)
     assert cluster.inputs["agentPoolProfiles"][0]["vnetSubnetID"] == SUBNET
+
+
+def test_the_user_pools_are_outputs_by_their_keys(tmp_path: Path) -> None:
+    # Issue 18: a caller reaches its node pools (dependencies, settings of its own) by the keys it gave them.
+    plan = preview_program(tmp_path, PROGRAM.format(args=PROD)
+                           + "pulumi.export('pools', {k: p.urn for k, p in cluster.user_pools.items()})\n")
+    (pool,) = plan.of_type("azure-native:containerservice:AgentPool")
+    assert plan.outputs["pools"] == {"apps": pool.urn}

@@ -176,3 +176,11 @@ def test_bad_input_is_refused_before_anything_is_registered(tmp_path: Path, chan
         _preview(tmp_path, {**DEV, **change})
     assert str(excinfo.value) == message
     assert excinfo.value.offline_registered == []
+
+
+def test_the_private_endpoints_are_outputs_by_their_keys(tmp_path: Path) -> None:
+    # Issue 18: children users need (DNS records, policies, diagnostics of their own) are reachable, not hidden.
+    plan = _preview(tmp_path, PROD, "pulumi.export('endpoints', {k: pe.urn for k, pe in kv.private_endpoints.items()})\n")
+    (endpoint,) = plan.of_type("azure-native:network:PrivateEndpoint")
+    assert plan.outputs["endpoints"] == {"weu": endpoint.urn}
+    assert _preview(tmp_path / "dev", DEV, "pulumi.export('endpoints', kv.private_endpoints)\n").outputs["endpoints"] == {}

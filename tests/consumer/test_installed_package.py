@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PROGRAM = Path(__file__).with_name("program")
 PACKAGES = ("components", "costs", "offline", "schemacheck", "stackconfig", "policy/rules")
 
-# One worker builds the environment once for all of them (`make test` runs pytest-xdist with --dist loadgroup).
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("consumer-venv")]
+# One worker builds the environment once for all of them (`make test` runs pytest-xdist with --dist loadfile).
+pytestmark = pytest.mark.slow
 
 # Runs inside the fresh environment: previews the program and reports what the tests assert on.
 PREVIEW = """
