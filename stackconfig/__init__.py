@@ -281,7 +281,13 @@ def _format_path(namespace: str, loc: list[Any]) -> str:
     return text
 
 
+_URL_CREDENTIALS = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]+@")
+
+
 def _show(value: Any) -> str:
+    # A URL with credentials in it (https://user:token@host/...) is refused somewhere; the token is never echoed.
+    if isinstance(value, str):
+        value = _URL_CREDENTIALS.sub(r"\1(credentials not shown)@", value)
     return json.dumps(value, default=str)
 
 

@@ -442,13 +442,15 @@ class GitOpsCredentialsSettings(_Settings):
 
 
 class GitOpsSettings(_Settings):
-    repository: HttpsUrl
-    """The Git repository holding the applications' manifests (seed 002: "GitOps Repository: ArgoCD Apps")."""
+    repository: str = Field(max_length=2048, pattern=r"^https://[A-Za-z0-9.-]+(:[0-9]+)?/[A-Za-z0-9._~%/-]+$")
+    """The Git repository holding the applications' manifests (seed 002: "GitOps Repository: ArgoCD Apps"), over
+    https, with no credentials in the URL (they would be in the plan)."""
     revision: str = Field(pattern=r"^[A-Za-z0-9._/+-]{1,255}$")
     """Branch, tag or commit this environment follows."""
     path: str = Field(pattern=r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$")
     """This environment's folder in the repository; each application's manifests are in `<path>/<application>`."""
-    url: HttpsUrl = "https://localhost:8080"
+    url: str = Field(default="https://localhost:8080", max_length=2048,
+                     pattern=r"^https://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~/-]*[A-Za-z0-9._~-])?$")
     """Argo CD's address as people open it (the sign-in redirect); the port-forward address unless given."""
     sso: GitOpsSsoSettings
     credentials: GitOpsCredentialsSettings | None = None

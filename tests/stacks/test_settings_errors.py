@@ -199,6 +199,12 @@ CASES = [
         "without < > % & \\ ? /",
     ),
     (
+        "a GitOps repository URL with a token in it (never echoed)",
+        _with("gitops", repository="https://x-access-token:ghp_0123456789abcdef@github.com/sentimark/gitops"),
+        f"Pulumi.uat.yaml: {NS}:gitops.repository: got \"https://(credentials not shown)@github.com/sentimark/gitops\"; "
+        "allowed: text matching ^https://[A-Za-z0-9.-]+(:[0-9]+)?/[A-Za-z0-9._~%/-]+$",
+    ),
+    (
         "an e-mail address longer than any mailbox",
         _with("alerts", emails=["a" * 250 + "@example.com"]),
         f"Pulumi.uat.yaml: {NS}:alerts.emails[0]: got \"{'a' * 250}@example.com\"; allowed: String should have at "
