@@ -162,7 +162,8 @@ def test_argo_cd_has_no_local_admin_and_only_the_settings_admin_groups_get_a_rol
 
 @pytest.mark.parametrize(("change", "refusal"), [
     ({"repository": "https://bot:ghp_token@github.com/example/scf-deploy.git"},
-     r"supply-chain-finance:gitops\.repository: got \"https://bot:ghp_token@"),
+     # Refused, and the token in the URL is not echoed.
+     r"supply-chain-finance:gitops\.repository: got \"https://\(credentials not shown\)@github\.com/"),
     ({"path": "envs/../prod"}, r"supply-chain-finance:gitops\.path: got \"envs/\.\./prod\"; allowed: a folder inside"),
     ({"sso": {"clientId": "Argo CD (prod)", "adminGroups": []}},
      r"gitops\.sso\.clientId: got \"Argo CD \(prod\)\"(.|\n)*gitops\.sso\.adminGroups: got \[\]"),
@@ -173,6 +174,7 @@ def test_gitops_settings_that_cannot_work_are_refused_before_anything_is_registe
     with pytest.raises(pulumi.RunError, match=refusal) as excinfo:
         run_preview(EXAMPLES / EXAMPLE, "prod", config={"supply-chain-finance:gitops": gitops})
     assert excinfo.value.offline_registered == []  # type: ignore[attr-defined]
+    assert "ghp_token" not in str(excinfo.value)  # a credential in a refused URL is never echoed
 
 
 @pytest.mark.parametrize("stack", ["staging", "prod", "dr"])
