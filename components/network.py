@@ -19,6 +19,7 @@ from pulumi_azure_native import network, privatedns
 from components._arguments import check_argument_keys
 from components._interfaces import DiagnosticSettingsArgs, LockArgs, apply_diagnostic_settings, apply_lock
 from components._tags import merge_tags
+from components._validation import Rule, check_rules
 from components.errors import InvalidArgumentError
 
 __all__ = ["DEFAULT_PRIVATE_DNS_ZONES", "Network", "NetworkArgs", "NetworkSubnetArgs", "virtual_network_peering"]
@@ -305,67 +306,57 @@ def _subnet(key: str, spec: NetworkSubnetArgs, nsg: network.NetworkSecurityGroup
     )
 
 
-def _cidr(argument: str, value: str) -> ipaddress.IPv4Network:
+_CIDR_FIX = "give an IPv4 CIDR with its network address, such as 10.20.0.0/16"
+
+
+def _ipv4_network(value: object) -> ipaddress.IPv4Network | None:
+    """The IPv4 network `value` names exactly (a bare address, host bits or IPv6 are not), or None."""
+    if not isinstance(value, str) or "/" not in value:  # ip_network would read a bare address as a /32
+        return None
     try:
-        if "/" not in value:
-            raise ValueError(value)  # ip_network would read a bare address as a /32
         net = ipaddress.ip_network(value, strict=True)
-    except (ValueError, TypeError):
-        raise InvalidArgumentError(
-            "Network", argument, value, "give an IPv4 CIDR with its network address, such as 10.20.0.0/16"
-        ) from None
-    if not isinstance(net, ipaddress.IPv4Network):
-        raise InvalidArgumentError("Network", argument, value, "give an IPv4 CIDR (IPv6 is not supported here)")
-    return net
+    except ValueError:
+        return None
+    return net if isinstance(net, ipaddress.IPv4Network) else None
 
 
 def _validate(args: NetworkArgs) -> None:
-    spaces = [_cidr("address_space", v) for v in args["address_space"]]
-    if not spaces:
-        raise InvalidArgumentError("Network", "address_space", [], "give at least one CIDR, such as ['10.20.0.0/16']")
-    for i, a in enumerate(spaces):
-        for b in spaces[i + 1 :]:
-            if a.overlaps(b):
-                raise InvalidArgumentError("Network", "address_space", [str(a), str(b)], "use non-overlapping CIDRs")
+    """Every problem of the arguments at once (components/_validation.py); a subnet is checked against the address
+    space and the other subnets only when its own prefix is a valid CIDR."""
+    raw_spaces = list(args["address_space"])
+    spaces = [net for net in map(_ipv4_network, raw_spaces) if net is not None]
+    rows: list[Rule] = [("address_space", [], not raw_spaces, "give at least one CIDR, such as ['10.20.0.0/16']")]
+    rows += [("address_space", value, _ipv4_network(value) is None, _CIDR_FIX) for value in raw_spaces]
+    rows += [("address_space", [str(a), str(b)], a.overlaps(b), "use non-overlapping CIDRs")
+             for i, a in enumerate(spaces) for b in spaces[i + 1 :]]
 
     seen: dict[str, ipaddress.IPv4Network] = {}
     for key, spec in args["subnets"].items():
         argument = f"subnets[{key!r}]"
-        if not _SUBNET_NAME.match(key):
-            raise InvalidArgumentError(
-                "Network", "subnets", key, "name subnets with 1-80 letters, digits, '_', '.', '-', e.g. 'snet-aks'"
-            )
-        prefix = _cidr(f"{argument}.address_prefix", spec["address_prefix"])
-        if prefix.prefixlen > _SMALLEST_SUBNET_PREFIX:
-            raise InvalidArgumentError(
-                "Network", f"{argument}.address_prefix", str(prefix), "use /29 or larger (Azure's smallest subnet)"
-            )
-        if not any(prefix.subnet_of(space) for space in spaces):
-            raise InvalidArgumentError(
-                "Network",
-                f"{argument}.address_prefix",
-                str(prefix),
-                f"choose a prefix inside the address space {[str(s) for s in spaces]}",
-            )
-        for other, other_prefix in seen.items():
-            if prefix.overlaps(other_prefix):
-                raise InvalidArgumentError(
-                    "Network", f"{argument}.address_prefix", str(prefix), f"it overlaps subnet {other!r} ({other_prefix})"
-                )
-        seen[key] = prefix
+        rows.append(("subnets", key, not _SUBNET_NAME.match(key),
+                     "name subnets with 1-80 letters, digits, '_', '.', '-', e.g. 'snet-aks'"))
+        prefix = _ipv4_network(spec["address_prefix"])
+        rows.append((f"{argument}.address_prefix", spec["address_prefix"], prefix is None, _CIDR_FIX))
+        if prefix is not None:
+            rows += [
+                (f"{argument}.address_prefix", str(prefix), prefix.prefixlen > _SMALLEST_SUBNET_PREFIX,
+                 "use /29 or larger (Azure's smallest subnet)"),
+                (f"{argument}.address_prefix", str(prefix), bool(spaces) and not any(prefix.subnet_of(s) for s in spaces),
+                 f"choose a prefix inside the address space {[str(s) for s in spaces]}"),
+                *((f"{argument}.address_prefix", str(prefix), prefix.overlaps(other_prefix),
+                   f"it overlaps subnet {other!r} ({other_prefix})") for other, other_prefix in seen.items()),
+            ]
+            seen[key] = prefix
         delegation = spec.get("delegation")
-        if delegation is not None and not _DELEGATION.match(delegation):
-            raise InvalidArgumentError(
-                "Network", f"{argument}.delegation", delegation, "give a service name such as 'Microsoft.DBforPostgreSQL/flexibleServers'"
-            )
+        rows.append((f"{argument}.delegation", delegation, delegation is not None and not _DELEGATION.match(delegation),
+                     "give a service name such as 'Microsoft.DBforPostgreSQL/flexibleServers'"))
         if args.get("resource_name") is not None:
             nsg = _nsg_name(args["resource_name"], key) or ""
-            if len(nsg) > 80:
-                raise InvalidArgumentError("Network", "subnets", key, f"the NSG name {nsg!r} exceeds 80 characters; shorten the subnet or VNet name")
+            rows.append(("subnets", key, len(nsg) > 80,
+                         f"the NSG name {nsg!r} exceeds 80 characters; shorten the subnet or VNet name"))
 
     zones = list(args.get("private_dns_zones", DEFAULT_PRIVATE_DNS_ZONES))
-    for zone in zones:
-        if not isinstance(zone, str) or not _ZONE.match(zone):
-            raise InvalidArgumentError("Network", "private_dns_zones", zone, "give DNS zone names such as 'privatelink.vaultcore.azure.net'")
-    if len(set(zones)) != len(zones):
-        raise InvalidArgumentError("Network", "private_dns_zones", zones, "list each zone once")
+    rows += [("private_dns_zones", zone, not isinstance(zone, str) or not _ZONE.match(zone),
+              "give DNS zone names such as 'privatelink.vaultcore.azure.net'") for zone in zones]
+    rows.append(("private_dns_zones", zones, len(set(map(str, zones))) != len(zones), "list each zone once"))
+    check_rules("Network", rows)

@@ -168,3 +168,23 @@ def test_two_regions_peer_both_ways_and_the_secondary_resolves_the_primarys_zone
     assert len(links) == len(plan.of_type(ZONE)) == 6
     assert all(link.inputs["virtualNetwork"]["id"].endswith("/vnet-smk-prod-neu") for link in links)
     assert all(link.inputs["registrationEnabled"] is False for link in links)
+
+
+def test_every_problem_of_the_network_is_reported_at_once() -> None:
+    from components.network import _validate
+
+    args: dict = {
+        "resource_group_name": "rg",
+        "address_space": ["10.20.0.0/16"],
+        "subnets": {
+            "snet-a": {"address_prefix": "10.30.0.0/24"},  # outside the address space
+            "snet-b": {"address_prefix": "10.20.0.1/24"},  # host bits set: not a CIDR
+            "snet-c": {"address_prefix": "10.20.1.0/24", "delegation": "postgres"},
+        },
+        "private_dns_zones": ["not a zone"],
+    }
+    with pytest.raises(InvalidArgumentError) as caught:
+        _validate(args)
+    assert [p.argument for p in caught.value.problems] == [
+        "subnets['snet-a'].address_prefix", "subnets['snet-b'].address_prefix", "subnets['snet-c'].delegation",
+        "private_dns_zones"]
