@@ -157,10 +157,7 @@ def _check(component: str, value: Any, annotation: Any, path: str, about: Callab
             for i, item in enumerate(value):
                 _check(component, item, args[0], f"{path[:-1]}[{i}].")
             return
-    try:
-        _check_scalar(component, value, _strip(annotation), path[:-1], "")
-    except InvalidArgumentError:
-        _check_scalar(component, value, _strip(annotation), path[:-1], about())
+    _check_scalar(component, value, _strip(annotation), path[:-1], about)
 
 
 _SCALARS: dict[type, str] = {
@@ -177,7 +174,7 @@ def _is_output_like(annotation: Any) -> bool:
     return origin is pulumi.Output or origin in (typing.Awaitable, __import__("collections.abc").abc.Awaitable)
 
 
-def _check_scalar(component: str, value: Any, alternatives: list[Any], path: str, about: str) -> None:
+def _check_scalar(component: str, value: Any, alternatives: list[Any], path: str, about: Callable[[], str]) -> None:
     """A field declared bool, int, float or str (or an Input of one) gets a value of that type: Python would treat
     the text "false" as true and "3" as no number, and the component would act on it without complaint."""
     kinds = [a for a in alternatives if a in _SCALARS]
@@ -198,8 +195,8 @@ def _check_scalar(component: str, value: Any, alternatives: list[Any], path: str
     else:
         ok = False
     if not ok:
-        fix = "give " + " or ".join(_SCALARS[k] for k in kinds)
-        raise InvalidArgumentError(component, path, value, fix + (f": {about}" if about else ""))
+        fix, doc = "give " + " or ".join(_SCALARS[k] for k in kinds), about()
+        raise InvalidArgumentError(component, path, value, fix + (f": {doc}" if doc else ""))
 
 
 def _check_values(component: str, value: Any, allowed: tuple[Any, ...], path: str) -> None:

@@ -9,6 +9,7 @@ key rule errs on the side of masking: a public SSH key shows as `[secret]` too.
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections.abc import Sequence
@@ -16,7 +17,7 @@ from typing import Any
 
 from offline.plan import SECRET
 
-__all__ = ["MAX_VALUE_CHARS", "is_secret_path", "looks_secret_key", "mask", "render", "render_pair"]
+__all__ = ["MAX_VALUE_CHARS", "is_secret_path", "looks_secret_key", "mask", "may_be_secret_key", "render", "render_pair"]
 
 MAX_VALUE_CHARS = 160
 """A rendered value longer than this is cut, with the number of characters left out."""
@@ -34,6 +35,8 @@ _NOT_A_VALUE = frozenset({
     "source", "enabled", "provider", "rotation", "auth", "mode", "policy", "expiry", "expiration",
 })
 _KEY_VAULT = re.compile(r"key[\s_-]?vault", re.IGNORECASE)
+_SECRET_VOCABULARY = sorted(_SECRET_WORDS | set(_SECRET_PHRASES))
+"""What a misspelt word is compared with (`may_be_secret_key`)."""
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 _SECRET_TEXT = re.compile(
     r"AccountKey=|SharedAccessKey=|SharedAccessSignature|(?:^|;)\s*(?:Password|Pwd)=|[?&]sig=|\bBearer\s+\S{16,}|"
@@ -55,6 +58,18 @@ def looks_secret_key(key: str) -> bool:
         return False
     compact = "".join(words)
     return any(w in _SECRET_WORDS for w in words) or any(p in compact for p in _SECRET_PHRASES)
+
+
+def may_be_secret_key(key: str) -> bool:
+    """`looks_secret_key`, or would with a typo in one of its words fixed (`postgresPasword`, `clientSecert`): for
+    a key nobody reads, whose value must not be echoed either."""
+    if looks_secret_key(key):
+        return True
+    fixed = []
+    for word in _WORDS.findall(key):
+        close = difflib.get_close_matches(word.lower(), _SECRET_VOCABULARY, n=1, cutoff=0.8) if len(word) >= 5 else []
+        fixed.append(close[0].capitalize() if close else word)
+    return looks_secret_key("".join(fixed))
 
 
 _NAMED_VALUES = ("value", "secureValue")

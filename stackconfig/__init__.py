@@ -211,25 +211,11 @@ def _allowed_for_encrypted(model: type[BaseModel], key: str, secret_keys: Mappin
     return "no such key" + (f"; did you mean {guess[0]}?" if guess else "; known keys here: " + ", ".join(known))
 
 
-# Credential words a misspelt key may hold (`postgresPasword`, `clientSecert`): a value under such a key is
-# never echoed. The exact words are offline._masking.looks_secret_key's.
-_CREDENTIAL_WORDS = ("password", "passwd", "passphrase", "secret", "secrets", "token", "credential", "credentials",
-                     "kubeconfig", "connectionstring", "privatekey", "apikey")
-_KEY_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
-
-
 def _may_hold_secret(key: str) -> bool:
-    """Whether a key's value may be a credential: its name looks like one, or would with a typo fixed."""
-    from offline._masking import looks_secret_key  # only on the error path: a program needs no offline engine
+    """Whether a key's value may be a credential, typos included (offline._masking.may_be_secret_key)."""
+    from offline._masking import may_be_secret_key  # only on the error path: a program needs no offline engine
 
-    if looks_secret_key(key):
-        return True
-    words = _KEY_WORDS.findall(key)
-    fixed = []
-    for word in words:
-        close = difflib.get_close_matches(word.lower(), _CREDENTIAL_WORDS, n=1, cutoff=0.8) if len(word) >= 5 else []
-        fixed.append(close[0].capitalize() if close else word)
-    return looks_secret_key("".join(fixed))
+    return may_be_secret_key(key)
 
 
 def _parse(text: str) -> Any:

@@ -114,7 +114,7 @@ def build_cluster_layer(
     else:
         # The sidecars' request metrics in the Azure Monitor workspace (Grafana, alerts).
         mesh_args["managed_prometheus"] = True
-        if any(spec.canary for spec in settings.applications.values()):
+        if settings.canary_applications:
             # The Rollouts controller cannot query the workspace: canary analysis gets its own small Prometheus.
             mesh_args["analysis_prometheus"] = {}
     mesh = ServiceMesh(f"mesh-{code}", mesh_args)

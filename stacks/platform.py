@@ -77,6 +77,7 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
     clusters = build_clusters(ctx, obs)
     registry = build_registry(ctx, obs, clusters)
     edge = build_edge(ctx, obs)
+    vault_objects = _vault_objects(settings)
     layers = {
         c: build_cluster_layer(
             c,
@@ -87,7 +88,7 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
             key_vault_id=vault.resource_id,
             key_vault_name=vault.name,
             tenant_id=ctx.client.tenant_id,
-            vault_objects=_vault_objects(settings),
+            vault_objects=vault_objects,
             front_door_id=edge.front_door_id if edge else None,
             tags=ctx.tags,
         )
@@ -209,7 +210,7 @@ def build_observability(ctx: PlatformContext) -> Observability:
                 for app in settings.applications
             },
             # A canary paused in the error budget's critical band, or rolled back, reaches the action group.
-            "canary_alerts": any(spec.canary for spec in settings.applications.values()),
+            "canary_alerts": bool(settings.canary_applications),
         }
         if settings.monitoring.grafana:
             grafana: GrafanaArgs = {

@@ -506,6 +506,11 @@ class PlatformSettings(_Settings):
     previews). Turn off only for a stack that still holds resources created through explicit API-version
     types of the v1/v2 SDKs."""
 
+    @property
+    def canary_applications(self) -> list[str]:
+        """The applications released progressively (canary: true), sorted."""
+        return sorted(app for app, spec in self.applications.items() if spec.canary)
+
     def _rules(self) -> Iterator[tuple[str, object, str]]:
         locations = [r.location for r in self.regions]
         if len(set(locations)) != len(locations):
@@ -553,7 +558,7 @@ class PlatformSettings(_Settings):
             )
         if self.monitoring.prometheus == "in-cluster" and self.charts.kube_prometheus_stack is None:
             yield "charts.kubePrometheusStack", None, "a chart pin when monitoring.prometheus is in-cluster"
-        canaries = sorted(app for app, spec in self.applications.items() if spec.canary)
+        canaries = self.canary_applications
         if self.monitoring.prometheus == "managed" and canaries and self.charts.prometheus is None:
             yield ("charts.prometheus", None,
                    f"a pin of the prometheus-community prometheus chart: the canary applications {canaries} are "

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import shutil
 from pathlib import Path
+from typing import Any
 
 import hypothesis  # noqa: F401  (imported before any program runs: see below)
 import pytest
+import yaml
 
 from offline import Plan, run_preview
 
@@ -24,6 +27,16 @@ SHARED_SCHEMAS = ROOT.parent / "shared" / "schemas"
 def plan_of(stack: str) -> Plan:
     """The offline plan of one of this project's stacks (cached: plans are deterministic)."""
     return run_preview(ROOT, stack)
+
+
+@functools.cache
+def _stack_file_config(stack: str) -> dict[str, Any]:
+    return dict(yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8"))["config"])
+
+
+def stack_config(stack: str) -> dict[str, Any]:
+    """The `config:` of one of this project's stack files, as written (a fresh copy: tests may change it)."""
+    return copy.deepcopy(_stack_file_config(stack))
 
 
 @pytest.fixture(params=STACKS)

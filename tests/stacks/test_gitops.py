@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from offline import Plan, run_preview
-from tests.conftest import ROOT, STACKS, plan_of
+from tests.conftest import ROOT, STACKS, plan_of, stack_config
 
 NS = "sentimark-platform"
 APPLICATION = "kubernetes:argoproj.io/v1alpha1:Application"
@@ -19,13 +19,9 @@ RELEASE = "kubernetes:helm.sh/v3:Release"
 CLUSTER = "azure-native:containerservice:ManagedCluster"
 
 
-def _config(stack: str) -> dict:
-    return yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
-
-
 @pytest.mark.parametrize("stack", STACKS)
 def test_every_application_is_an_argo_cd_application_of_the_stacks_project(stack: str) -> None:
-    plan, config = plan_of(stack), _config(stack)
+    plan, config = plan_of(stack), stack_config(stack)
     gitops, apps = config[f"{NS}:gitops"], sorted(config[f"{NS}:applications"])
     clusters = len(plan.of_type(CLUSTER))
     applications = plan.of_type(APPLICATION)
@@ -50,7 +46,7 @@ def test_every_application_is_an_argo_cd_application_of_the_stacks_project(stack
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_argo_cd_signs_in_through_entra_only(stack: str) -> None:
-    plan, config = plan_of(stack), _config(stack)
+    plan, config = plan_of(stack), stack_config(stack)
     sso = config[f"{NS}:gitops"]["sso"]
     for release in (r for r in plan.of_type(RELEASE) if r.inputs["name"] == "argo-cd"):
         cm = release.inputs["values"]["configs"]["cm"]
@@ -64,7 +60,7 @@ def test_argo_cd_signs_in_through_entra_only(stack: str) -> None:
 
 
 def test_repository_credentials_are_granted_per_secret_and_never_in_the_plan() -> None:
-    gitops = {**_config("uat")[f"{NS}:gitops"],
+    gitops = {**stack_config("uat")[f"{NS}:gitops"],
               "credentials": {"githubAppId": 123456, "githubAppInstallationId": 7890123,
                               "privateKeySecret": "argocd-github-app-key"}}
     plan: Plan = run_preview(ROOT, "uat", config={f"{NS}:gitops": gitops})

@@ -12,13 +12,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import yaml
 
 from components import FINOPS_TAG_NAMES, region_code, stable_suffix
 from costs import estimate_plan
 from offline import Plan, PlannedResource
 from policy.rules._taggable import TAGGABLE_TYPES
-from tests.conftest import ROOT, STACKS, plan_of
+from tests.conftest import STACKS, plan_of, stack_config
 
 PRIVATE_STACKS = ("uat", "prod")
 PUBLIC_STACKS = ("dev", "sit")
@@ -409,7 +408,7 @@ def test_applications_get_only_the_data_access_their_settings_declare(stack: str
     """Least privilege: an application identity reads the vault secrets it mounts (never the whole vault,
     which also holds the PostgreSQL administrator password), Redis only if it declares it, and only the event
     hubs it declares, in the direction it declares."""
-    config = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
+    config = stack_config(stack)
     apps = config["sentimark-platform:applications"]
     plan = plan_of(stack)
     (vault,) = plan.of_type("azure-native:keyvault:Vault")
@@ -442,7 +441,7 @@ def test_applications_get_only_the_data_access_their_settings_declare(stack: str
 def test_every_application_has_error_budget_alerts_on_every_cluster(stack: str) -> None:
     """Seed 002's error budgets: burn-rate alerts against routing.sloPercent, per application and cluster."""
     plan = plan_of(stack)
-    config = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
+    config = stack_config(stack)
     apps = sorted(config["sentimark-platform:applications"])
     groups = [g for g in plan.of_type("azure-native:alertsmanagement:PrometheusRuleGroup") if g.name.endswith("-slo-alerts")]
     assert len(groups) == len(plan.of_type(CLUSTER))
@@ -459,7 +458,7 @@ def test_every_application_has_error_budget_alerts_on_every_cluster(stack: str) 
 def test_every_canary_application_is_released_by_an_analysed_rollout_on_every_cluster(stack: str) -> None:
     """Issue 17: progressive delivery runs in every stack, not only with in-cluster Prometheus."""
     plan = plan_of(stack)
-    config = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
+    config = stack_config(stack)
     apps = config["sentimark-platform:applications"]
     routing = config["sentimark-platform:routing"]
     canaries = sorted(app for app, spec in apps.items() if spec.get("canary", True))

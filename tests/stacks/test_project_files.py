@@ -6,7 +6,7 @@ import yaml
 
 from stacks.config import SECRET_KEYS
 from stacks.settings import PlatformSettings
-from tests.conftest import ROOT, STACKS
+from tests.conftest import ROOT, STACKS, stack_config
 
 TYPES = {bool: "boolean", str: "string", list: "array", dict: "object"}
 
@@ -26,6 +26,6 @@ def test_pulumi_yaml_declares_every_setting_with_a_description() -> None:
 def test_every_stack_file_sets_every_declared_setting() -> None:
     # Project config without a default must be set per stack, or the Pulumi CLI refuses to run.
     for stack in STACKS:
-        config = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
+        config = stack_config(stack)
         keys = {k.split(":", 1)[1] for k in config}
         assert keys == set(_declared()), stack
