@@ -23,21 +23,39 @@ settings = load_settings()
 platform = pulumi.StackReference("platform", stack_name=settings.platform_stack)
 
 
+REQUIRED_OUTPUTS = ("clusters", "kubeconfigs", "canaryAnalysis")
+
+
+def _required(outputs: Mapping[str, Any] | None) -> bool:
+    """Checks at once that every output this project reads is a map, so one error names all that are missing,
+    whichever the engine resolves first. It reads the outputs unsecreted but returns no value of them."""
+    outputs = outputs if isinstance(outputs, Mapping) else {}
+    missing = [name for name in REQUIRED_OUTPUTS if not isinstance(outputs.get(name), Mapping)]
+    if missing:
+        raise pulumi.RunError(
+            f"platform stack {settings.platform_stack} exports no {', '.join(map(repr, missing))} (a map from region "
+            "code to value); this project needs a platform version that exports it (README.md, 'What the platform "
+            "exports')")
+    return True
+
+
+# Unsecreted only for the check: each value below comes from get_output, which keeps its own secretness (a
+# secret `kubeconfigs` must not make `clusters` secret through the whole outputs map).
+outputs_checked = pulumi.Output.unsecret(platform.outputs).apply(_required)
+
+
 def per_region(output: str, code: str) -> pulumi.Output[Any]:
     """One region's entry of a platform output keyed by region code, with an error that says what is missing."""
 
-    def pick(values: Mapping[str, Any] | None) -> Any:
-        if not isinstance(values, Mapping):
-            raise pulumi.RunError(
-                f"platform stack {settings.platform_stack} exports no {output!r} (a map from region code to value); "
-                "this project needs a platform version that exports it (README.md, 'What the platform exports')")
+    def pick(checked_and_values: list[Any]) -> Any:
+        values = checked_and_values[1]
         if code not in values:
             raise pulumi.RunError(
                 f"platform stack {settings.platform_stack} has no {output!r} entry for region {code!r} (it has: "
                 f"{', '.join(sorted(values)) or 'none'}); deploy to one of those or add the region to the platform stack")
         return values[code]
 
-    return platform.get_output(output).apply(pick)
+    return pulumi.Output.all(outputs_checked, platform.get_output(output)).apply(pick)
 
 
 def analysis_address(code: str) -> pulumi.Output[str]:

@@ -89,7 +89,7 @@ def test_a_region_the_platform_does_not_have_is_refused_with_its_regions() -> No
 
 def test_a_platform_without_the_kubeconfigs_output_is_refused_clearly() -> None:
     outputs = {PLATFORM_REFERENCE.format(stack="dev"): {"clusters": {"weu": "aks-smk-dev-weu"}}}
-    with pytest.raises(pulumi.RunError, match=r"exports no 'kubeconfigs'"):
+    with pytest.raises(pulumi.RunError, match=r"exports no 'kubeconfigs', 'canaryAnalysis'"):
         run_preview(EXAMPLES / EXAMPLE, "dev", stack_outputs=outputs)
 
 
