@@ -321,7 +321,7 @@ def model(plan: Mapping[str, Any], providers: Mapping[str, str] | None, table: M
 def preview_with_providers(project_dir: str | Path, stack: str,
                            stack_outputs: Mapping[str, Mapping[str, Any]] | None = None) -> tuple[dict[str, Any], dict[str, str]]:
     """The stack's plan JSON and, per resource URN, the URN of the explicit provider it was registered with."""
-    from offline import engine, run_preview
+    from sentimark_platform.offline import engine, run_preview
 
     providers: dict[str, str] = {}
     original = engine.RecordingMonitor.RegisterResource

@@ -12,7 +12,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from schemacheck import validate_plan
+from sentimark_platform.schemacheck import validate_plan
 
 TENANT = "00000000-0000-0000-0000-000000000001"
 

@@ -42,7 +42,8 @@ import gc, json, resource, sys, time
 if sys.argv[4] == "freeze":
     gc.disable()
 start = time.perf_counter()
-import offline, stacks  # noqa: F401  (the program imports stacks and components; count them as imports)
+from sentimark_platform import offline  # noqa: E402
+import stacks  # noqa: F401  (the program imports stacks and the library; count them as imports)
 imported = time.perf_counter()
 config = json.loads(sys.argv[3])
 plan = offline.run_preview(sys.argv[1], sys.argv[2], config=config)

@@ -41,7 +41,7 @@ from bootstrap._identities import (
 from bootstrap._registration import register_subscriptions
 from bootstrap._runners import PULL_REQUEST_RUNNER_GROUP, RUNNER_GROUP, hub_peering_role, runner_network
 from bootstrap._settings import Settings, load_settings
-from components import (
+from sentimark_platform.components import (
     DiagnosticSettingsArgs,
     apply_diagnostic_settings,
     apply_lock,
@@ -51,7 +51,7 @@ from components import (
     secure_storage_account,
     stable_suffix,
 )
-from components.key_vault import KeyVault, KeyVaultArgs
+from sentimark_platform.components.key_vault import KeyVault, KeyVaultArgs
 
 WORKLOAD = "smk"
 STATE_CONTAINER = "pulumi-state"

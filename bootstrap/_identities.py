@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 import pulumi
 from pulumi_azure_native import authorization, managedidentity, resources
 
-from components import (
+from sentimark_platform.components import (
     ROLE_DEFINITIONS,
     RoleAssignmentArgs,
     apply_role_assignments,

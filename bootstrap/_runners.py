@@ -21,7 +21,7 @@ import pulumi
 from pulumi_azure_native import authorization, network, resources
 
 from bootstrap._settings import RunnerSettings
-from components import new_resource, region_code, resource_name
+from sentimark_platform.components import new_resource, region_code, resource_name
 
 __all__ = [
     "GITHUB_ACTIONS_ADDRESSES",

@@ -9,7 +9,7 @@ from typing import Any
 
 import pulumi
 
-from components import REGION_CODES, region_code
+from sentimark_platform.components import REGION_CODES, region_code
 
 __all__ = [
     "DEFAULT_RUNNER_ADDRESS_SPACE",

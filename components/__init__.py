@@ -1,8 +1,8 @@
 """Reusable Azure platform components. They know nothing of environments: every value is an argument."""
 
-from components._aliases import is_versioned_type_alias, register_versioned_alias_pruning
-from components._helm import ChartPinArgs
-from components._interfaces import (
+from sentimark_platform.components._aliases import is_versioned_type_alias, register_versioned_alias_pruning
+from sentimark_platform.components._helm import ChartPinArgs
+from sentimark_platform.components._interfaces import (
     ROLE_DEFINITIONS,
     DiagnosticSettingsArgs,
     IsoDate,
@@ -17,8 +17,13 @@ from components._interfaces import (
     role_definition_id,
     write_vault_secret,
 )
-from components._kubernetes_versions import end_of_life, expiring_soon, support_problem, supported_versions
-from components._naming import (
+from sentimark_platform.components._kubernetes_versions import (
+    end_of_life,
+    expiring_soon,
+    support_problem,
+    supported_versions,
+)
+from sentimark_platform.components._naming import (
     NAMING_RULES,
     REGION_CODES,
     region_code,
@@ -26,11 +31,11 @@ from components._naming import (
     stable_suffix,
     unique_resource_name,
 )
-from components._sdk import new_resource
-from components._storage import secure_storage_account
-from components._tags import FINOPS_TAG_NAMES, finops_tags, merge_tags
-from components.action_group import ActionGroup, ActionGroupArgs
-from components.aks_cluster import (
+from sentimark_platform.components._sdk import new_resource
+from sentimark_platform.components._storage import secure_storage_account
+from sentimark_platform.components._tags import FINOPS_TAG_NAMES, finops_tags, merge_tags
+from sentimark_platform.components.action_group import ActionGroup, ActionGroupArgs
+from sentimark_platform.components.aks_cluster import (
     DEFAULT_POD_CIDR,
     DEFAULT_SERVICE_CIDR,
     AksCluster,
@@ -39,9 +44,19 @@ from components.aks_cluster import (
     AksSystemPoolArgs,
     AksUserPoolArgs,
 )
-from components.app_namespace import AppNamespace, AppNamespaceArgs, ContainerDefaultsArgs, EgressRuleArgs
-from components.budget import DEFAULT_BUDGET_NOTIFICATIONS, Budget, BudgetArgs, BudgetNotificationArgs
-from components.canary_routing import (
+from sentimark_platform.components.app_namespace import (
+    AppNamespace,
+    AppNamespaceArgs,
+    ContainerDefaultsArgs,
+    EgressRuleArgs,
+)
+from sentimark_platform.components.budget import (
+    DEFAULT_BUDGET_NOTIFICATIONS,
+    Budget,
+    BudgetArgs,
+    BudgetNotificationArgs,
+)
+from sentimark_platform.components.canary_routing import (
     CanaryAnalysisArgs,
     CanaryGatewayArgs,
     CanaryRolloutArgs,
@@ -52,11 +67,11 @@ from components.canary_routing import (
     RetryArgs,
     canary_steps_problem,
 )
-from components.container_registry import ContainerRegistry, ContainerRegistryArgs
-from components.errors import InvalidArgumentError
-from components.event_hubs import EventHubArgs, EventHubCaptureArgs, EventHubs, EventHubsArgs
-from components.front_door import FrontDoor, FrontDoorArgs, FrontDoorOriginArgs
-from components.gitops import (
+from sentimark_platform.components.container_registry import ContainerRegistry, ContainerRegistryArgs
+from sentimark_platform.components.errors import InvalidArgumentError
+from sentimark_platform.components.event_hubs import EventHubArgs, EventHubCaptureArgs, EventHubs, EventHubsArgs
+from sentimark_platform.components.front_door import FrontDoor, FrontDoorArgs, FrontDoorOriginArgs
+from sentimark_platform.components.gitops import (
     GitOps,
     GitOpsApplicationArgs,
     GitOpsArgs,
@@ -64,9 +79,13 @@ from components.gitops import (
     GitOpsRepositoryCredentialsArgs,
     GitOpsSsoArgs,
 )
-from components.ingress_certificate import DEFAULT_SYNC_IMAGE, IngressCertificate, IngressCertificateArgs
-from components.key_vault import KeyVault, KeyVaultArgs, KeyVaultPublicAccessArgs
-from components.monitoring import (
+from sentimark_platform.components.ingress_certificate import (
+    DEFAULT_SYNC_IMAGE,
+    IngressCertificate,
+    IngressCertificateArgs,
+)
+from sentimark_platform.components.key_vault import KeyVault, KeyVaultArgs, KeyVaultPublicAccessArgs
+from sentimark_platform.components.monitoring import (
     PLATFORM_EVENT_TABLES,
     AlertTargetsArgs,
     GrafanaArgs,
@@ -75,14 +94,14 @@ from components.monitoring import (
     MonitoringArgs,
     PrometheusClusterArgs,
 )
-from components.network import (
+from sentimark_platform.components.network import (
     DEFAULT_PRIVATE_DNS_ZONES,
     Network,
     NetworkArgs,
     NetworkSubnetArgs,
     virtual_network_peering,
 )
-from components.postgres_server import (
+from sentimark_platform.components.postgres_server import (
     PostgresDatabaseArgs,
     PostgresEntraAdminArgs,
     PostgresMaintenanceWindowArgs,
@@ -90,15 +109,15 @@ from components.postgres_server import (
     PostgresServerArgs,
     firewall_rules_for,
 )
-from components.redis import ClassicRedisArgs, Redis, RedisArgs
-from components.service_mesh import (
+from sentimark_platform.components.redis import ClassicRedisArgs, Redis, RedisArgs
+from sentimark_platform.components.service_mesh import (
     InClusterPrometheusArgs,
     IngressGatewayArgs,
     ServiceMesh,
     ServiceMeshArgs,
     ServiceMeshChartsArgs,
 )
-from components.workload_identity import (
+from sentimark_platform.components.workload_identity import (
     FederatedCredentialArgs,
     RoleGrantArgs,
     SecretProviderClassArgs,

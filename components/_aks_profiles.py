@@ -8,7 +8,7 @@ import pulumi
 from pulumi_azure_native import containerservice as cs
 
 if TYPE_CHECKING:
-    from components.aks_cluster import AksClusterArgs, AksMaintenanceWindowArgs, AksUserPoolArgs
+    from sentimark_platform.components.aks_cluster import AksClusterArgs, AksMaintenanceWindowArgs, AksUserPoolArgs
 
 __all__ = ["cluster_args", "maintenance_window", "user_pool_args"]
 

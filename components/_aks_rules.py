@@ -7,12 +7,12 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from components._validation import check_rules
+from sentimark_platform.components._validation import Rule
 
 if TYPE_CHECKING:
-    from components.aks_cluster import AksClusterArgs
+    from sentimark_platform.components.aks_cluster import AksClusterArgs
 
-__all__ = ["validate"]
+__all__ = ["rules"]
 
 _COMPONENT = "AksCluster"
 _MIN_MAX_PODS = 50
@@ -33,12 +33,12 @@ def _is_cidr(value: str) -> bool:
     return "/" in value
 
 
-def _rules(args: AksClusterArgs) -> list[tuple[str, Any, Callable[[Any], bool], str]]:
-    """(argument, value, is_bad, fix) rows; the first bad row is the error."""
+def rules(args: AksClusterArgs) -> list[Rule]:
+    """(argument, value, is_bad, fix) rows: the AksCluster rules beside its field checks (components/_validation.py)."""
     system = args["system_pool"]
     private = args.get("private_cluster", True)
     ranges = list(args.get("api_server_authorized_ip_ranges") or [])
-    rows: list[tuple[str, Any, Callable[[Any], bool], str]] = [
+    rows: list[Rule] = [
         ("system_pool.name", system.get("name", "system"), lambda v: not _POOL_NAME.match(v),
          "use 1-12 lowercase letters and digits, starting with a letter"),
         ("system_pool.node_count", system["node_count"], lambda v: v < 1, "give at least 1 system node (3 for production)"),
@@ -108,6 +108,3 @@ def _below(minimum: int) -> Callable[[Any], bool]:
     return lambda v: v < minimum
 
 
-def validate(args: AksClusterArgs) -> None:
-    """Raise InvalidArgumentError for every bad row at once; values still unknown (Outputs) are skipped."""
-    check_rules(_COMPONENT, _rules(args))

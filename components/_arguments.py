@@ -1,5 +1,6 @@
-"""Reject missing required arguments, argument keys a component does not know, and values outside a field's
-allowed set, at any depth, before anything is registered.
+"""Find missing required arguments, argument keys a component does not know, values of the wrong type and values
+outside a field's allowed set, at any depth, before anything is registered (`_validation.check_arguments` reports
+them with the component's own rules, all at once).
 
 Component arguments are TypedDicts: at runtime a plain dict, so a misspelled key (`managed_prometeus`) would
 be silently ignored and the secure or intended behaviour silently lost. This check walks the arguments
@@ -24,9 +25,9 @@ from typing import Any
 
 import pulumi
 
-from components.errors import InvalidArgumentError
+from sentimark_platform.components.errors import InvalidArgumentError
 
-__all__ = ["ALLOWED_VALUES", "check_argument_keys"]
+__all__ = ["ALLOWED_VALUES", "argument_problems"]
 
 ALLOWED_VALUES: dict[tuple[str, str], tuple[str, ...]] = {
     ("LockArgs", "kind"): ("CanNotDelete", "ReadOnly"),
@@ -114,8 +115,13 @@ def _strip(annotation: Any) -> list[Any]:
     return [annotation]
 
 
-def _check(component: str, value: Any, annotation: Any, path: str, about: Callable[[], str] = str) -> None:
-    """`about` gives the field's docstring, for an error message (read only when one is raised)."""
+Problems = list[InvalidArgumentError]
+
+
+def _check(problems: Problems, component: str, value: Any, annotation: Any, path: str,
+           about: Callable[[], str] = str) -> None:
+    """Adds what is wrong with `value` to `problems`; `about` gives the field's docstring, for a message (read only
+    when there is one)."""
     for alternative in _strip(annotation):
         origin = typing.get_origin(alternative)
         if _is_typed_dict(alternative) and isinstance(value, Mapping):
@@ -123,31 +129,32 @@ def _check(component: str, value: Any, annotation: Any, path: str, about: Callab
             for key in _required(alternative):
                 if key not in value:
                     doc = _field_doc(alternative, key)
-                    raise InvalidArgumentError(component, f"{path}{key}", None,
-                                               "required and missing" + (f": {doc}" if doc else ""))
+                    problems.append(InvalidArgumentError(component, f"{path}{key}", None,
+                                                         "required and missing" + (f": {doc}" if doc else "")))
             for key, item in value.items():
                 if key not in hints:
                     close = difflib.get_close_matches(str(key), list(hints), n=1)
                     hint = f"did you mean {close[0]!r}? " if close else ""
-                    raise InvalidArgumentError(
+                    problems.append(InvalidArgumentError(
                         component,
                         f"{path}{key}",
                         item,
                         f"{hint}no such argument; known here: {', '.join(sorted(hints))}",
-                    )
+                    ))
+                    continue
                 allowed = ALLOWED_VALUES.get((alternative.__name__, str(key)))
                 if allowed is not None:
-                    _check_values(component, item, allowed, f"{path}{key}")
-                _check(component, item, hints[key], f"{path}{key}.",
+                    _check_values(problems, component, item, allowed, f"{path}{key}")
+                _check(problems, component, item, hints[key], f"{path}{key}.",
                        functools.partial(_field_doc, alternative, str(key)))
             return
         if origin is typing.Literal:
-            _check_values(component, value, typing.get_args(alternative), path[:-1])
+            _check_values(problems, component, value, typing.get_args(alternative), path[:-1])
             return
         args = typing.get_args(alternative)
         if origin in (dict, Mapping, typing.Mapping) and isinstance(value, Mapping) and len(args) == 2:
             for key, item in value.items():
-                _check(component, item, args[1], f"{path[:-1]}[{key!r}].")
+                _check(problems, component, item, args[1], f"{path[:-1]}[{key!r}].")
             return
         if (
             origin in (list, Sequence, typing.Sequence)
@@ -155,9 +162,33 @@ def _check(component: str, value: Any, annotation: Any, path: str, about: Callab
             and len(args) == 1
         ):
             for i, item in enumerate(value):
-                _check(component, item, args[0], f"{path[:-1]}[{i}].")
+                _check(problems, component, item, args[0], f"{path[:-1]}[{i}].")
             return
-    _check_scalar(component, value, _strip(annotation), path[:-1], about)
+    _check_container(problems, component, value, _strip(annotation), path[:-1], about)
+    _check_scalar(problems, component, value, _strip(annotation), path[:-1], about)
+
+
+def _container_kind(annotation: Any) -> str | None:
+    origin = typing.get_origin(annotation)
+    if _is_typed_dict(annotation) or origin in (dict, Mapping, typing.Mapping):
+        return "a mapping"
+    if origin in (list, Sequence, typing.Sequence):
+        return "a list"
+    return None
+
+
+def _check_container(problems: Problems, component: str, value: Any, alternatives: list[Any], path: str,
+                     about: Callable[[], str]) -> None:
+    """A field declared as a mapping or a list (or an Input of one) that got something else, such as text: the
+    component would iterate over its characters or fail with a bare traceback."""
+    kinds = [kind for a in alternatives if (kind := _container_kind(a))]
+    if not kinds or any(not _container_kind(a) and not _is_output_like(a) for a in alternatives):
+        return
+    if value is None or isinstance(value, pulumi.Output) or inspect.isawaitable(value):
+        return
+    doc = about()
+    problems.append(InvalidArgumentError(component, path, value, "give " + " or ".join(dict.fromkeys(kinds))
+                                         + (f": {doc}" if doc else "")))
 
 
 _SCALARS: dict[type, str] = {
@@ -174,7 +205,8 @@ def _is_output_like(annotation: Any) -> bool:
     return origin is pulumi.Output or origin in (typing.Awaitable, __import__("collections.abc").abc.Awaitable)
 
 
-def _check_scalar(component: str, value: Any, alternatives: list[Any], path: str, about: Callable[[], str]) -> None:
+def _check_scalar(problems: Problems, component: str, value: Any, alternatives: list[Any], path: str,
+                  about: Callable[[], str]) -> None:
     """A field declared bool, int, float or str (or an Input of one) gets a value of that type: Python would treat
     the text "false" as true and "3" as no number, and the component would act on it without complaint."""
     kinds = [a for a in alternatives if a in _SCALARS]
@@ -196,24 +228,25 @@ def _check_scalar(component: str, value: Any, alternatives: list[Any], path: str
         ok = False
     if not ok:
         fix, doc = "give " + " or ".join(_SCALARS[k] for k in kinds), about()
-        raise InvalidArgumentError(component, path, value, fix + (f": {doc}" if doc else ""))
+        problems.append(InvalidArgumentError(component, path, value, fix + (f": {doc}" if doc else "")))
 
 
-def _check_values(component: str, value: Any, allowed: tuple[Any, ...], path: str) -> None:
+def _check_values(problems: Problems, component: str, value: Any, allowed: tuple[Any, ...], path: str) -> None:
     if isinstance(value, Mapping):
         for key, item in value.items():
-            _check_values(component, item, allowed, f"{path}[{key!r}]")
+            _check_values(problems, component, item, allowed, f"{path}[{key!r}]")
         return
     values = value if isinstance(value, (list, tuple)) else [value]
     for item in values:
         if isinstance(item, pulumi.Output) or item in allowed:
             continue
-        raise InvalidArgumentError(component, path, item, f"use one of {', '.join(map(str, allowed))}")
+        problems.append(InvalidArgumentError(component, path, item, f"use one of {', '.join(map(str, allowed))}"))
 
 
-def check_argument_keys(component: str, args: Mapping[str, Any], typed_dict: type) -> None:
-    """Raise InvalidArgumentError for the first required key missing or undeclared key given, at any depth, or
-    a value outside a field's allowed set."""
-    if isinstance(args, pulumi.Output):
-        return
-    _check(component, args, typed_dict, "")
+def argument_problems(component: str, args: Mapping[str, Any], typed_dict: type) -> list[InvalidArgumentError]:
+    """Every required key missing, undeclared key given, value of the wrong type or outside a field's allowed set,
+    at any depth (none while the arguments are an Output)."""
+    problems: Problems = []
+    if not isinstance(args, pulumi.Output):
+        _check(problems, component, args, typed_dict, "")
+    return problems

@@ -49,7 +49,7 @@ import pulumi
 from pulumi_azure_native import monitor
 
 if TYPE_CHECKING:
-    from components.monitoring import ContainerInsightsClusterArgs
+    from sentimark_platform.components.monitoring import ContainerInsightsClusterArgs
 
 __all__ = [
     "CONFIGURATION_ASSOCIATION_NAME",

@@ -16,7 +16,7 @@ from typing import Any, TypedDict
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components._validation import Rule
+from sentimark_platform.components._validation import Rule
 
 __all__ = [
     "DNS_LABEL",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 if TYPE_CHECKING:
-    from components.service_mesh import InClusterPrometheusArgs, IngressGatewayArgs
+    from sentimark_platform.components.service_mesh import InClusterPrometheusArgs, IngressGatewayArgs
 
 __all__ = ["ANALYSIS_PROMETHEUS_FULLNAME", "ANALYSIS_PROMETHEUS_PORT", "ANALYSIS_SCRAPE_METRICS",
            "PROMETHEUS_FULLNAME", "analysis_prometheus_values", "gateway_values", "istiod_values",

@@ -1,4 +1,5 @@
-"""Monitoring's argument rules: (argument, value, is it bad?, how to fix), the first bad one raising."""
+"""Monitoring's argument rules: (argument, value, is it bad?, how to fix), run beside its field checks
+(components/_validation.py)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,14 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
-from components._metric_alerts import TargetKind
-from components._naming import NAMING_RULES
-from components._validation import check_rules
+from sentimark_platform.components._metric_alerts import TargetKind
+from sentimark_platform.components._naming import NAMING_RULES
+from sentimark_platform.components._validation import Rule, check_rules
 
 if TYPE_CHECKING:
-    from components.monitoring import MonitoringArgs
+    from sentimark_platform.components.monitoring import MonitoringArgs
 
-__all__ = ["check", "cluster_rules", "target_rules", "validate"]
+__all__ = ["check", "cluster_rules", "rules", "target_rules"]
 
 COLUMN_TYPES = ("string", "int", "long", "real", "boolean", "dateTime", "guid", "dynamic")
 _KEY = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
@@ -51,8 +52,8 @@ def target_rules(targets: Mapping[str, Any], used: set[str], has_action_group: b
     ]
 
 
-def validate(args: MonitoringArgs, tables: Mapping[str, Mapping[str, str]]) -> None:
-    """Rules: (argument, value, is it bad?, how to fix). The first bad one raises."""
+def rules(args: MonitoringArgs, tables: Mapping[str, Mapping[str, str]]) -> list[Rule]:
+    """The constructor's rules: (argument, value, is it bad?, how to fix)."""
     retention = args["retention_days"]
     prometheus = args.get("prometheus")
     grafana = args.get("grafana")
@@ -63,7 +64,7 @@ def validate(args: MonitoringArgs, tables: Mapping[str, Mapping[str, str]]) -> N
     clusters = prometheus.get("clusters") if prometheus is not None else None
     amw_name = prometheus.get("monitor_workspace_name") if prometheus is not None else None
     objectives = cast("Mapping[str, Mapping[str, Any]]", (prometheus or {}).get("service_level_objectives") or {})
-    check([
+    return [
         ("retention_days", retention, not 30 <= retention <= 730, "use 30 to 730 days (Log Analytics' range)"),
         *_table_rules(tables),
         *cluster_rules(clusters, set(), "prometheus.clusters"),
@@ -85,7 +86,7 @@ def validate(args: MonitoringArgs, tables: Mapping[str, Mapping[str, str]]) -> N
         *target_rules(targets, set(), has_action_group, "alert_targets"),
         ("application_insights_alerts", True, args.get("application_insights_alerts") is True and not has_action_group,
          "give action_group_id too: alerts without an action group notify nobody"),
-    ])
+    ]
 
 
 def _table_rules(tables: Mapping[str, Mapping[str, str]]) -> list[tuple[str, Any, bool, str]]:

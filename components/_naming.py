@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import pulumi
 
-from components.errors import InvalidArgumentError
+from sentimark_platform.components.errors import InvalidArgumentError
 
 __all__ = [
     "NAMING_RULES",

@@ -7,9 +7,8 @@ from typing import NotRequired, TypedDict
 import pulumi
 from pulumi_azure_native import monitor
 
-from components._arguments import check_argument_keys
-from components._tags import merge_tags
-from components.errors import InvalidArgumentError
+from sentimark_platform.components._tags import merge_tags
+from sentimark_platform.components._validation import Rule, check_arguments
 
 __all__ = ["ActionGroup", "ActionGroupArgs"]
 
@@ -39,8 +38,7 @@ class ActionGroup(pulumi.ComponentResource):
     """Azure name of the action group."""
 
     def __init__(self, name: str, args: ActionGroupArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        check_argument_keys("ActionGroup", args, ActionGroupArgs)
-        _validate(args)
+        check_arguments("ActionGroup", args, ActionGroupArgs, lambda: _rules(args))
         super().__init__("sentimark:index:ActionGroup", name, None, opts)
         webhook = args.get("webhook_url")
         group = monitor.ActionGroup(
@@ -70,12 +68,11 @@ class ActionGroup(pulumi.ComponentResource):
         self.register_outputs({"resource_id": self.resource_id, "name": self.name})
 
 
-def _validate(args: ActionGroupArgs) -> None:
-    short = args["short_name"]
-    if not 1 <= len(short) <= 12:
-        raise InvalidArgumentError("ActionGroup", "short_name", short, "use 1 to 12 characters (Azure's limit)")
-    if not args["emails"]:
-        raise InvalidArgumentError("ActionGroup", "emails", [], "give at least one e-mail receiver")
-    for address in args["emails"]:
-        if not _EMAIL.match(address):
-            raise InvalidArgumentError("ActionGroup", "emails", address, "give an e-mail address such as oncall@example.com")
+def _rules(args: ActionGroupArgs) -> list[Rule]:
+    short, emails = args["short_name"], list(args["emails"])
+    return [
+        ("short_name", short, lambda v: not 1 <= len(v) <= 12, "use 1 to 12 characters (Azure's limit)"),
+        ("emails", emails, not emails, "give at least one e-mail receiver"),
+        *[("emails", address, lambda v: not _EMAIL.match(v), "give an e-mail address such as oncall@example.com")
+          for address in emails],
+    ]

@@ -14,13 +14,12 @@ import pulumi_kubernetes as k8s
 from pulumi_azure_native import containerservice as cs
 from pulumi_azure_native import managedidentity
 
-from components._aks_profiles import DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR
-from components._aks_profiles import cluster_args as _cluster_args
-from components._aks_profiles import maintenance_window as _window
-from components._aks_profiles import user_pool_args as _user_pool_args
-from components._aks_rules import validate as _validate
-from components._arguments import check_argument_keys
-from components._interfaces import (
+from sentimark_platform.components._aks_profiles import DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR
+from sentimark_platform.components._aks_profiles import cluster_args as _cluster_args
+from sentimark_platform.components._aks_profiles import maintenance_window as _window
+from sentimark_platform.components._aks_profiles import user_pool_args as _user_pool_args
+from sentimark_platform.components._aks_rules import rules as _rules
+from sentimark_platform.components._interfaces import (
     DiagnosticSettingsArgs,
     LockArgs,
     ManagedIdentitiesArgs,
@@ -29,9 +28,10 @@ from components._interfaces import (
     apply_lock,
     apply_role_assignments,
 )
-from components._kubeconfig import convert_kubeconfig
-from components._sdk import new_resource
-from components._tags import merge_tags
+from sentimark_platform.components._kubeconfig import convert_kubeconfig
+from sentimark_platform.components._sdk import new_resource
+from sentimark_platform.components._tags import merge_tags
+from sentimark_platform.components._validation import check_arguments
 
 __all__ = ["DEFAULT_POD_CIDR", "DEFAULT_SERVICE_CIDR", "AksCluster", "AksClusterArgs", "AksMaintenanceWindowArgs",
            "AksSystemPoolArgs", "AksUserPoolArgs"]
@@ -243,8 +243,7 @@ class AksCluster(pulumi.ComponentResource):
         return cast("pulumi.Output[str]", identity.id), grants
 
     def __init__(self, name: str, args: AksClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        check_argument_keys("AksCluster", args, AksClusterArgs)
-        _validate(args)
+        check_arguments("AksCluster", args, AksClusterArgs, lambda: _rules(args))
         super().__init__("sentimark:index:AksCluster", name, None, opts)
         tags = merge_tags(args.get("tags") or {}, None)
         channel = args.get("upgrade_channel", "patch")

@@ -26,9 +26,8 @@ from typing import Any, Literal, NotRequired, TypedDict, cast
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components._arguments import check_argument_keys
-from components._helm import DNS_LABEL
-from components._validation import Rule, check_rules
+from sentimark_platform.components._helm import DNS_LABEL
+from sentimark_platform.components._validation import Rule, check_arguments
 
 __all__ = ["AppNamespace", "AppNamespaceArgs", "ContainerDefaultsArgs", "EgressRuleArgs", "double_quantity"]
 
@@ -117,8 +116,7 @@ class AppNamespace(pulumi.ComponentResource):
     """The namespace's name (known before deployment, for other components' arguments)."""
 
     def __init__(self, name: str, args: AppNamespaceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        check_argument_keys("AppNamespace", args, AppNamespaceArgs)
-        check_rules(_COMPONENT, _rules(args))
+        check_arguments("AppNamespace", args, AppNamespaceArgs, lambda: _rules(args))
         super().__init__("sentimark:index:AppNamespace", name, None, opts)
         app = args["application"]
         provider = args["provider"]

@@ -22,14 +22,13 @@ The amount is in the billing account's currency (USD for a USD billing account).
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, NotRequired, TypedDict
+from typing import NotRequired, TypedDict, cast
 
 import pulumi
 from pulumi_azure_native import consumption
 
-from components._arguments import check_argument_keys
-from components._interfaces import IsoDate
-from components._validation import check_rules
+from sentimark_platform.components._interfaces import IsoDate
+from sentimark_platform.components._validation import Rule, check_arguments
 
 __all__ = ["DEFAULT_BUDGET_NOTIFICATIONS", "Budget", "BudgetArgs", "BudgetNotificationArgs"]
 
@@ -93,9 +92,9 @@ class Budget(pulumi.ComponentResource):
     """Azure name of the budget."""
 
     def __init__(self, name: str, args: BudgetArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        check_argument_keys("Budget", args, BudgetArgs)
         today = _today()
-        start = _effective_start_date(_validate(args, today=today), today=today)
+        check_arguments("Budget", args, BudgetArgs, lambda: _rules(args, today=today))
+        start = _effective_start_date(cast("dt.date", _start_date(args["start_date"])), today=today)
         super().__init__("sentimark:index:Budget", name, None, opts)
         emails = list(args["contact_emails"])
         group = args.get("action_group_id")
@@ -180,8 +179,8 @@ def _start_date(value: dt.date | str) -> dt.date | None:
         return None
 
 
-def _validate(args: BudgetArgs, *, today: dt.date) -> dt.date:
-    """Rules: (argument, value, is it bad?, how to fix). The first bad one raises. Returns the start date."""
+def _rules(args: BudgetArgs, *, today: dt.date) -> list[Rule]:
+    """(argument, value, is it bad?, how to fix), run beside the field checks (components/_validation.py)."""
     amount = args["amount_usd_per_month"]
     raw_start = args["start_date"]
     start = _start_date(raw_start)
@@ -192,7 +191,7 @@ def _validate(args: BudgetArgs, *, today: dt.date) -> dt.date:
     tags = args.get("tag_filter") or {}
     notifications = list(args.get("notifications", DEFAULT_BUDGET_NOTIFICATIONS))
     keys = [_notification_key(n) for n in notifications if n.get("kind") in ("Actual", "Forecasted")]
-    rules: list[tuple[str, Any, bool, str]] = [
+    return [
         ("amount_usd_per_month", amount, isinstance(amount, bool) or not isinstance(amount, (int, float)) or amount <= 0,
          "give a monthly amount greater than 0"),
         ("start_date", raw_start, start is None, "give an ISO date, the first day of a month, e.g. 2026-12-01"),
@@ -214,6 +213,3 @@ def _validate(args: BudgetArgs, *, today: dt.date) -> dt.date:
         ("notifications", sorted(k for k in keys if keys.count(k) > 1), len(set(keys)) != len(keys),
          "give each kind and threshold once"),
     ]
-    check_rules(_COMPONENT, rules)
-    assert start is not None
-    return start

@@ -26,11 +26,10 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import _canary_specs as specs
-from components._arguments import check_argument_keys
-from components._helm import DNS_LABEL
-from components._validation import Rule, check_rules
-from components.service_mesh import gateway_spec
+from sentimark_platform.components import _canary_specs as specs
+from sentimark_platform.components._helm import DNS_LABEL
+from sentimark_platform.components._validation import Rule, check_arguments
+from sentimark_platform.components.service_mesh import gateway_spec
 
 __all__ = [
     "CanaryAnalysisArgs",
@@ -189,8 +188,7 @@ class CanaryRouting(pulumi.ComponentResource):
     """Name of the Argo AnalysisTemplate that gates each step; None without `rollout`."""
 
     def __init__(self, name: str, args: CanaryRoutingArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        check_argument_keys("CanaryRouting", args, CanaryRoutingArgs)
-        check_rules(_COMPONENT, _rules(args))
+        check_arguments("CanaryRouting", args, CanaryRoutingArgs, lambda: _rules(args))
         super().__init__("sentimark:index:CanaryRouting", name, None, opts)
         ns, service = args["namespace"], args["service"]
         host = f"{service}.{ns}.svc.cluster.local"

@@ -7,8 +7,7 @@ from typing import NotRequired, TypedDict
 import pulumi
 from pulumi_azure_native import containerregistry, network
 
-from components._arguments import check_argument_keys
-from components._interfaces import (
+from sentimark_platform.components._interfaces import (
     DiagnosticSettingsArgs,
     LockArgs,
     PrivateEndpointArgs,
@@ -18,9 +17,9 @@ from components._interfaces import (
     apply_private_endpoints,
     apply_role_assignments,
 )
-from components._naming import NAMING_RULES
-from components._tags import merge_tags
-from components.errors import InvalidArgumentError
+from sentimark_platform.components._naming import NAMING_RULES
+from sentimark_platform.components._tags import merge_tags
+from sentimark_platform.components._validation import Rule, check_arguments
 
 __all__ = ["ContainerRegistry", "ContainerRegistryArgs"]
 
@@ -68,8 +67,7 @@ class ContainerRegistry(pulumi.ComponentResource):
     """Login server host name, `<name>.azurecr.io` (image references start with it)."""
 
     def __init__(self, name: str, args: ContainerRegistryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        check_argument_keys("ContainerRegistry", args, ContainerRegistryArgs)
-        _validate(args)
+        check_arguments("ContainerRegistry", args, ContainerRegistryArgs, lambda: _rules(args))
         super().__init__("sentimark:index:ContainerRegistry", name, None, opts)
         tags = merge_tags(args.get("tags") or {}, None)
         private = bool(args.get("private_endpoints"))
@@ -124,30 +122,20 @@ class ContainerRegistry(pulumi.ComponentResource):
         self.register_outputs({"name": self.name, "resource_id": self.resource_id, "login_server": self.login_server})
 
 
-def _validate(args: ContainerRegistryArgs) -> None:
+def _rules(args: ContainerRegistryArgs) -> list[Rule]:
     sku = args.get("sku")
     premium = sku == "Premium"
-    checks: list[tuple[bool, str, object, str]] = [
-        # (is wrong, argument, value, fix)
-        ("resource_name" in args and not NAMING_RULES["container_registry"].check(args["resource_name"]),
-         "resource_name", args.get("resource_name"),
-         "use 5-50 letters and digits, no hyphens (build it with components._naming.resource_name('container_registry', ...))"),
-        (bool(args.get("private_endpoints")) and not premium, "private_endpoints", sorted(args.get("private_endpoints") or {}),
+    endpoints = args.get("private_endpoints") or {}
+    return [
+        ("resource_name", args.get("resource_name"),
+         "resource_name" in args and not NAMING_RULES["container_registry"].check(args["resource_name"]),
+         "use 5-50 letters and digits, no hyphens (build it with resource_name('container_registry', ...))"),
+        ("private_endpoints", sorted(endpoints), bool(endpoints) and not premium,
          f"private endpoints need the Premium SKU (got {sku!r}): use sku 'Premium' or leave private_endpoints out"),
-        (bool(args.get("zone_redundancy")) and not premium, "zone_redundancy", True,
+        ("zone_redundancy", True, bool(args.get("zone_redundancy")) and not premium,
          f"zone redundancy needs the Premium SKU (got {sku!r}): use sku 'Premium' or leave zone_redundancy out"),
+        *[("pull_principal_ids", key, lambda v: not _KEY.match(v), "use keys of lower-case letters, digits and hyphens")
+          for key in args.get("pull_principal_ids") or {}],
+        *[(f"private_endpoints[{key!r}].group_id", endpoint.get("group_id", "registry"), lambda v: v != "registry",
+           "use 'registry' or leave it out") for key, endpoint in endpoints.items()],
     ]
-    for is_wrong, argument, value, fix in checks:
-        if is_wrong:
-            raise InvalidArgumentError("ContainerRegistry", argument, value, fix)
-    for key in args.get("pull_principal_ids") or {}:
-        if not _KEY.match(key):
-            raise InvalidArgumentError(
-                "ContainerRegistry", "pull_principal_ids", key, "use keys of lower-case letters, digits and hyphens"
-            )
-    for key, endpoint in (args.get("private_endpoints") or {}).items():
-        if endpoint.get("group_id", "registry") != "registry":
-            raise InvalidArgumentError(
-                "ContainerRegistry", f"private_endpoints[{key!r}].group_id", endpoint["group_id"],
-                "use 'registry' or leave it out",
-            )

@@ -7,8 +7,7 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 from pulumi_azure_native import eventhub, network
 
-from components._arguments import check_argument_keys
-from components._interfaces import (
+from sentimark_platform.components._interfaces import (
     DiagnosticSettingsArgs,
     IsoDate,
     LockArgs,
@@ -21,9 +20,9 @@ from components._interfaces import (
     expiry_datetime,
     write_vault_secret,
 )
-from components._storage import secure_storage_account
-from components._tags import merge_tags
-from components._validation import check_rules
+from sentimark_platform.components._storage import secure_storage_account
+from sentimark_platform.components._tags import merge_tags
+from sentimark_platform.components._validation import Rule, check_arguments
 
 __all__ = ["EventHubArgs", "EventHubCaptureArgs", "EventHubs", "EventHubsArgs"]
 
@@ -127,8 +126,7 @@ class EventHubs(pulumi.ComponentResource):
     """Key Vault secret names of the authorization rules' connection strings, by f"{hub}/{rule}"."""
 
     def __init__(self, name: str, args: EventHubsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        check_argument_keys("EventHubs", args, EventHubsArgs)
-        _validate(args)
+        check_arguments("EventHubs", args, EventHubsArgs, lambda: _rules(args))
         super().__init__("sentimark:index:EventHubs", name, None, opts)
         tags = merge_tags(args.get("tags") or {}, None)
         rg = args["resource_group_name"]
@@ -156,7 +154,7 @@ class EventHubs(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, protect=args.get("protect") or None),
         )
         # The namespace's own flag is not enough: the "default" network rule set also governs public access.
-        # It never carries IP or virtual network rules on Basic (refused in _validate: Basic has no firewall).
+        # It never carries IP or virtual network rules on Basic (refused by _rules: Basic has no firewall).
         eventhub.NamespaceNetworkRuleSet(
             f"{name}-netrules",
             eventhub.NamespaceNetworkRuleSetArgs(
@@ -291,13 +289,13 @@ def _ip_ok(value: str) -> bool:
     return network.prefixlen > 0
 
 
-def _validate(args: EventHubsArgs) -> None:
+def _rules(args: EventHubsArgs) -> list[Rule]:
     """Rules: (argument, value, is it bad?, how to fix). The first bad one raises."""
     sku = args["sku"]
     capacity = args.get("capacity", 1)
     inflate = args.get("auto_inflate_max_throughput_units")
     hubs = args.get("event_hubs") or {}
-    rules: list[tuple[str, Any, bool, str]] = [
+    rules: list[Rule] = [
         ("zone_redundant", True, sku == "Basic" and args.get("zone_redundant") is True,
          "the Basic tier has no zone redundancy; use Standard or Premium, or leave zone_redundant out"),
         ("capacity", capacity, not isinstance(capacity, int) or not (
@@ -345,4 +343,4 @@ def _validate(args: EventHubsArgs) -> None:
             (f"{arg}.capture", True, bool(hub.get("capture")) and args.get("capture") is None,
              "give the namespace's capture argument (its storage account) to capture this event hub"),
         ]
-    check_rules(_COMPONENT, rules)
+    return rules

@@ -12,10 +12,9 @@ from typing import NotRequired, TypedDict
 import pulumi
 from pulumi_azure_native import cdn
 
-from components._arguments import check_argument_keys
-from components._interfaces import DiagnosticSettingsArgs, apply_diagnostic_settings
-from components._tags import merge_tags
-from components._validation import check_rules
+from sentimark_platform.components._interfaces import DiagnosticSettingsArgs, apply_diagnostic_settings
+from sentimark_platform.components._tags import merge_tags
+from sentimark_platform.components._validation import Rule, check_arguments
 
 __all__ = ["FrontDoor", "FrontDoorArgs", "FrontDoorOriginArgs"]
 
@@ -81,8 +80,7 @@ class FrontDoor(pulumi.ComponentResource):
     `ingress_gateway.front_door_id`, which leaves the probe's path open)."""
 
     def __init__(self, name: str, args: FrontDoorArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        check_argument_keys("FrontDoor", args, FrontDoorArgs)
-        _validate(args)
+        check_arguments("FrontDoor", args, FrontDoorArgs, lambda: _rules(args))
         super().__init__("sentimark:index:FrontDoor", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         rg = args["resource_group_name"]
@@ -202,10 +200,10 @@ class FrontDoor(pulumi.ComponentResource):
                                "custom_domain_validation_token": self.custom_domain_validation_token})
 
 
-def _validate(args: FrontDoorArgs) -> None:
+def _rules(args: FrontDoorArgs) -> list[Rule]:
     origins = args["origins"]
     primaries = [k for k, o in origins.items() if o.get("primary")]
-    rules: list[tuple[str, object, bool, str]] = [
+    rules: list[Rule] = [
         ("origins", dict(origins), not origins, "give at least one regional origin"),
         (
             "origins",
@@ -232,4 +230,4 @@ def _validate(args: FrontDoorArgs) -> None:
             for k, o in origins.items() if "origin_host_header" in o
         ),
     ]
-    check_rules(_COMPONENT, rules)
+    return rules

@@ -48,19 +48,18 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import _argocd_values as values
-from components._arguments import check_argument_keys
-from components._helm import (
+from sentimark_platform.components import _argocd_values as values
+from sentimark_platform.components._helm import (
     DNS_LABEL,
     ChartPinArgs,
     chart_pin_rules,
     kubernetes_namespace,
     pinned_release,
 )
-from components._interfaces import write_vault_secret
-from components._tags import merge_tags
-from components._validation import Rule, check_rules
-from components.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
+from sentimark_platform.components._interfaces import write_vault_secret
+from sentimark_platform.components._tags import merge_tags
+from sentimark_platform.components._validation import Rule, check_arguments
+from sentimark_platform.components.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 
 __all__ = [
     "GitOps",
@@ -189,8 +188,7 @@ class GitOps(pulumi.ComponentResource):
     """The repo server's identity that reads the repository credentials; None without credentials."""
 
     def __init__(self, name: str, args: GitOpsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        check_argument_keys(_COMPONENT, args, GitOpsArgs)
-        check_rules(_COMPONENT, _rules(args, name))
+        check_arguments(_COMPONENT, args, GitOpsArgs, lambda: _rules(args, name))
         super().__init__("sentimark:index:GitOps", name, None, opts)
         provider = args["provider"]
         sso = args["sso"]

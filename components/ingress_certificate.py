@@ -29,10 +29,9 @@ from typing import NotRequired, TypedDict
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components._arguments import check_argument_keys
-from components._helm import DNS_LABEL
-from components._validation import Rule, check_rules
-from components.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
+from sentimark_platform.components._helm import DNS_LABEL
+from sentimark_platform.components._validation import Rule, check_arguments
+from sentimark_platform.components.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 
 __all__ = ["DEFAULT_SYNC_IMAGE", "IngressCertificate", "IngressCertificateArgs"]
 
@@ -87,8 +86,7 @@ class IngressCertificate(pulumi.ComponentResource):
     """Object id of that identity."""
 
     def __init__(self, name: str, args: IngressCertificateArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        check_argument_keys(_COMPONENT, args, IngressCertificateArgs)
-        check_rules(_COMPONENT, _rules(args))
+        check_arguments(_COMPONENT, args, IngressCertificateArgs, lambda: _rules(args))
         super().__init__("sentimark:index:IngressCertificate", name, None, opts)
         namespace = args.get("namespace", "istio-ingress")
         secret = args.get("secret_name", "ingress-tls")

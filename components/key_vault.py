@@ -9,8 +9,7 @@ from typing import NotRequired, TypedDict
 import pulumi
 from pulumi_azure_native import keyvault, network
 
-from components._arguments import check_argument_keys
-from components._interfaces import (
+from sentimark_platform.components._interfaces import (
     DiagnosticSettingsArgs,
     LockArgs,
     PrivateEndpointArgs,
@@ -21,10 +20,10 @@ from components._interfaces import (
     apply_role_assignments,
     write_vault_secret,
 )
-from components._naming import NAMING_RULES
-from components._tags import merge_tags
-from components._validation import Rule, check_rules
-from components.errors import InvalidArgumentError
+from sentimark_platform.components._naming import NAMING_RULES
+from sentimark_platform.components._tags import merge_tags
+from sentimark_platform.components._validation import Rule, check_arguments
+from sentimark_platform.components.errors import InvalidArgumentError
 
 __all__ = ["KeyVault", "KeyVaultArgs", "KeyVaultPublicAccessArgs"]
 
@@ -93,8 +92,7 @@ class KeyVault(pulumi.ComponentResource):
     """The vault's URI, `https://<name>.vault.azure.net/`."""
 
     def __init__(self, name: str, args: KeyVaultArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        check_argument_keys("KeyVault", args, KeyVaultArgs)
-        _validate(args)
+        check_arguments("KeyVault", args, KeyVaultArgs, lambda: _rules(args))
         super().__init__("sentimark:index:KeyVault", name, None, opts)
         self._component_name = name
         self._resource_group_name = args["resource_group_name"]
@@ -193,7 +191,7 @@ def _public_ip_range(value: object) -> bool:
     return isinstance(network, ipaddress.IPv4Network) and not any(network.overlaps(r) for r in _NON_PUBLIC)
 
 
-def _validate(args: KeyVaultArgs) -> None:
+def _rules(args: KeyVaultArgs) -> list[Rule]:
     retention = args.get("soft_delete_retention_days", 90)
     public = args.get("public_network_access")
     tenant = args["tenant_id"]
@@ -206,7 +204,7 @@ def _validate(args: KeyVaultArgs) -> None:
         (isinstance(tenant, str) and not _GUID.match(tenant), "tenant_id", tenant, "give the tenant's GUID"),
         (isinstance(name, str) and not rule.check(name), "resource_name", name,
          "use 3-24 letters, digits and hyphens, starting with a letter, ending with a letter or digit, no '--' "
-         "(build it with components._naming.resource_name('key_vault', ...))"),
+         "(build it with resource_name('key_vault', ...))"),
         (public is not None and not public.get("allowed_ip_ranges"), "public_network_access", public,
          "list at least one allowed IP range, or leave public_network_access out to keep the vault private"),
     ]
@@ -216,4 +214,4 @@ def _validate(args: KeyVaultArgs) -> None:
              for value in (public["allowed_ip_ranges"] if public else [])]
     rows += [(f"private_endpoints[{key!r}].group_id", endpoint.get("group_id", "vault"), lambda v: v != "vault",
               "use 'vault' or leave it out") for key, endpoint in (args.get("private_endpoints") or {}).items()]
-    check_rules("KeyVault", rows)
+    return rows

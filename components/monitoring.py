@@ -37,9 +37,8 @@ from typing import Any, NotRequired, TypedDict, cast
 import pulumi
 from pulumi_azure_native import applicationinsights, dashboard, operationalinsights
 
-from components import _container_insights as _insights
-from components._arguments import check_argument_keys
-from components._interfaces import (
+from sentimark_platform.components import _container_insights as _insights
+from sentimark_platform.components._interfaces import (
     DiagnosticSettingsArgs,
     LockArgs,
     PrivateEndpointArgs,
@@ -49,14 +48,20 @@ from components._interfaces import (
     apply_private_endpoints,
     apply_role_assignments,
 )
-from components._metric_alerts import TargetKind, build_metric_alerts
-from components._monitoring_rules import ALERT_KINDS
-from components._monitoring_rules import check as _check
-from components._monitoring_rules import cluster_rules as _cluster_rules
-from components._monitoring_rules import target_rules as _target_rules
-from components._monitoring_rules import validate as _validate
-from components._prometheus_rules import RECOMMENDED_RULE_GROUPS, RuleGroup, bind_cluster, build_collection
-from components._slo_rules import Objective, canary_rule_group, slo_rule_groups
+from sentimark_platform.components._metric_alerts import TargetKind, build_metric_alerts
+from sentimark_platform.components._monitoring_rules import ALERT_KINDS
+from sentimark_platform.components._monitoring_rules import check as _check
+from sentimark_platform.components._monitoring_rules import cluster_rules as _cluster_rules
+from sentimark_platform.components._monitoring_rules import rules as _rules
+from sentimark_platform.components._monitoring_rules import target_rules as _target_rules
+from sentimark_platform.components._prometheus_rules import (
+    RECOMMENDED_RULE_GROUPS,
+    RuleGroup,
+    bind_cluster,
+    build_collection,
+)
+from sentimark_platform.components._slo_rules import Objective, canary_rule_group, slo_rule_groups
+from sentimark_platform.components._validation import check_arguments
 
 __all__ = [
     "PLATFORM_EVENT_TABLES",
@@ -239,9 +244,8 @@ class Monitoring(pulumi.ComponentResource):
     `add_alert_targets` (the registered outputs hold the ones known at construction)."""
 
     def __init__(self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        check_argument_keys("Monitoring", args, MonitoringArgs)
         tables = args.get("event_tables", PLATFORM_EVENT_TABLES)
-        _validate(args, tables)
+        check_arguments("Monitoring", args, MonitoringArgs, lambda: _rules(args, tables))
         super().__init__("sentimark:index:Monitoring", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         tags = dict(args.get("tags") or {})
@@ -378,8 +382,8 @@ class Monitoring(pulumi.ComponentResource):
         `ContainerInsightsExtension` association with it, and for a `private` cluster a data collection endpoint
         in its region (one per region across calls; the Prometheus endpoint where it is in that region) with the
         cluster's `configurationAccessEndpoint` association. Call it after the clusters exist (it needs their ids)."""
-        check_argument_keys("Monitoring", {"clusters": clusters}, _AddContainerInsightsArgs)
-        _check(_insights.cluster_rules(clusters, self._insights_keys, self._insights_cluster_ids))
+        check_arguments("Monitoring", {"clusters": clusters}, _AddContainerInsightsArgs,
+                        lambda: _insights.cluster_rules(clusters, self._insights_keys, self._insights_cluster_ids))
         if not clusters:
             return
         if self.container_insights_rule_id is None:

@@ -16,11 +16,15 @@ from typing import NotRequired, TypedDict
 import pulumi
 from pulumi_azure_native import network, privatedns
 
-from components._arguments import check_argument_keys
-from components._interfaces import DiagnosticSettingsArgs, LockArgs, apply_diagnostic_settings, apply_lock
-from components._tags import merge_tags
-from components._validation import Rule, check_rules
-from components.errors import InvalidArgumentError
+from sentimark_platform.components._interfaces import (
+    DiagnosticSettingsArgs,
+    LockArgs,
+    apply_diagnostic_settings,
+    apply_lock,
+)
+from sentimark_platform.components._tags import merge_tags
+from sentimark_platform.components._validation import Rule, check_arguments
+from sentimark_platform.components.errors import InvalidArgumentError
 
 __all__ = ["DEFAULT_PRIVATE_DNS_ZONES", "Network", "NetworkArgs", "NetworkSubnetArgs", "virtual_network_peering"]
 
@@ -96,8 +100,7 @@ class Network(pulumi.ComponentResource):
     """Private DNS zone resource ids by zone name (empty when no zones were asked for)."""
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        check_argument_keys("Network", args, NetworkArgs)
-        _validate(args)
+        check_arguments("Network", args, NetworkArgs, lambda: _rules(args))
         super().__init__("sentimark:index:Network", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         tags = merge_tags(args.get("tags") or {}, None)
@@ -320,7 +323,7 @@ def _ipv4_network(value: object) -> ipaddress.IPv4Network | None:
     return net if isinstance(net, ipaddress.IPv4Network) else None
 
 
-def _validate(args: NetworkArgs) -> None:
+def _rules(args: NetworkArgs) -> list[Rule]:
     """Every problem of the arguments at once (components/_validation.py); a subnet is checked against the address
     space and the other subnets only when its own prefix is a valid CIDR."""
     raw_spaces = list(args["address_space"])
@@ -359,4 +362,4 @@ def _validate(args: NetworkArgs) -> None:
     rows += [("private_dns_zones", zone, not isinstance(zone, str) or not _ZONE.match(zone),
               "give DNS zone names such as 'privatelink.vaultcore.azure.net'") for zone in zones]
     rows.append(("private_dns_zones", zones, len(set(map(str, zones))) != len(zones), "list each zone once"))
-    check_rules("Network", rows)
+    return rows

@@ -9,8 +9,7 @@ import pulumi
 import pulumi_random as random
 from pulumi_azure_native import dbforpostgresql as pg
 
-from components._arguments import check_argument_keys
-from components._interfaces import (
+from sentimark_platform.components._interfaces import (
     DiagnosticSettingsArgs,
     IsoDate,
     LockArgs,
@@ -21,8 +20,8 @@ from components._interfaces import (
     expiry_datetime,
     write_vault_secret,
 )
-from components._tags import merge_tags
-from components._validation import check_rules
+from sentimark_platform.components._tags import merge_tags
+from sentimark_platform.components._validation import Rule, check_arguments
 
 __all__ = [
     "PostgresDatabaseArgs",
@@ -148,8 +147,7 @@ class PostgresServer(pulumi.ComponentResource):
     """Name of the Key Vault secret holding the administrator password (None without password auth)."""
 
     def __init__(self, name: str, args: PostgresServerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        check_argument_keys("PostgresServer", args, PostgresServerArgs)
-        _validate(args)
+        check_arguments("PostgresServer", args, PostgresServerArgs, lambda: _rules(args))
         super().__init__("sentimark:index:PostgresServer", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         tags = merge_tags(args.get("tags") or {}, None)
@@ -347,7 +345,7 @@ def _bad_firewall_rule(rules: Mapping[str, str]) -> tuple[str, str] | None:
     return None
 
 
-def _validate(args: PostgresServerArgs) -> None:
+def _rules(args: PostgresServerArgs) -> list[Rule]:
     """Rules: (argument, value, is it bad?, how to fix). The first bad one raises."""
     public = args.get("public_access", False)
     rules_in = args.get("firewall_rules") or {}
@@ -358,7 +356,7 @@ def _validate(args: PostgresServerArgs) -> None:
     login = args.get("administrator_login", "pgadmin")
     secret = args.get("admin_password_secret_name")
     bad_db = next((d for d in (args.get("databases") or {}) if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]{0,62}", d)), None)
-    rules: list[tuple[str, Any, bool, str]] = [
+    rules: list[Rule] = [
         ("high_availability", True, bool(args.get("high_availability")) and args["sku_tier"] == "Burstable",
          "zone-redundant HA is not available on the Burstable tier; use GeneralPurpose or MemoryOptimized"),
         ("backup_retention_days", retention, not isinstance(retention, int) or not 7 <= retention <= 35,
@@ -391,4 +389,4 @@ def _validate(args: PostgresServerArgs) -> None:
          "use 1 to 127 letters, digits and dashes (Key Vault's rule)"),
         ("databases", bad_db, bad_db is not None, "name databases with letters, digits, _ and - (max 63)"),
     ]
-    check_rules(_COMPONENT, rules)
+    return rules

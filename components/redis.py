@@ -12,8 +12,7 @@ import pulumi
 from pulumi_azure_native import network, redisenterprise
 from pulumi_azure_native import redis as classic_redis
 
-from components._arguments import check_argument_keys
-from components._interfaces import (
+from sentimark_platform.components._interfaces import (
     DiagnosticSettingsArgs,
     IsoDate,
     LockArgs,
@@ -26,8 +25,8 @@ from components._interfaces import (
     expiry_datetime,
     write_vault_secret,
 )
-from components._tags import merge_tags
-from components._validation import check_rules
+from sentimark_platform.components._tags import merge_tags
+from sentimark_platform.components._validation import Rule, check_arguments
 
 __all__ = ["ClassicRedisArgs", "Redis", "RedisArgs"]
 
@@ -114,8 +113,7 @@ class Redis(pulumi.ComponentResource):
     """Name of the Key Vault secret with the connection info (JSON: host, port, tls, auth)."""
 
     def __init__(self, name: str, args: RedisArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        check_argument_keys("Redis", args, RedisArgs)
-        _validate(args)
+        check_arguments("Redis", args, RedisArgs, lambda: _rules(args))
         super().__init__("sentimark:index:Redis", name, None, opts)
         tags = merge_tags(args.get("tags") or {}, None)
         classic = args.get("classic")
@@ -250,12 +248,12 @@ def assignment_name(key: str) -> str:
     return "".join(c for c in key if c.isascii() and c.isalnum())[:60]
 
 
-def _validate(args: RedisArgs) -> None:
+def _rules(args: RedisArgs) -> list[Rule]:
     """Rules: (argument, value, is it bad?, how to fix). The first bad one raises."""
     classic = args.get("classic")
     sku = args.get("sku_name", "Balanced_B0")
     secret = args.get("connection_secret_name")
-    rules: list[tuple[str, Any, bool, str]] = [
+    rules: list[Rule] = [
         ("classic", classic, classic is not None and classic.get("acknowledge_retirement") is not True,
          "classic Azure Cache for Redis is being retired: use Azure Managed Redis (drop 'classic'), or set "
          "classic.acknowledge_retirement True to build one anyway"),
@@ -275,4 +273,4 @@ def _validate(args: RedisArgs) -> None:
         ("connection_secret_name", secret, secret is not None and not all(c.isalnum() or c == "-" for c in secret),
          "use letters, digits and dashes (Key Vault's rule)"),
     ]
-    check_rules(_COMPONENT, rules)
+    return rules

@@ -27,9 +27,8 @@ from typing import Any, Literal, NotRequired, TypedDict, cast
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components._arguments import check_argument_keys
-from components._helm import ChartPinArgs, chart_pin_rules, kubernetes_namespace, pinned_release
-from components._mesh_values import (
+from sentimark_platform.components._helm import ChartPinArgs, chart_pin_rules, kubernetes_namespace, pinned_release
+from sentimark_platform.components._mesh_values import (
     ANALYSIS_PROMETHEUS_FULLNAME,
     ANALYSIS_PROMETHEUS_PORT,
     PROMETHEUS_FULLNAME,
@@ -39,7 +38,7 @@ from components._mesh_values import (
     prometheus_values,
     rollouts_values,
 )
-from components._validation import Rule, check_rules
+from sentimark_platform.components._validation import Rule, check_arguments
 
 __all__ = [
     "INGRESS_NAMESPACE",
@@ -179,8 +178,7 @@ class ServiceMesh(pulumi.ComponentResource):
     gateway's VirtualServices in creation order); empty without `hosts`."""
 
     def __init__(self, name: str, args: ServiceMeshArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        check_argument_keys("ServiceMesh", args, ServiceMeshArgs)
-        check_rules(_COMPONENT, _rules(args))
+        check_arguments("ServiceMesh", args, ServiceMeshArgs, lambda: _rules(args))
         super().__init__("sentimark:index:ServiceMesh", name, None, opts)
         provider = args["provider"]
         charts = args["charts"]

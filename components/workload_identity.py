@@ -16,11 +16,10 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pulumi_azure_native import managedidentity
 
-from components._arguments import check_argument_keys
-from components._interfaces import RoleAssignmentArgs, apply_role_assignments
-from components._sdk import new_resource
-from components._tags import merge_tags
-from components._validation import check_rules
+from sentimark_platform.components._interfaces import RoleAssignmentArgs, apply_role_assignments
+from sentimark_platform.components._sdk import new_resource
+from sentimark_platform.components._tags import merge_tags
+from sentimark_platform.components._validation import check_arguments
 
 __all__ = [
     "FederatedCredentialArgs",
@@ -140,8 +139,7 @@ class WorkloadIdentity(pulumi.ComponentResource):
     """Name of the SecretProviderClass; None without `secret_provider_class`."""
 
     def __init__(self, name: str, args: WorkloadIdentityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        check_argument_keys("WorkloadIdentity", args, WorkloadIdentityArgs)
-        _validate(args)
+        check_arguments("WorkloadIdentity", args, WorkloadIdentityArgs, lambda: _rules(args))
         super().__init__("sentimark:index:WorkloadIdentity", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         identity = new_resource(
@@ -320,5 +318,3 @@ def _rules(args: WorkloadIdentityArgs) -> list[tuple[str, Any, Callable[[Any], b
     return rows
 
 
-def _validate(args: WorkloadIdentityArgs) -> None:
-    check_rules(_COMPONENT, _rules(args))

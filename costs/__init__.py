@@ -6,8 +6,8 @@ shipped as data (`prices.json`: list prices with their source page and the date 
 between two plans as Markdown for a pull request; `format_estimate` and `estimate_markdown` render one estimate.
 """
 
-from costs._diff import cost_diff, estimate_markdown, format_estimate, money
-from costs._estimate import (
+from sentimark_platform.costs._diff import cost_diff, estimate_markdown, format_estimate, money
+from sentimark_platform.costs._estimate import (
     PRICED_TYPES,
     CostLine,
     Estimate,

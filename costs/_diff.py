@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from costs._estimate import Estimate, PriceTable, estimate_plan
+from sentimark_platform.costs._estimate import Estimate, PriceTable, estimate_plan
 
 __all__ = ["cost_diff", "estimate_markdown", "format_estimate", "money", "signed_money"]
 

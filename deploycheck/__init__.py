@@ -18,9 +18,9 @@ from typing import Any
 
 import yaml
 
-from deploycheck import _cluster, _identity, _names, _network, _workflows
-from deploycheck._model import DeployContext, DeployReport, Finding, NotChecked, Rule
-from offline import Plan
+from sentimark_platform.deploycheck import _cluster, _identity, _names, _network, _workflows
+from sentimark_platform.deploycheck._model import DeployContext, DeployReport, Finding, NotChecked, Rule
+from sentimark_platform.offline import Plan
 
 __all__ = ["RULES", "DeployContext", "DeployReport", "Finding", "Rule", "check_deployability", "load_workflows"]
 

@@ -6,8 +6,8 @@ import ipaddress
 from collections.abc import Iterator
 from typing import Any
 
-from components import ROLE_DEFINITIONS
-from offline import Plan, PlannedResource
+from sentimark_platform.components import ROLE_DEFINITIONS
+from sentimark_platform.offline import Plan, PlannedResource
 
 __all__ = [
     "ROLE_AKS_RBAC_CLUSTER_ADMIN",

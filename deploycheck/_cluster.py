@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from components import support_problem
-from deploycheck._azure import id_name, label
-from deploycheck._model import DeployContext, Finding, Rule
-from offline import Plan, PlannedResource
-from offline._arm_ids import ALWAYS_REGISTERED, provider_namespace
+from sentimark_platform.components import support_problem
+from sentimark_platform.deploycheck._azure import id_name, label
+from sentimark_platform.deploycheck._model import DeployContext, Finding, Rule
+from sentimark_platform.offline import Plan, PlannedResource
+from sentimark_platform.offline._arm_ids import ALWAYS_REGISTERED, provider_namespace
 
 __all__ = ["RULES"]
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from components import ROLE_DEFINITIONS
-from deploycheck._azure import (
+from sentimark_platform.components import ROLE_DEFINITIONS
+from sentimark_platform.deploycheck._azure import (
     ROLE_AKS_RBAC_CLUSTER_ADMIN,
     ROLE_KEY_VAULT_CRYPTO_USER,
     ROLE_STORAGE_BLOB_DATA_CONTRIBUTOR,
@@ -20,9 +20,13 @@ from deploycheck._azure import (
     assignments_of,
     label,
 )
-from deploycheck._model import DeployContext, Finding, Rule
-from deploycheck._workflows import UNKNOWN_STACKS, pull_request_preview_stacks, scheduled_preview_stacks
-from offline import Plan, PlannedResource
+from sentimark_platform.deploycheck._model import DeployContext, Finding, Rule
+from sentimark_platform.deploycheck._workflows import (
+    UNKNOWN_STACKS,
+    pull_request_preview_stacks,
+    scheduled_preview_stacks,
+)
+from sentimark_platform.offline import Plan, PlannedResource
 
 __all__ = ["APPROVAL_ENVIRONMENTS", "RULES"]
 

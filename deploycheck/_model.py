@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from offline import Plan
+from sentimark_platform.offline import Plan
 
 __all__ = ["DeployContext", "DeployReport", "Finding", "NotChecked", "Rule"]
 

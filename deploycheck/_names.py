@@ -6,8 +6,8 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 
-from deploycheck._azure import label
-from deploycheck._model import DeployContext, Finding, Rule
+from sentimark_platform.deploycheck._azure import label
+from sentimark_platform.deploycheck._model import DeployContext, Finding, Rule
 
 __all__ = ["RULES"]
 

@@ -6,9 +6,9 @@ import ipaddress
 from collections.abc import Iterator
 from typing import Any
 
-from deploycheck._azure import covers, id_name, label, same_resource
-from deploycheck._model import DeployContext, Finding, Rule
-from offline import PlannedResource
+from sentimark_platform.deploycheck._azure import covers, id_name, label, same_resource
+from sentimark_platform.deploycheck._model import DeployContext, Finding, Rule
+from sentimark_platform.offline import PlannedResource
 
 __all__ = ["RULES"]
 

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from deploycheck._model import DeployContext, Finding, Rule
+from sentimark_platform.deploycheck._model import DeployContext, Finding, Rule
 
 __all__ = [
     "PULL_REQUEST_RUNNER_GROUP",

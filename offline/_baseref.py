@@ -26,9 +26,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from offline._masking import mask
-from offline.plan import SECRET, Plan, load_plan
-from offline.project import ProjectError
+from sentimark_platform.offline._masking import mask
+from sentimark_platform.offline.plan import SECRET, Plan, load_plan
+from sentimark_platform.offline.project import ProjectError
 
 __all__ = ["BASE_PREVIEW_TIMEOUT_S", "BasePlan", "BaseRefError", "PendingBase", "base_preview"]
 

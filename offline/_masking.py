@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from offline.plan import SECRET
+from sentimark_platform.offline.plan import SECRET
 
 __all__ = ["MAX_VALUE_CHARS", "is_secret_path", "looks_secret_key", "mask", "may_be_secret_key", "render", "render_pair"]
 

@@ -1,6 +1,6 @@
 """A picture of a plan: a Mermaid flowchart of its components, their main resources and their dependencies.
 
-    from offline.diagram import to_mermaid
+    from sentimark_platform.offline.diagram import to_mermaid
     text = to_mermaid(plan)          # Mermaid source, without the ```mermaid fence
 
 What it draws, from the recorded plan alone (a pure function: no Pulumi runtime, no files):
@@ -24,7 +24,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
-from offline.plan import Plan, PlannedResource
+from sentimark_platform.offline.plan import Plan, PlannedResource
 
 __all__ = ["FOLDED_TYPES", "GLOBAL", "to_mermaid"]
 

@@ -20,9 +20,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from offline._masking import is_secret_path, mask, render_pair
-from offline._replacement import PathSegment, identity, replacement_reason
-from offline.plan import SECRET
+from sentimark_platform.offline._masking import is_secret_path, mask, render_pair
+from sentimark_platform.offline._replacement import PathSegment, identity, replacement_reason
+from sentimark_platform.offline.plan import SECRET
 
 __all__ = [
     "ABSENT",

@@ -30,9 +30,9 @@ from pulumi.runtime.settings import SETTINGS, _get_rpc_manager, configure
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
-from offline.mocks import OfflineMocks
-from offline.plan import SECRET, Plan, PlannedResource, plain_value
-from offline.project import load_project, load_stack_config
+from sentimark_platform.offline.mocks import OfflineMocks
+from sentimark_platform.offline.plan import SECRET, Plan, PlannedResource, plain_value
+from sentimark_platform.offline.project import load_project, load_stack_config
 
 __all__ = ["SecretLeakError", "run_preview"]
 

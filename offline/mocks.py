@@ -17,8 +17,8 @@ from typing import Any
 
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 
-from offline._arm_ids import SUBSCRIPTION_ID, arm_id
-from offline.plan import SECRET
+from sentimark_platform.offline._arm_ids import SUBSCRIPTION_ID, arm_id
+from sentimark_platform.offline.plan import SECRET
 
 __all__ = ["SUBSCRIPTION_ID", "TENANT_ID", "OfflineMocks", "UnknownInvokeError"]
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from rich.console import Console
 from rich.tree import Tree
 
-from offline.plan import Plan, PlannedResource
+from sentimark_platform.offline.plan import Plan, PlannedResource
 
 __all__ = ["ComponentGroup", "group_by_component", "print_tree", "summary_line", "to_markdown"]
 

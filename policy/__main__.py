@@ -3,7 +3,7 @@
     pulumi preview --stack uat --policy-pack policy
     pulumi up --stack prod --policy-pack policy
 
-The same pure functions run offline over recorded plans (`policy.rules.evaluate_plan`). Enforcement follows
+The same pure functions run offline over recorded plans (`sentimark_platform.policy.evaluate_plan`). Enforcement follows
 the environment: mandatory in uat and prod, advisory in dev and sit. The environment is the stack's own
 `<project>:environment` setting (the platform's stack files set it), else the stack's name; when neither
 names an environment the pack is strict (prod) and says so. A policy that does not apply to the environment
@@ -26,7 +26,16 @@ from typing import Any
 # Pulumi runs a pack with runpy on this directory; tests import it from the repository root instead.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 try:
-    from policy.rules import ENVIRONMENTS, RULES, UNKNOWN, Resource, Rule, check_resource, check_stack, enforcement_for
+    from sentimark_platform.policy import (
+        ENVIRONMENTS,
+        RULES,
+        UNKNOWN,
+        Resource,
+        Rule,
+        check_resource,
+        check_stack,
+        enforcement_for,
+    )
 except ImportError:  # pragma: no cover - the layout Pulumi runs
     from rules import ENVIRONMENTS, RULES, UNKNOWN, Resource, Rule, check_resource, check_stack, enforcement_for
 

@@ -28,7 +28,7 @@ import pulumi
 from pulumi.provider.experimental.analyzer import PropertyDefinition, PropertyType
 from pulumi.provider.experimental.component import ComponentProvider
 
-from components import (
+from sentimark_platform.components import (
     ActionGroup,
     AksCluster,
     Budget,

@@ -37,10 +37,10 @@ if str(ROOT) not in sys.path:
 
 import pulumi  # noqa: E402
 
-import components  # noqa: E402
 import provider  # noqa: E402
-from offline import Plan, run_preview  # noqa: E402
-from offline.diagram import to_mermaid  # noqa: E402
+from sentimark_platform import components  # noqa: E402
+from sentimark_platform.offline import Plan, run_preview  # noqa: E402
+from sentimark_platform.offline.diagram import to_mermaid  # noqa: E402
 
 __all__ = [
     "COMPONENT_DOCS",
@@ -343,7 +343,7 @@ def _following_strings(body: list[ast.stmt], is_target: Callable[[ast.expr], boo
 # --- text -------------------------------------------------------------------------------------------------
 
 def _availability(component: type, args_type: type) -> str:
-    python = f"`from components import {component.__name__}, {args_type.__name__}`"
+    python = f"`from sentimark_platform.components import {component.__name__}, {args_type.__name__}`"
     if component in provider.ANY_LANGUAGE:
         return (f"**Available in** Python ({python}) and every Pulumi language as "
                 f"`sentimark:index:{component.__name__}` ([any-language.md](../any-language.md)).")

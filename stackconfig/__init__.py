@@ -213,7 +213,9 @@ def _allowed_for_encrypted(model: type[BaseModel], key: str, secret_keys: Mappin
 
 def _may_hold_secret(key: str) -> bool:
     """Whether a key's value may be a credential, typos included (offline._masking.may_be_secret_key)."""
-    from offline._masking import may_be_secret_key  # only on the error path: a program needs no offline engine
+    from sentimark_platform.offline._masking import (
+        may_be_secret_key,  # only on the error path: a program needs no offline engine
+    )
 
     return may_be_secret_key(key)
 

@@ -1,4 +1,4 @@
-"""The stacks of this project: settings, composition and the command line (`python -m stacks`)."""
+"""The stacks of this project: settings and composition (`python -m stacks` runs the library's command line)."""
 
 from stacks.config import SettingsError, StackSecrets, load_settings
 from stacks.platform import build_platform

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pulumi
 
-from components import (
+from sentimark_platform.components import (
     AksCluster,
     AppNamespace,
     CanaryAnalysisArgs,

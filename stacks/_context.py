@@ -10,7 +10,7 @@ from typing import Any
 
 from pulumi_azure_native import resources
 
-from components import (
+from sentimark_platform.components import (
     ActionGroup,
     DiagnosticSettingsArgs,
     LockArgs,

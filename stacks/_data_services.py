@@ -10,7 +10,7 @@ from typing import Any
 
 import pulumi
 
-from components import (
+from sentimark_platform.components import (
     EventHubArgs,
     EventHubs,
     EventHubsArgs,

@@ -16,7 +16,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_azure_native as azure_native
 
-from components import Network, virtual_network_peering
+from sentimark_platform.components import Network, virtual_network_peering
 from stacks.settings import CiRunnerSettings
 
 __all__ = ["aks_private_dns_zone", "connect_to_runners"]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pulumi
 
-from stackconfig import ConfigProblem, SettingsError, load_settings_model
+from sentimark_platform.stackconfig import ConfigProblem, SettingsError, load_settings_model
 from stacks.settings import PlatformSettings
 
 __all__ = ["SECRET_KEYS", "ConfigProblem", "SettingsError", "StackSecrets", "load_settings"]

@@ -14,7 +14,7 @@ from typing import Any
 import pulumi_random as random
 from pulumi_azure_native import authorization, resources
 
-from components import (
+from sentimark_platform.components import (
     DEFAULT_PRIVATE_DNS_ZONES,
     ActionGroup,
     AksCluster,

@@ -19,8 +19,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
-from components import DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR, canary_steps_problem, support_problem
-from stackconfig import SettingsModel
+from sentimark_platform.components import DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR, canary_steps_problem, support_problem
+from sentimark_platform.stackconfig import SettingsModel
 
 __all__ = [
     "AZURE_REGIONS",

@@ -12,7 +12,7 @@ import hypothesis  # noqa: F401  (imported before any program runs: see below)
 import pytest
 import yaml
 
-from offline import Plan, run_preview
+from sentimark_platform.offline import Plan, run_preview
 
 # Hypothesis is imported here, at collection, on purpose: imported late (after the Pulumi runtime has left
 # garbage for the collector), CPython 3.11.7's AST compiler can fail with "AST constructor recursion depth

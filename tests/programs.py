@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from offline import Plan, run_preview
+from sentimark_platform.offline import Plan, run_preview
 
 __all__ = ["preview_program", "refusal", "with_changes"]
 

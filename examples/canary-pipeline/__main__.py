@@ -17,7 +17,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 from canary_settings import load_settings
 
-from components import AppNamespace, CanaryAnalysisArgs, CanaryRouting
+from sentimark_platform.components import AppNamespace, CanaryAnalysisArgs, CanaryRouting
 
 settings = load_settings()
 platform = pulumi.StackReference("platform", stack_name=settings.platform_stack)

@@ -15,7 +15,7 @@ import pulumi_random as random
 from pulumi_azure_native import authorization, resources
 from qnt9_settings import load_settings
 
-from components import (
+from sentimark_platform.components import (
     AksCluster,
     ContainerRegistry,
     KeyVault,

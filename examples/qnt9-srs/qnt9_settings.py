@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from stackconfig import SettingsModel, load_settings_model
+from sentimark_platform.stackconfig import SettingsModel, load_settings_model
 
 __all__ = ["Qnt9Settings", "load_settings"]
 

@@ -17,7 +17,7 @@ import pulumi_kubernetes as k8s
 from pulumi_azure_native import authorization, resources
 from scf_settings import load_settings
 
-from components import (
+from sentimark_platform.components import (
     AksCluster,
     AppNamespace,
     ChartPinArgs,

@@ -1,6 +1,6 @@
 """The Sentimark security baseline as pure functions, shared by the CrossGuard pack and the offline preview.
 
-    from policy.rules import evaluate_plan, format_lines, format_markdown
+    from sentimark_platform.policy import evaluate_plan, format_lines, format_markdown
     results = evaluate_plan(plan.to_json(), environment="uat")
     blocking = [r for r in results if r.blocking]        # failed mandatory policies
 

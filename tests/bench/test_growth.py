@@ -35,7 +35,7 @@ def test_synthetic_config_refuses_impossible_sizes(apps: int, regions: int) -> N
 
 
 def test_the_written_project_previews_with_the_synthetic_applications(tmp_path: Path) -> None:
-    from offline import run_preview
+    from sentimark_platform.offline import run_preview
 
     write_project(tmp_path, synthetic_config(_base(), 2, 1))
     assert {p.name for p in tmp_path.iterdir()} == {"Pulumi.yaml", "__main__.py", "Pulumi.prod.yaml"}

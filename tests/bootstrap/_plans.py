@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import functools
 
-from components._interfaces import ROLE_DEFINITIONS
-from deploycheck._azure import assignments_of
-from offline import Plan, PlannedResource, run_preview
+from sentimark_platform.components._interfaces import ROLE_DEFINITIONS
+from sentimark_platform.deploycheck._azure import assignments_of
+from sentimark_platform.offline import Plan, PlannedResource, run_preview
 from tests.conftest import ROOT
 
 __all__ = [

@@ -8,9 +8,9 @@ import pulumi
 import pytest
 
 from bootstrap._identities import PLATFORM_PROJECT
-from offline import Plan, run_preview
-from policy.rules import evaluate_plan
-from schemacheck import validate_plan
+from sentimark_platform.offline import Plan, run_preview
+from sentimark_platform.policy import evaluate_plan
+from sentimark_platform.schemacheck import validate_plan
 from tests.bootstrap._plans import BOOTSTRAP, SUBSCRIPTIONS, bootstrap_plan, by_name, one
 from tests.conftest import ROOT
 

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from bootstrap._identities import constrained_role_condition, state_blob_condition, state_blob_prefixes
-from components._interfaces import ROLE_DEFINITIONS
+from sentimark_platform.components._interfaces import ROLE_DEFINITIONS
 from tests.bootstrap._plans import (
     REPO,
     SUBSCRIPTIONS,
@@ -142,7 +142,7 @@ def test_the_preview_identity_can_preview_the_pull_request_environments(environm
 
 
 def test_fewer_pull_request_previews_mean_fewer_preview_roles() -> None:
-    from offline import run_preview
+    from sentimark_platform.offline import run_preview
     from tests.bootstrap._plans import BOOTSTRAP
 
     plan = run_preview(BOOTSTRAP, "main", config={"sentimark-bootstrap:pullRequestPreviews": []})

@@ -11,7 +11,7 @@ import pytest
 
 from bootstrap._runners import GITHUB_ACTIONS_ADDRESSES, GITHUB_ADDRESSES, RUNNER_GROUP
 from bootstrap._settings import DEFAULT_RUNNER_ADDRESS_SPACE, GITHUB_HOSTED_NETWORK_REGIONS
-from offline import run_preview
+from sentimark_platform.offline import run_preview
 from tests.bootstrap._plans import BOOTSTRAP, bootstrap_plan, by_name
 from tests.conftest import STACKS, plan_of
 

@@ -14,8 +14,8 @@ from bootstrap._subscriptions import (
     REQUIRED_PROVIDERS,
     STATE_SUBSCRIPTION_PROVIDERS,
 )
-from offline import run_preview
-from offline._arm_ids import ALWAYS_REGISTERED, SUBSCRIPTION_ID, provider_namespace
+from sentimark_platform.offline import run_preview
+from sentimark_platform.offline._arm_ids import ALWAYS_REGISTERED, SUBSCRIPTION_ID, provider_namespace
 from tests.bootstrap._plans import BOOTSTRAP, SUBSCRIPTIONS, bootstrap_plan, by_name, held_by
 from tests.conftest import STACKS, plan_of
 

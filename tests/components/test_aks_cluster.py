@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import yaml
 
-import schemacheck
-from offline import SECRET, Plan, run_preview
+from sentimark_platform import schemacheck
+from sentimark_platform.offline import SECRET, Plan, run_preview
 from tests.programs import preview_program
 from tests.programs import with_changes as _with
 
@@ -61,7 +61,7 @@ PROD: dict[str, Any] = {
 
 PROGRAM = """
 import pulumi
-from components.aks_cluster import AksCluster
+from sentimark_platform.components.aks_cluster import AksCluster
 cluster = AksCluster("aks", {args!r})
 pulumi.export("kubeconfig", pulumi.Output.unsecret(cluster.kubeconfig))
 pulumi.export("kubeletObjectId", cluster.kubelet_identity_object_id)

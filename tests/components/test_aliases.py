@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pulumi
 
-from components import is_versioned_type_alias
-from offline import run_preview
+from sentimark_platform.components import is_versioned_type_alias
+from sentimark_platform.offline import run_preview
 
 VNET = "azure-native:network:VirtualNetwork"
 
@@ -29,7 +29,7 @@ def test_only_same_type_api_version_aliases_are_versioned() -> None:
 PROGRAM = """
 import pulumi
 from pulumi_azure_native import network
-from components import register_versioned_alias_pruning
+from sentimark_platform.components import register_versioned_alias_pruning
 if pulumi.Config().get_bool("prune"):
     register_versioned_alias_pruning()
 vnet = network.VirtualNetwork("vnet", resource_group_name="rg",

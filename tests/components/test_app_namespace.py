@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-import schemacheck
-from components.app_namespace import double_quantity
-from offline import Plan, PlannedResource
+from sentimark_platform import schemacheck
+from sentimark_platform.components.app_namespace import double_quantity
+from sentimark_platform.offline import Plan, PlannedResource
 from tests.components.test_service_mesh import CHARTS
 from tests.programs import preview_program, refusal
 from tests.programs import with_changes as _with
@@ -44,8 +44,8 @@ PROD: dict[str, Any] = {
 PROGRAM = """
 import pulumi
 import pulumi_kubernetes as k8s
-from components.app_namespace import AppNamespace
-from components.service_mesh import ServiceMesh
+from sentimark_platform.components.app_namespace import AppNamespace
+from sentimark_platform.components.service_mesh import ServiceMesh
 args = {args!r}
 charts = {charts!r}
 apps = args.pop("apps", None)

@@ -6,10 +6,11 @@ import typing
 
 import pytest
 
-import components
-from components._arguments import ALLOWED_VALUES, check_argument_keys
-from components.aks_cluster import AksClusterArgs
-from components.errors import InvalidArgumentError
+from sentimark_platform import components
+from sentimark_platform.components._arguments import ALLOWED_VALUES
+from sentimark_platform.components._validation import check_arguments
+from sentimark_platform.components.aks_cluster import AksClusterArgs
+from sentimark_platform.components.errors import InvalidArgumentError
 
 BASE = {"resource_group_name": "rg", "system_pool": {"vm_size": "Standard_D2s_v5", "node_count": 1}}
 
@@ -33,7 +34,7 @@ BASE = {"resource_group_name": "rg", "system_pool": {"vm_size": "Standard_D2s_v5
 )
 def test_bad_keys_and_values_are_named_with_a_fix(args: dict, message: str) -> None:
     with pytest.raises(InvalidArgumentError) as caught:
-        check_argument_keys("AksCluster", args, AksClusterArgs)
+        check_arguments("AksCluster", args, AksClusterArgs)
     assert str(caught.value).startswith(message)
 
 
@@ -46,23 +47,23 @@ def test_bad_keys_and_values_are_named_with_a_fix(args: dict, message: str) -> N
 def test_a_missing_required_argument_is_named_with_what_it_is_for(args: dict, message: str) -> None:
     # Without this, the component would fail later with a bare KeyError traceback.
     with pytest.raises(InvalidArgumentError) as caught:
-        check_argument_keys("AksCluster", args, AksClusterArgs)
+        check_arguments("AksCluster", args, AksClusterArgs)
     assert str(caught.value).startswith(message)
 
 
 def test_not_required_keys_in_modules_with_postponed_annotations_stay_optional() -> None:
     # workload_identity.py uses `from __future__ import annotations`: Python 3.11's __required_keys__ lists
     # every key there, NotRequired ones included.
-    from components.workload_identity import WorkloadIdentityArgs
+    from sentimark_platform.components.workload_identity import WorkloadIdentityArgs
 
-    check_argument_keys("WorkloadIdentity", {
+    check_arguments("WorkloadIdentity", {
         "resource_group_name": "rg", "oidc_issuer_url": "https://issuer/",
         "federated_credentials": {"api": {"namespace": "apps", "service_account": "api"}},
     }, WorkloadIdentityArgs)
 
 
 def test_correct_arguments_pass() -> None:
-    check_argument_keys("AksCluster", {**BASE, "tier": "Standard", "lock": {"kind": "CanNotDelete"}}, AksClusterArgs)
+    check_arguments("AksCluster", {**BASE, "tier": "Standard", "lock": {"kind": "CanNotDelete"}}, AksClusterArgs)
 
 
 def test_every_allowed_values_entry_names_a_real_string_field() -> None:
@@ -71,7 +72,7 @@ def test_every_allowed_values_entry_names_a_real_string_field() -> None:
         obj = getattr(components, module_name)
         if isinstance(obj, type) and typing.is_typeddict(obj):
             typed_dicts[obj.__name__] = obj
-    from components import _interfaces
+    from sentimark_platform.components import _interfaces
 
     for name in ("LockArgs", "RoleAssignmentArgs"):
         typed_dicts[name] = getattr(_interfaces, name)
@@ -94,7 +95,7 @@ def test_every_allowed_values_entry_names_a_real_string_field() -> None:
 def test_a_value_of_the_wrong_scalar_type_is_refused(args: dict, message: str) -> None:
     # Issue 18: a string "false" must never turn a feature on (Python treats any non-empty text as true).
     with pytest.raises(InvalidArgumentError) as caught:
-        check_argument_keys("AksCluster", args, AksClusterArgs)
+        check_arguments("AksCluster", args, AksClusterArgs)
     assert str(caught.value).startswith(message)
 
 
@@ -103,17 +104,17 @@ def test_outputs_and_numbers_for_floats_pass_the_scalar_check() -> None:
 
     import pulumi
 
-    from components.monitoring import MonitoringArgs
+    from sentimark_platform.components.monitoring import MonitoringArgs
 
-    check_argument_keys("AksCluster", {**BASE, "resource_group_name": mock.MagicMock(spec=pulumi.Output)}, AksClusterArgs)
+    check_arguments("AksCluster", {**BASE, "resource_group_name": mock.MagicMock(spec=pulumi.Output)}, AksClusterArgs)
     objectives = {"api": {"namespace": "a", "service": "a", "success_percent": 99}}  # an int where float is declared
-    check_argument_keys("Monitoring", {"resource_group_name": "rg", "location": "westeurope", "retention_days": 30,
-                                       "workspace_name": "log", "prometheus": {"service_level_objectives": objectives}},
-                        MonitoringArgs)
+    check_arguments("Monitoring", {"resource_group_name": "rg", "location": "westeurope", "retention_days": 30,
+                                   "workspace_name": "log", "prometheus": {"service_level_objectives": objectives}},
+                    MonitoringArgs)
 
 
 def test_every_failing_rule_is_reported_at_once() -> None:
-    from components._validation import check_rules
+    from sentimark_platform.components._validation import check_rules
 
     rows = [
         ("count", "three", lambda v: not isinstance(v, int), "give a whole number"),
@@ -131,3 +132,43 @@ def test_every_failing_rule_is_reported_at_once() -> None:
         "  - argument 'size' got None; give at most 3")
     assert [p.argument for p in caught.value.problems] == ["count", "name", "size"]
     assert caught.value.argument == "count"  # the first, for callers that read one
+
+
+def test_field_problems_and_the_components_rules_are_reported_in_one_run() -> None:
+    """Issue 18: one runner for the TypedDict's field checks and the component's own rules, cross-field ones
+    included, so a caller sees every problem at once."""
+    from sentimark_platform.components._aks_rules import rules
+
+    args = {**BASE, "tier": "Gold", "private_cluster": "false",
+            "system_pool": {"vm_size": "Standard_D2s_v5", "node_count": 1, "max_pods": 5},
+            "api_server_authorized_ip_ranges": ["not-a-range"]}
+    with pytest.raises(InvalidArgumentError) as caught:
+        check_arguments("AksCluster", args, AksClusterArgs, lambda: rules(args))  # type: ignore[arg-type]
+    arguments = [p.argument for p in caught.value.problems]
+    assert arguments[:2] == ["tier", "private_cluster"]  # the field checks first, in declaration order
+    assert {"system_pool.max_pods", "api_server_authorized_ip_ranges"} <= set(arguments[2:]), arguments
+    assert str(caught.value).startswith(f"AksCluster: {len(arguments)} bad arguments (nothing of it was registered):")
+
+
+def test_a_rule_is_not_asked_about_an_argument_whose_field_check_failed() -> None:
+    rows = [("count", "three", lambda v: v < 1, "give at least 1"),  # would fail too: not asked
+            ("pool.size", "x", lambda v: v > 3, "give at most 3"),  # inside a failed argument: not asked
+            ("name", "ok", False, "never shown")]
+
+    class Counted(typing.TypedDict):
+        count: int
+        pool: dict[str, int]
+        name: str
+
+    with pytest.raises(InvalidArgumentError) as caught:
+        check_arguments("Thing", {"count": "three", "pool": "big", "name": "ok"}, Counted, lambda: rows)
+    assert [p.argument for p in caught.value.problems] == ["count", "pool"]
+
+
+def test_rules_that_cannot_read_malformed_arguments_leave_the_field_problems_alone() -> None:
+    from sentimark_platform.components._aks_rules import rules
+
+    args = {"resource_group_name": "rg"}  # no system_pool: the rules would raise KeyError reading it
+    with pytest.raises(InvalidArgumentError) as caught:
+        check_arguments("AksCluster", args, AksClusterArgs, lambda: rules(args))  # type: ignore[arg-type]
+    assert [p.argument for p in caught.value.problems] == ["system_pool"]

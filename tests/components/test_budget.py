@@ -13,10 +13,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from components import InvalidArgumentError
-from components import budget as budget_module
-from offline import Plan, run_preview
-from schemacheck import validate_plan
+from sentimark_platform.components import InvalidArgumentError
+from sentimark_platform.components import budget as budget_module
+from sentimark_platform.offline import Plan, run_preview
+from sentimark_platform.schemacheck import validate_plan
 from tests.programs import preview_program
 
 TODAY = dt.date(2026, 12, 6)
@@ -45,7 +45,7 @@ BUDGET = "azure-native:consumption:Budget"
 
 def _preview(tmp_path: Path, args: dict[str, Any]) -> Plan:
     return preview_program(tmp_path, "import json, pulumi\n"
-        "from components.budget import Budget\n"
+        "from sentimark_platform.components.budget import Budget\n"
         f"b = Budget('budget', json.loads({json.dumps(json.dumps(args))}))\n"
         "pulumi.export('id', b.resource_id)\n")
 

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import schemacheck
-from components import _canary_specs as specs
-from offline import Plan, PlannedResource
+from sentimark_platform import schemacheck
+from sentimark_platform.components import _canary_specs as specs
+from sentimark_platform.offline import Plan, PlannedResource
 from tests.components.test_service_mesh import CHARTS
 from tests.programs import preview_program, refusal
 from tests.programs import with_changes as _with
@@ -60,8 +60,8 @@ PROD: dict[str, Any] = {
 PROGRAM = """
 import pulumi
 import pulumi_kubernetes as k8s
-from components.canary_routing import CanaryRouting
-from components.service_mesh import ServiceMesh
+from sentimark_platform.components.canary_routing import CanaryRouting
+from sentimark_platform.components.service_mesh import ServiceMesh
 args = {args!r}
 provider = k8s.Provider("cluster", kubeconfig="{{}}")
 if args.pop("with_mesh", True):

@@ -6,7 +6,12 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from components._container_insights import DATA_COLLECTION_SETTINGS, STREAMS, cluster_rules, region_of
+from sentimark_platform.components._container_insights import (
+    DATA_COLLECTION_SETTINGS,
+    STREAMS,
+    cluster_rules,
+    region_of,
+)
 
 CLUSTER = "/subscriptions/0/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks"
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from components.errors import InvalidArgumentError
-from offline import Plan
-from schemacheck import validate_plan
+from sentimark_platform.components.errors import InvalidArgumentError
+from sentimark_platform.offline import Plan
+from sentimark_platform.schemacheck import validate_plan
 from tests.programs import preview_program
 
 REGISTRY = "azure-native:containerregistry:Registry"
@@ -37,7 +37,7 @@ PROD = {
 
 def _preview(tmp_path: Path, args: dict[str, Any]) -> Plan:
     return preview_program(tmp_path, "import pulumi\n"
-        "from components.container_registry import ContainerRegistry\n"
+        "from sentimark_platform.components.container_registry import ContainerRegistry\n"
         f"cr = ContainerRegistry('cr', {args!r})\n"
         "pulumi.export('name', cr.name)\n"
         "pulumi.export('resource_id', cr.resource_id)\n"
@@ -103,7 +103,7 @@ def test_plan_passes_the_arm_schema_check(tmp_path: Path, args: dict[str, Any]) 
          "(got 'Basic'): use sku 'Premium' or leave zone_redundancy out"),
         ({"resource_name": "cr-smk-dev"},
          "ContainerRegistry: argument 'resource_name' got 'cr-smk-dev'; use 5-50 letters and digits, no hyphens "
-         "(build it with components._naming.resource_name('container_registry', ...))"),
+         "(build it with resource_name('container_registry', ...))"),
         ({"sku": "Classic"}, "ContainerRegistry: argument 'sku' got 'Classic'; use one of Basic, Standard, Premium"),
         ({"sku": "Premium", "private_endpoints": {"x": {"subnet_id": PE_SUBNET, "private_dns_zone_ids": [ZONE],
                                                       "group_id": "vault"}}},

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-import schemacheck
-from offline import SECRET, Plan
+from sentimark_platform import schemacheck
+from sentimark_platform.offline import SECRET, Plan
 from tests.programs import preview_program
 
 NAMESPACE = "azure-native:eventhub:Namespace"
@@ -54,7 +54,7 @@ PROD: dict[str, Any] = {
 
 def _preview(tmp_path: Path, args: dict[str, Any]) -> Plan:
     return preview_program(tmp_path, "import json, pulumi\n"
-        "from components.event_hubs import EventHubs\n"
+        "from sentimark_platform.components.event_hubs import EventHubs\n"
         f"eh = EventHubs('eh', json.loads({json.dumps(json.dumps(args))}))\n"
         "pulumi.export('id', eh.resource_id)\n"
         "pulumi.export('hubs', eh.event_hub_ids)\n"

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-import schemacheck
-from components import InvalidArgumentError
-from offline import Plan
+from sentimark_platform import schemacheck
+from sentimark_platform.components import InvalidArgumentError
+from sentimark_platform.offline import Plan
 from tests.programs import preview_program
 
 ORIGINS = {

@@ -14,10 +14,10 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-import schemacheck
-from components._argocd_values import rbac_policy, sync_policy
-from components.gitops import _path_is_bad
-from offline import Plan, PlannedResource
+from sentimark_platform import schemacheck
+from sentimark_platform.components._argocd_values import rbac_policy, sync_policy
+from sentimark_platform.components.gitops import _path_is_bad
+from sentimark_platform.offline import Plan, PlannedResource
 from tests.programs import preview_program, refusal
 from tests.programs import with_changes as _with
 
@@ -62,7 +62,7 @@ PRIVATE = _with(ARGS, repository={"url": REPO, "revision": "main", "credentials"
 PROGRAM = """
 import pulumi
 import pulumi_kubernetes as k8s
-from components.gitops import GitOps
+from sentimark_platform.components.gitops import GitOps
 
 # The repository Secret's data is a secret in the plan: keep a copy to look at what it holds.
 string_data = {{}}

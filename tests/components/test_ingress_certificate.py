@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-import schemacheck
-from offline import Plan
+from sentimark_platform import schemacheck
+from sentimark_platform.offline import Plan
 from tests.programs import preview_program, refusal
 from tests.programs import with_changes as _with
 
@@ -33,7 +33,7 @@ ARGS: dict[str, Any] = {
 PROGRAM = """
 import pulumi
 import pulumi_kubernetes as k8s
-from components import IngressCertificate
+from sentimark_platform.components import IngressCertificate
 args = {args!r}
 if args.pop("with_provider", True):
     args["provider"] = k8s.Provider("cluster", kubeconfig="{{}}")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from components._interfaces import ROLE_DEFINITIONS, role_definition_id
-from offline import SECRET, Plan
+from sentimark_platform.components._interfaces import ROLE_DEFINITIONS, role_definition_id
+from sentimark_platform.offline import SECRET, Plan
 from tests.programs import preview_program
 
 PROGRAM = textwrap.dedent(
@@ -16,7 +16,7 @@ PROGRAM = textwrap.dedent(
     import datetime as dt
     import pulumi
     from pulumi_azure_native import resources
-    from components._interfaces import (apply_diagnostic_settings, apply_lock, apply_private_endpoints,
+    from sentimark_platform.components._interfaces import (apply_diagnostic_settings, apply_lock, apply_private_endpoints,
         apply_role_assignments, write_vault_secret)
 
     class Holder(pulumi.ComponentResource):

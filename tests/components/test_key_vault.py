@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from components.errors import InvalidArgumentError
-from offline import SECRET, Plan
-from schemacheck import validate_plan
+from sentimark_platform.components.errors import InvalidArgumentError
+from sentimark_platform.offline import SECRET, Plan
+from sentimark_platform.schemacheck import validate_plan
 from tests.programs import preview_program
 
 VAULT = "azure-native:keyvault:Vault"
@@ -43,7 +43,7 @@ PROD = {
 
 def _preview(tmp_path: Path, args: dict[str, Any], extra: str = "") -> Plan:
     return preview_program(tmp_path, "import datetime, pulumi\n"
-        "from components.key_vault import KeyVault\n"
+        "from sentimark_platform.components.key_vault import KeyVault\n"
         f"kv = KeyVault('kv', {args!r})\n"
         "pulumi.export('name', kv.name)\n"
         "pulumi.export('vault_uri', kv.vault_uri)\n"
@@ -154,11 +154,11 @@ def test_plan_passes_the_arm_schema_check(tmp_path: Path, args: dict[str, Any]) 
         ({"resource_name": "kv-sentimark-production-westeurope"},
          "KeyVault: argument 'resource_name' got 'kv-sentimark-production-westeurope'; use 3-24 letters, digits and "
          "hyphens, starting with a letter, ending with a letter or digit, no '--' "
-         "(build it with components._naming.resource_name('key_vault', ...))"),
+         "(build it with resource_name('key_vault', ...))"),
         ({"resource_name": "kv--smk"},
          "KeyVault: argument 'resource_name' got 'kv--smk'; use 3-24 letters, digits and "
          "hyphens, starting with a letter, ending with a letter or digit, no '--' "
-         "(build it with components._naming.resource_name('key_vault', ...))"),
+         "(build it with resource_name('key_vault', ...))"),
         ({"private_endpoints": {"x": {"subnet_id": PE_SUBNET, "private_dns_zone_ids": [ZONE], "group_id": "registry"}}},
          "KeyVault: argument \"private_endpoints['x'].group_id\" got 'registry'; use 'vault' or leave it out"),
         ({"sku": "gold"}, "KeyVault: argument 'sku' got 'gold'; use one of standard, premium"),

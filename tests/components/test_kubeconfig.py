@@ -10,7 +10,11 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from components._kubeconfig import KUBELOGIN_INSTALL_HINT, KubeconfigConversionError, convert_kubeconfig
+from sentimark_platform.components._kubeconfig import (
+    KUBELOGIN_INSTALL_HINT,
+    KubeconfigConversionError,
+    convert_kubeconfig,
+)
 
 SERVER_ID = "6dae42f8-4368-4678-94ff-3960e28e3630"
 

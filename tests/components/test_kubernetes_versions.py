@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from components import _kubernetes_versions as versions
+from sentimark_platform.components import _kubernetes_versions as versions
 
 TODAY = dt.date(2026, 12, 6)
 TABLE = Path(versions.__file__).with_name("kubernetes_versions.json")

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from components import InvalidArgumentError
-from components._slo_rules import ROLLOUT_PHASES
-from offline import Plan
-from schemacheck import validate_plan
+from sentimark_platform.components import InvalidArgumentError
+from sentimark_platform.components._slo_rules import ROLLOUT_PHASES
+from sentimark_platform.offline import Plan
+from sentimark_platform.schemacheck import validate_plan
 from tests.programs import preview_program
 
 
@@ -21,7 +21,7 @@ def _preview(tmp_path: Path, **args: Any) -> Plan:
     arguments = {"resource_group_name": "rg-x", "location": "westeurope", "retention_days": 30, "application_insights_name": "appi-x", **args}
     return preview_program(tmp_path, textwrap.dedent(
             f"""
-            from components.monitoring import Monitoring
+            from sentimark_platform.components.monitoring import Monitoring
             Monitoring("mon", {arguments!r})
             """
         ))
@@ -139,7 +139,7 @@ def _schema_problems(plan: Plan) -> list[str]:
 
 def _run(tmp_path: Path, args: dict[str, Any]) -> Plan:
     return preview_program(tmp_path, "import json, pulumi\n"
-        "from components.monitoring import Monitoring\n"
+        "from sentimark_platform.components.monitoring import Monitoring\n"
         f"m = Monitoring('mon', json.loads({json.dumps(json.dumps(args))}))\n"
         "pulumi.export('amw', m.monitor_workspace_id)\n"
         "pulumi.export('grafana_principal', m.grafana_principal_id)\n"
@@ -383,7 +383,7 @@ def test_application_insights_alerts_without_an_action_group_are_refused(tmp_pat
 
 
 def test_recommended_rule_groups_keep_upstreams_shape() -> None:
-    from components._prometheus_rules import RECOMMENDED_RULE_GROUPS, AlertRule, RecordingRule
+    from sentimark_platform.components._prometheus_rules import RECOMMENDED_RULE_GROUPS, AlertRule, RecordingRule
 
     sizes = {g.key: len(g.rules) for g in RECOMMENDED_RULE_GROUPS}
     # Upstream: 11 node and 19 Kubernetes recording rules; 11 cluster, 3 (+ KubeNodeNotReady) node, 16 pod alerts.
@@ -476,7 +476,7 @@ def test_bad_service_level_objectives_are_refused(tmp_path: Path, objective: dic
 def _run_later(tmp_path: Path, args: dict[str, Any], clusters: dict[str, Any], targets: dict[str, Any]) -> Plan:
     """Construct first, bind clusters and alert targets afterwards (the stacks' order: they need workspace_id)."""
     return preview_program(tmp_path, "import json, pulumi\n"
-        "from components.monitoring import Monitoring\n"
+        "from sentimark_platform.components.monitoring import Monitoring\n"
         f"m = Monitoring('mon', json.loads({json.dumps(json.dumps(args))}))\n"
         f"m.add_clusters(json.loads({json.dumps(json.dumps(clusters))}))\n"
         f"m.add_alert_targets(json.loads({json.dumps(json.dumps(targets))}))\n"
@@ -539,7 +539,7 @@ _PENDING_STREAM_RULES = ("properties.dataFlows[0].streams[", "properties.dataSou
 
 
 def _insights_schema_problems(plan: Plan) -> list[str]:
-    from components._container_insights import STREAMS
+    from sentimark_platform.components._container_insights import STREAMS
 
     return [p for p in _schema_problems(plan)
             if not (p.split(" ")[0] == "mon-ci-dcr" and any(path in p for path in _PENDING_STREAM_RULES)
@@ -550,7 +550,7 @@ def _run_insights(tmp_path: Path, args: dict[str, Any], *calls: dict[str, Any]) 
     """Construct Monitoring, then add Container Insights once per call (the stacks' order: clusters come later)."""
     lines = [f"m.add_container_insights(json.loads({json.dumps(json.dumps(c))}))\n" for c in calls]
     return preview_program(tmp_path, "import json, pulumi\n"
-        "from components.monitoring import Monitoring\n"
+        "from sentimark_platform.components.monitoring import Monitoring\n"
         f"m = Monitoring('mon', json.loads({json.dumps(json.dumps(args))}))\n" + "".join(lines) +
         "pulumi.export('workspace', m.workspace_id)\n"
         "pulumi.export('ci_rule', m.container_insights_rule_id)\n"
@@ -710,7 +710,7 @@ def test_a_location_only_known_at_deployment_is_refused(tmp_path: Path) -> None:
     args = {k: v for k, v in LATER.items() if k not in ("prometheus", "grafana")}
     with pytest.raises(InvalidArgumentError) as caught:
         preview_program(tmp_path, "import json, pulumi\n"
-            "from components.monitoring import Monitoring\n"
+            "from sentimark_platform.components.monitoring import Monitoring\n"
             f"m = Monitoring('mon', json.loads({json.dumps(json.dumps(args))}))\n"
             f"m.add_container_insights({{'neu': {{'resource_id': {_cluster('aks-a')!r}, "
             "'location': pulumi.Output.from_input('northeurope'), 'private': True}})\n")

@@ -9,15 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from components._naming import (
+from sentimark_platform.components._naming import (
     NAMING_RULES,
     REGION_CODES,
     region_code,
     resource_name,
     stable_suffix,
 )
-from components.errors import InvalidArgumentError
-from offline import run_preview
+from sentimark_platform.components.errors import InvalidArgumentError
+from sentimark_platform.offline import run_preview
 
 
 def test_builds_caf_names_with_hyphens_where_allowed() -> None:
@@ -145,14 +145,14 @@ def test_unique_resource_name_resolves_an_output_suffix_and_fails_early_when_it_
     (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
     (tmp_path / "__main__.py").write_text(
         "import pulumi\n"
-        "from components._naming import unique_resource_name\n"
+        "from sentimark_platform.components._naming import unique_resource_name\n"
         "suffix = pulumi.Output.from_input('q9z3k')\n"
         "pulumi.export('kv', unique_resource_name('key_vault', workload='smk', environment='uat', region='weu', suffix=suffix))\n"
     )
     assert run_preview(tmp_path, "dev").outputs == {"kv": "kv-smk-uat-weu-q9z3k"}
     (tmp_path / "__main__.py").write_text(
         "import pulumi\n"
-        "from components._naming import unique_resource_name\n"
+        "from sentimark_platform.components._naming import unique_resource_name\n"
         "suffix = pulumi.Output.from_input('q9z3k')\n"
         "unique_resource_name('key_vault', workload='sentimarkplatform', environment='uat', region='weu', suffix=suffix)\n"
     )

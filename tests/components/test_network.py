@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from components.errors import InvalidArgumentError
-from offline import Plan, run_preview
-from schemacheck import validate_plan
+from sentimark_platform.components.errors import InvalidArgumentError
+from sentimark_platform.offline import Plan, run_preview
+from sentimark_platform.schemacheck import validate_plan
 from tests.programs import preview_program
 
 VNET = "azure-native:network:VirtualNetwork"
@@ -41,7 +41,7 @@ PROD = {
 
 def _preview(tmp_path: Path, args: dict[str, Any]) -> Plan:
     return preview_program(tmp_path, "import pulumi\n"
-        "from components.network import Network\n"
+        "from sentimark_platform.components.network import Network\n"
         f"net = Network('net', {args!r})\n"
         "pulumi.export('subnet_ids', net.subnet_ids)\n"
         "pulumi.export('zones', net.private_dns_zone_ids)\n"
@@ -152,7 +152,7 @@ def test_two_regions_peer_both_ways_and_the_secondary_resolves_the_primarys_zone
     (tmp_path / "Pulumi.yaml").write_text("name: t\nruntime: python\n")
     (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
     (tmp_path / "__main__.py").write_text(
-        "from components.network import Network\n"
+        "from sentimark_platform.components.network import Network\n"
         f"primary = Network('net-weu', {PROD!r})\n"
         f"secondary = Network('net-neu', {secondary!r})\n"
         "primary.peer_with('neu', secondary)\n"
@@ -171,7 +171,8 @@ def test_two_regions_peer_both_ways_and_the_secondary_resolves_the_primarys_zone
 
 
 def test_every_problem_of_the_network_is_reported_at_once() -> None:
-    from components.network import _validate
+    from sentimark_platform.components._validation import check_arguments
+    from sentimark_platform.components.network import NetworkArgs, _rules
 
     args: dict = {
         "resource_group_name": "rg",
@@ -184,7 +185,7 @@ def test_every_problem_of_the_network_is_reported_at_once() -> None:
         "private_dns_zones": ["not a zone"],
     }
     with pytest.raises(InvalidArgumentError) as caught:
-        _validate(args)
+        check_arguments("Network", args, NetworkArgs, lambda: _rules(args))  # type: ignore[arg-type]
     assert [p.argument for p in caught.value.problems] == [
         "subnets['snet-a'].address_prefix", "subnets['snet-b'].address_prefix", "subnets['snet-c'].delegation",
         "private_dns_zones"]

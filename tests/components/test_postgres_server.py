@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-import schemacheck
-from components import firewall_rules_for
-from offline import SECRET, Plan
-from offline.report import to_markdown
+from sentimark_platform import schemacheck
+from sentimark_platform.components import firewall_rules_for
+from sentimark_platform.offline import SECRET, Plan
+from sentimark_platform.offline.report import to_markdown
 from tests.programs import preview_program
 
 SERVER = "azure-native:dbforpostgresql:Server"
@@ -57,7 +57,7 @@ PROD: dict[str, Any] = {
 
 def _preview(tmp_path: Path, args: dict[str, Any]) -> Plan:
     return preview_program(tmp_path, "import json, pulumi\n"
-        "from components.postgres_server import PostgresServer\n"
+        "from sentimark_platform.components.postgres_server import PostgresServer\n"
         f"pg = PostgresServer('pg', json.loads({json.dumps(json.dumps(args))}))\n"
         "pulumi.export('secret_name', pg.admin_password_secret_name)\n"
         "pulumi.export('fqdn', pg.fqdn)\n"
@@ -153,7 +153,9 @@ def test_password_is_generated_vaulted_and_never_exposed(dev: Plan) -> None:
     assert secret.inputs["vaultName"] == "kv-smk-dev"
     assert secret.inputs["properties"] == SECRET or secret.inputs["properties"]["value"] == SECRET
     assert dev.outputs["secret_name"] == "pg-pg-admin-password"
-    from offline.mocks import _random_outputs  # the deterministic offline password, to prove it never leaks
+    from sentimark_platform.offline.mocks import (
+        _random_outputs,  # the deterministic offline password, to prove it never leaks
+    )
     value = _random_outputs(password.type, password.urn, password.inputs)["result"]
     assert value not in dev.dumps() and value not in to_markdown(dev) and value not in json.dumps(dev.outputs)
 

@@ -9,20 +9,21 @@ from pathlib import Path
 
 import pytest
 
-import components
+from sentimark_platform import components
 from tests.conftest import ROOT
 
 CONSUMERS = ("stacks", "bootstrap", "deploycheck", "examples")
+LIBRARY = "sentimark_platform.components"
 
 
 def _imports(path: Path) -> list[tuple[int, str, list[str]]]:
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     found = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "components":
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(LIBRARY):
             found.append((node.lineno, node.module, [alias.name for alias in node.names]))
         elif isinstance(node, ast.Import):
-            found += [(node.lineno, alias.name, []) for alias in node.names if alias.name.split(".")[0] == "components"]
+            found += [(node.lineno, alias.name, []) for alias in node.names if alias.name.startswith(LIBRARY)]
     return found
 
 
@@ -33,13 +34,13 @@ def _files() -> list[Path]:
 @pytest.mark.parametrize("path", _files(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_only_public_names_of_the_component_library_are_imported(path: Path) -> None:
     for line, module, names in _imports(path):
-        private_module = [part for part in module.split(".")[1:] if part.startswith("_")]
+        private_module = [part for part in module.split(".")[2:] if part.startswith("_")]
         assert not private_module, f"{path.relative_to(ROOT)}:{line} imports the private module {module}"
-        if module == "components":
+        if module == LIBRARY:
             missing = [n for n in names if n not in components.__all__]
             assert not missing, f"{path.relative_to(ROOT)}:{line} imports {missing}, which components does not export"
 
 
 def test_the_scan_sees_the_composition() -> None:
-    assert any(module == "components" for path in _files() for _, module, _ in _imports(path))
+    assert any(module == LIBRARY for path in _files() for _, module, _ in _imports(path))
 

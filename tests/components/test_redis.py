@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-import schemacheck
-from components.errors import InvalidArgumentError
-from offline import SECRET, Plan
-from offline.report import to_markdown
+from sentimark_platform import schemacheck
+from sentimark_platform.components.errors import InvalidArgumentError
+from sentimark_platform.offline import SECRET, Plan
+from sentimark_platform.offline.report import to_markdown
 from tests.programs import preview_program
 
 CLUSTER = "azure-native:redisenterprise:RedisEnterprise"
@@ -39,7 +39,7 @@ CLASSIC: dict[str, Any] = {
 
 def _preview(tmp_path: Path, args: dict[str, Any]) -> Plan:
     return preview_program(tmp_path, "import json, pulumi\n"
-        "from components.redis import Redis\n"
+        "from sentimark_platform.components.redis import Redis\n"
         f"r = Redis('cache', json.loads({json.dumps(json.dumps(args))}))\n"
         "pulumi.export('secret_name', r.connection_secret_name)\n"
         "pulumi.export('id', r.resource_id)\n"
@@ -144,7 +144,7 @@ def test_applications_get_entra_data_access_one_assignment_at_a_time(prod: Plan)
 
 
 def test_data_access_keys_become_alphanumeric_assignment_names_and_must_stay_distinct(tmp_path: Path) -> None:
-    from components.redis import assignment_name
+    from sentimark_platform.components.redis import assignment_name
 
     assert assignment_name("sentimark-api-weu") == "sentimarkapiweu"
     with pytest.raises(InvalidArgumentError, match="use keys that stay distinct and non-empty"):

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-import schemacheck
-from offline import Plan, PlannedResource
+from sentimark_platform import schemacheck
+from sentimark_platform.offline import Plan, PlannedResource
 from tests.programs import preview_program, refusal
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -44,7 +44,7 @@ IN_CLUSTER: dict[str, Any] = {
 PROGRAM = """
 import pulumi
 import pulumi_kubernetes as k8s
-from components.service_mesh import ServiceMesh
+from sentimark_platform.components.service_mesh import ServiceMesh
 args = {args!r}
 if args.pop("with_provider", True):
     args["provider"] = k8s.Provider("cluster", kubeconfig="{{}}")

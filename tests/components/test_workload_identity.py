@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 import yaml
 
-import schemacheck
-from components.workload_identity import vault_objects_parameter
-from offline import Plan
+from sentimark_platform import schemacheck
+from sentimark_platform.components.workload_identity import vault_objects_parameter
+from sentimark_platform.offline import Plan
 from tests.programs import preview_program, refusal
 from tests.programs import with_changes as _with
 
@@ -56,7 +56,7 @@ PROD: dict[str, Any] = {
 PROGRAM = """
 import pulumi
 import pulumi_kubernetes as k8s
-from components.workload_identity import WorkloadIdentity
+from sentimark_platform.components.workload_identity import WorkloadIdentity
 args = {args!r}
 if args.pop("with_provider", True):
     args["kubernetes_provider"] = k8s.Provider("cluster", kubeconfig="{{}}")

@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PROGRAM = Path(__file__).with_name("program")
-PACKAGES = ("components", "costs", "offline", "schemacheck", "stackconfig", "policy/rules")
+PACKAGES = ("components", "costs", "offline", "schemacheck", "stackconfig", "policy", "deploycheck", "cli")
+"""The subpackages of `sentimark_platform` (in the repository, links to the top-level folders but `cli`)."""
+BARE_NAMES = ("components", "costs", "offline", "schemacheck", "stackconfig", "policy", "deploycheck", "cli", "rules")
 
 # One worker builds the environment once for all of them (`make test` runs pytest-xdist with --dist loadfile).
 pytestmark = pytest.mark.slow
@@ -28,16 +31,15 @@ pytestmark = pytest.mark.slow
 # Runs inside the fresh environment: previews the program and reports what the tests assert on.
 PREVIEW = """
 import importlib.util, json, sys
-import components, offline, policy.rules, schemacheck
-from offline import run_preview
+from sentimark_platform import components, offline, policy, schemacheck
+from sentimark_platform.offline import run_preview
 plan = run_preview(sys.argv[1], "dev")
 report = schemacheck.validate_plan(plan.to_json())
-results = policy.rules.evaluate_plan(plan.to_json(), environment="uat")
+results = policy.evaluate_plan(plan.to_json(), environment="uat")
 print(json.dumps({
     "plan": plan.to_json(),
-    "files": {m.__name__: m.__file__ for m in (components, offline, policy.rules, schemacheck)},
-    "stacks_importable": importlib.util.find_spec("stacks") is not None,
-    "provider_importable": importlib.util.find_spec("provider") is not None,
+    "files": {m.__name__: m.__file__ for m in (components, offline, policy, schemacheck)},
+    "bare_importable": [n for n in sys.argv[2].split(",") if importlib.util.find_spec(n) is not None],
     "schema_problems": [str(p) for p in report.problems],
     "policies": [r.to_json() for r in results],
 }))
@@ -59,11 +61,13 @@ def consumer_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     source.mkdir()
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source / name)
-    for package in PACKAGES:
-        shutil.copytree(ROOT / package, source / package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    # The links to the top-level folders are followed: the copy holds the package as the wheel lays it out.
+    shutil.copytree(ROOT / "sentimark_platform", source / "sentimark_platform",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--disable-pip-version-check", "-q", "-w",
           str(work / "dist"), str(source)], cwd=work)
     (wheel,) = (work / "dist").glob("sentimark_platform-*.whl")
+    shutil.copy(wheel, work / "wheel.whl")  # where the wheel-content test reads it
     _run([sys.executable, "-m", "venv", str(work / "venv")], cwd=work)
     python = work / "venv" / "bin" / "python"
     _run([str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q", str(wheel)], cwd=work)
@@ -74,17 +78,31 @@ def consumer_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def consumer_preview(consumer_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     work = tmp_path_factory.mktemp("payments")
     shutil.copytree(PROGRAM, work / "program", ignore=shutil.ignore_patterns("__pycache__"))
-    result = _run([str(consumer_python), "-c", PREVIEW, str(work / "program")], cwd=work, timeout=300)
+    result = _run([str(consumer_python), "-c", PREVIEW, str(work / "program"), ",".join(("stacks", "provider", *BARE_NAMES))],
+                  cwd=work, timeout=300)
     return dict(json.loads(result.stdout.strip().splitlines()[-1]))
 
 
+def test_the_wheel_installs_one_top_level_package(consumer_python: Path) -> None:
+    with zipfile.ZipFile(consumer_python.parents[2] / "wheel.whl") as wheel:
+        names = wheel.namelist()
+    assert {name.split("/", 1)[0] for name in names} == {
+        "sentimark_platform", f"sentimark_platform-{_pyproject_version()}.dist-info"}
+    assert {n.split("/")[1] for n in names if n.startswith("sentimark_platform/") and n.count("/") >= 2} == set(PACKAGES)
+    entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
+    with zipfile.ZipFile(consumer_python.parents[2] / "wheel.whl") as wheel:
+        assert "sentimark = sentimark_platform.cli:run" in wheel.read(entry_points).decode()
+
+
 def test_installed_package_carries_types_and_data_but_no_stacks(consumer_python: Path) -> None:
-    site = Path(_run([str(consumer_python), "-c", "import components, pathlib; print(pathlib.Path(components.__file__).parents[1])"],
+    site = Path(_run([str(consumer_python), "-c", "import sentimark_platform, pathlib; "
+                      "print(pathlib.Path(sentimark_platform.__file__).parents[1])"],
                      cwd=consumer_python.parent).stdout.strip())
-    for package in PACKAGES:
-        assert (site / package / "py.typed").is_file(), package
-    assert (site / "schemacheck" / "rules.json").is_file() and (site / "costs" / "prices.json").is_file()
-    for absent in ("stacks", "provider", "tests", "scripts", "bootstrap"):
+    package = site / "sentimark_platform"
+    assert (package / "py.typed").is_file()
+    assert (package / "schemacheck" / "rules.json").is_file() and (package / "costs" / "prices.json").is_file()
+    assert (package / "components" / "kubernetes_versions.json").is_file()
+    for absent in ("stacks", "provider", "tests", "scripts", "bootstrap", *BARE_NAMES):
         assert not (site / absent).exists(), absent
     metadata = _run([str(consumer_python), "-c", "import importlib.metadata as m; print(m.version('sentimark-platform'));"
                      "print('\\n'.join(m.requires('sentimark-platform')))"], cwd=consumer_python.parent).stdout.split("\n")
@@ -95,8 +113,7 @@ def test_installed_package_carries_types_and_data_but_no_stacks(consumer_python:
 def test_preview_uses_only_the_installed_package(consumer_preview: dict[str, Any]) -> None:
     for module, file in consumer_preview["files"].items():
         assert str(ROOT) not in file and "site-packages" in file, (module, file)
-    assert consumer_preview["stacks_importable"] is False
-    assert consumer_preview["provider_importable"] is False
+    assert consumer_preview["bare_importable"] == []
 
 
 def test_preview_plans_the_cluster_the_vault_and_the_workload_identity(consumer_preview: dict[str, Any]) -> None:
@@ -148,3 +165,53 @@ def _pyproject_version() -> str:
     import tomllib
 
     return str(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"])
+
+
+def _sentimark(python: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The installed console script, as another team runs it (its exit status is the test's to judge)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
+    return subprocess.run([str(python.parent / "sentimark"), *args], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=300, check=False)
+
+
+def _program_copy(tmp_path: Path) -> Path:
+    program = tmp_path / "program"
+    shutil.copytree(PROGRAM, program, ignore=shutil.ignore_patterns("__pycache__"))
+    return program
+
+
+def test_the_console_script_runs_every_command_on_another_teams_project(consumer_python: Path, tmp_path: Path) -> None:
+    program = _program_copy(tmp_path)
+    preview = _sentimark(consumer_python, "preview", "--stack", "dev", "--project-dir", str(program),
+                         "--json", "plan.json", "--markdown", "comment.md", cwd=tmp_path)
+    assert preview.returncode == 0, preview.stderr
+    plan = json.loads((tmp_path / "plan.json").read_text())
+    assert plan["project"] == "payments-platform" and plan["stack"] == "dev"
+    assert "sentimark:index:AksCluster" in {r["type"] for r in plan["resources"]}
+    assert "previewed offline" in (tmp_path / "comment.md").read_text().lower()
+
+    validate = _sentimark(consumer_python, "validate", "--stack", "dev", "--project-dir", str(program), cwd=tmp_path)
+    assert "Schema validation:" in validate.stdout and "0 problems" in validate.stdout, validate.stdout[-2000:]
+    assert validate.returncode in (0, 1) and "Traceback" not in validate.stderr  # 1 only for a real finding
+
+    diagram = _sentimark(consumer_python, "diagram", "--stack", "dev", "--project-dir", str(program), cwd=tmp_path)
+    assert diagram.returncode == 0 and diagram.stdout.startswith("flowchart"), diagram.stderr
+    cost = _sentimark(consumer_python, "cost-diff", "plan.json", "plan.json", cwd=tmp_path)
+    assert cost.returncode == 0 and "No change in the estimated monthly cost" in cost.stdout, cost.stderr
+    usage = _sentimark(consumer_python, "preview", cwd=tmp_path)
+    assert usage.returncode == 2 and "usage: sentimark preview" in usage.stderr and "--stack" in usage.stderr
+
+
+def test_a_component_argument_another_team_got_wrong_reads_like_a_configuration_error(
+        consumer_python: Path, tmp_path: Path) -> None:
+    program = _program_copy(tmp_path)
+    source = (program / "__main__.py").read_text()
+    assert '"tier": "Free",' in source and '"node_count": 1}' in source
+    (program / "__main__.py").write_text(
+        source.replace('"tier": "Free",', '"tier": "Gold",').replace('"node_count": 1}', '"node_count": "1"}'))
+    result = _sentimark(consumer_python, "preview", "--stack", "dev", "--project-dir", str(program), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    message = result.stderr
+    assert message.startswith("error: AksCluster"), message
+    assert "'tier' got 'Gold'" in message and "node_count" in message, message  # both problems, at once

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from costs import cost_diff
+from sentimark_platform.costs import cost_diff
 from tests.costs.test_estimate import RG, cluster, plan, resource, small_table, user_pool
 
 TABLE = small_table()

@@ -14,7 +14,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from costs import PriceTable, compare_with_budget, estimate_markdown, estimate_plan, format_estimate, load_prices
+from sentimark_platform.costs import (
+    PriceTable,
+    compare_with_budget,
+    estimate_markdown,
+    estimate_plan,
+    format_estimate,
+    load_prices,
+)
 
 RG = "rg-t-weu"
 

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from costs import compare_with_budget, estimate_plan
+from sentimark_platform.costs import compare_with_budget, estimate_plan
 from tests.conftest import STACKS, plan_of
 
 

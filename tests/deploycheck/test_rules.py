@@ -11,9 +11,13 @@ from typing import Any
 
 import pytest
 
-from deploycheck import RULES, DeployReport, check_deployability, load_workflows
-from deploycheck._azure import ROLE_AKS_RBAC_CLUSTER_ADMIN, ROLE_STORAGE_BLOB_DATA_CONTRIBUTOR, assignments_of
-from offline import Plan, PlannedResource, run_preview
+from sentimark_platform.deploycheck import RULES, DeployReport, check_deployability, load_workflows
+from sentimark_platform.deploycheck._azure import (
+    ROLE_AKS_RBAC_CLUSTER_ADMIN,
+    ROLE_STORAGE_BLOB_DATA_CONTRIBUTOR,
+    assignments_of,
+)
+from sentimark_platform.offline import Plan, PlannedResource, run_preview
 from tests.conftest import ROOT, STACKS, plan_of
 
 TODAY = dt.date(2026, 12, 6)
@@ -423,7 +427,7 @@ def test_a_scheduled_matrix_offline_cannot_read_needs_every_drift_identity() -> 
 
 
 def test_the_scheduled_stacks_come_from_the_matrix_the_stack_name_or_the_stack_flag() -> None:
-    from deploycheck._workflows import UNKNOWN_STACKS, scheduled_preview_stacks
+    from sentimark_platform.deploycheck._workflows import UNKNOWN_STACKS, scheduled_preview_stacks
 
     assert scheduled_preview_stacks(workflows()) == {"dev", "sit", "uat", "prod"}
     flows = workflows()

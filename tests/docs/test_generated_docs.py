@@ -12,7 +12,7 @@ from types import ModuleType
 
 import pytest
 
-from offline import run_preview
+from sentimark_platform.offline import run_preview
 from tests.conftest import ROOT, plan_of
 
 

@@ -10,7 +10,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from offline import Plan, run_preview
+from sentimark_platform.offline import Plan, run_preview
 from tests.conftest import ROOT
 
 EXAMPLES = ROOT / "examples"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from offline import Plan, run_preview
+from sentimark_platform.offline import Plan, run_preview
 from tests.conftest import plan_of as platform_plan_of
 from tests.examples import ANALYSIS_PROMETHEUS, EXAMPLES, KUBECONFIG, PLATFORM_REFERENCE, plan_of, platform_outputs
 
@@ -106,7 +106,7 @@ def test_the_readme_preview_commands_run_as_written(tmp_path: Path, monkeypatch:
     """examples/canary-pipeline/README.md, "Previewing offline": both commands, with the platform's real plan."""
     import re
 
-    from stacks.cli import main
+    from sentimark_platform.cli import main
     from tests.conftest import ROOT
 
     readme = (ROOT / "examples" / EXAMPLE / "README.md").read_text(encoding="utf-8")

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-import components
-from policy.rules import evaluate_plan
-from schemacheck import validate_plan
-from stacks._sections import policy_environment
+from sentimark_platform import components
+from sentimark_platform.cli._sections import policy_environment
+from sentimark_platform.policy import evaluate_plan
+from sentimark_platform.schemacheck import validate_plan
 from tests.conftest import ROOT
 from tests.examples import EXAMPLES, STACKS, plan_of, platform_outputs
 

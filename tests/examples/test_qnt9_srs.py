@@ -10,8 +10,8 @@ import pulumi
 import pytest
 import yaml
 
-from costs import estimate_plan
-from offline import Plan, run_preview
+from sentimark_platform.costs import estimate_plan
+from sentimark_platform.offline import Plan, run_preview
 from tests.examples import EXAMPLES, plan_of
 
 EXAMPLE = "qnt9-srs"

@@ -9,8 +9,8 @@ import pulumi
 import pytest
 import yaml
 
-from costs import estimate_plan
-from offline import Plan, run_preview
+from sentimark_platform.costs import estimate_plan
+from sentimark_platform.offline import Plan, run_preview
 from tests.examples import EXAMPLES, STACKS, plan_of
 
 EXAMPLE = "supply-chain-finance"

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from offline import ProjectError, run_preview
-from offline.project import MAX_EXPANDED_VALUES, load_project, load_stack_config
+from sentimark_platform.offline import ProjectError, run_preview
+from sentimark_platform.offline.project import MAX_EXPANDED_VALUES, load_project, load_stack_config
 from stacks import SettingsError
 from tests.conftest import ROOT
 

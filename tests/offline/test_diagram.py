@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from offline import Plan, PlannedResource
-from offline.diagram import GLOBAL, to_mermaid
+from sentimark_platform.offline import Plan, PlannedResource
+from sentimark_platform.offline.diagram import GLOBAL, to_mermaid
 from tests.conftest import plan_of
 
 STACK = "urn:pulumi:dev::t::pulumi:pulumi:Stack::t-dev"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from offline.diff import GITHUB_COMMENT_LIMIT, diff_markdown, diff_plans, urn_label
+from sentimark_platform.offline.diff import GITHUB_COMMENT_LIMIT, diff_markdown, diff_plans, urn_label
 from tests.conftest import plan_of
 
 P = "urn:pulumi:uat::sentimark-platform::"

@@ -8,9 +8,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from offline._masking import looks_secret_key, mask
-from offline._replacement import url_parameters
-from offline.diff import GITHUB_COMMENT_LIMIT, diff_markdown, diff_plans
+from sentimark_platform.offline._masking import looks_secret_key, mask
+from sentimark_platform.offline._replacement import url_parameters
+from sentimark_platform.offline.diff import GITHUB_COMMENT_LIMIT, diff_markdown, diff_plans
 from tests.offline.test_diff import P, plan, resource
 
 AKS = "azure-native:containerservice:ManagedCluster"
@@ -238,7 +238,7 @@ def test_many_long_changed_values_stay_under_githubs_comment_limit() -> None:
 
 
 def test_a_failing_base_is_quoted_by_the_end_of_its_traceback_with_credentials_masked() -> None:
-    from offline._baseref import _excerpt
+    from sentimark_platform.offline._baseref import _excerpt
 
     frames = [f'  File "m{i}.py", line {i}, in f' for i in range(30)]
     errors = "\n".join(["warning: slow", "Traceback (most recent call last):", *frames,

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from offline import SECRET, SecretLeakError, UnknownInvokeError, load_plan, run_preview
-from offline.report import to_markdown
+from sentimark_platform.offline import SECRET, SecretLeakError, UnknownInvokeError, load_plan, run_preview
+from sentimark_platform.offline.report import to_markdown
 from tests.conftest import ROOT, STACKS, plan_of
 
 CONTRACT_FIELDS = {"urn", "type", "name", "parent", "dependencies", "inputs", "protect", "retainOnDelete", "ignoreChanges", "custom"}

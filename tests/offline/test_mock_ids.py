@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from offline._arm_ids import ARM_PATHS, SUBSCRIPTION_ID, arm_id
+from sentimark_platform.offline._arm_ids import ARM_PATHS, SUBSCRIPTION_ID, arm_id
 
 RG = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/rg"
 

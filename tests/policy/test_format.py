@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from policy.rules import PolicyResult, format_lines, format_markdown, summarize
+from sentimark_platform.policy import PolicyResult, format_lines, format_markdown, summarize
 
 URN = "urn:pulumi:prod::p::sentimark:index:KeyVault$azure-native:keyvault:Vault::vault-kv"
 

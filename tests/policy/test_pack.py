@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from policy.rules import RULES, evaluate_plan, rule
+from sentimark_platform.policy import RULES, evaluate_plan, rule
 from tests.conftest import plan_of
 from tests.policy.test_pack_environment import PACK
 

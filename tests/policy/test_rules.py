@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from policy.rules import RULES, UNKNOWN, PolicyResult, Resource, evaluate_plan, evaluate_resources, rule
+from sentimark_platform.policy import RULES, UNKNOWN, PolicyResult, Resource, evaluate_plan, evaluate_resources, rule
 
 TAGS = {"environment": "prod", "owner": "team@example.com", "cost-center": "CC-1", "service": "svc", "managed-by": "pulumi"}
 STACK = "urn:pulumi:prod::p::"

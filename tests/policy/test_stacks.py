@@ -12,8 +12,8 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from policy.rules import evaluate_plan, resource_label
-from policy.rules._taggable import MODULES, TAGGABLE_TYPES
+from sentimark_platform.policy import evaluate_plan, resource_label
+from sentimark_platform.policy._taggable import MODULES, TAGGABLE_TYPES
 from tests.conftest import STACKS, plan_of
 
 

@@ -20,9 +20,9 @@ import pulumi
 import pytest
 from pulumi.provider.experimental.util import camel_case
 
-import components
 import provider
-from offline import Plan, run_preview
+from sentimark_platform import components
+from sentimark_platform.offline import Plan, run_preview
 
 PUBLIC_COMPONENTS = {
     name for name in components.__all__
@@ -148,7 +148,7 @@ def _preview(tmp_path: Path, body: str) -> Plan:
 
 
 def test_component_constructed_from_another_language_registers_what_python_registers(tmp_path: Path) -> None:
-    python = _preview(tmp_path / "py", f"from components import KeyVault\nKeyVault('kv', {VAULT_ARGS!r})\n")
+    python = _preview(tmp_path / "py", f"from sentimark_platform.components import KeyVault\nKeyVault('kv', {VAULT_ARGS!r})\n")
     other = _preview(tmp_path / "wire", (
         "import pulumi\n"
         "from provider import new_provider\n"

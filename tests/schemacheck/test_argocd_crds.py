@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from schemacheck import Problem, validate_plan, validate_resource
+from sentimark_platform.schemacheck import Problem, validate_plan, validate_resource
 from tests.programs import preview_program
 
 from .test_good_resources import Resource, resource

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from schemacheck import validate_resource
+from sentimark_platform.schemacheck import validate_resource
 
 Resource = dict[str, Any]
 TENANT = "00000000-0000-0000-0000-000000000001"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from schemacheck import Problem, validate_resource
+from sentimark_platform.schemacheck import Problem, validate_resource
 
 from .test_good_resources import namespace, network_policy, rollout, secret_provider_class, virtual_service
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from schemacheck import NotChecked, validate_plan
+from sentimark_platform.schemacheck import NotChecked, validate_plan
 
 from .test_good_resources import eventhub_namespace, key_vault, namespace, resource
 

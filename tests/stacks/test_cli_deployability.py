@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from stacks._sections import deployability_section
-from stacks.cli import main
+from sentimark_platform.cli import main
+from sentimark_platform.cli._sections import deployability_section
 from tests.conftest import ROOT, plan_of
 
 

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from stacks._sections import cost_section, plan_budget
+from sentimark_platform.cli._sections import cost_section, plan_budget
 from tests.conftest import ROOT, plan_of
 
 

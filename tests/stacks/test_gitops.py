@@ -9,7 +9,7 @@ import json
 import pytest
 import yaml
 
-from offline import Plan, run_preview
+from sentimark_platform.offline import Plan, run_preview
 from tests.conftest import ROOT, STACKS, plan_of, stack_config
 
 NS = "sentimark-platform"

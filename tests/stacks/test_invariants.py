@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from components import FINOPS_TAG_NAMES, region_code, stable_suffix
-from costs import estimate_plan
-from offline import Plan, PlannedResource
-from policy.rules._taggable import TAGGABLE_TYPES
+from sentimark_platform.components import FINOPS_TAG_NAMES, region_code, stable_suffix
+from sentimark_platform.costs import estimate_plan
+from sentimark_platform.offline import Plan, PlannedResource
+from sentimark_platform.policy._taggable import TAGGABLE_TYPES
 from tests.conftest import STACKS, plan_of, stack_config
 
 PRIVATE_STACKS = ("uat", "prod")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from stacks.cli import main
+from sentimark_platform.cli import main
 from tests.conftest import ROOT
 
 # The README's examples, exactly as proposed for it (with `python` for the interpreter).
@@ -68,7 +68,10 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     listed = subprocess.run(["git", "-C", str(ROOT), "ls-files", "-co", "--exclude-standard", "-z"],
                             check=True, capture_output=True, text=True).stdout
     for name in filter(None, listed.split("\0")):
-        if (ROOT / name).is_file():
+        if (ROOT / name).is_symlink():  # sentimark_platform/<subpackage> -> ../<folder>: kept a link
+            (repo / name).parent.mkdir(parents=True, exist_ok=True)
+            (repo / name).symlink_to((ROOT / name).readlink())
+        elif (ROOT / name).is_file():
             (repo / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, repo / name)
     _write(repo / "marker.py", 'TAG = "base"\n')

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from offline import run_preview
+from sentimark_platform.offline import run_preview
 from stacks import SettingsError
 
 NS = "sentimark-platform"

@@ -36,7 +36,7 @@ import pytest
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from offline import run_preview
+from sentimark_platform.offline import run_preview
 from stacks import SettingsError
 from stacks.settings import PlatformSettings
 from tests.conftest import ROOT

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from offline import Plan
-from schemacheck import validate_plan
+from sentimark_platform.offline import Plan
+from sentimark_platform.schemacheck import validate_plan
 from tests.conftest import ROOT
 
 

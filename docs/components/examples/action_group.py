@@ -1,4 +1,4 @@
-from components import ActionGroup
+from sentimark_platform.components import ActionGroup
 
 alerts = ActionGroup("alerts", {
     "resource_group_name": "rg-payments-dev-weu",

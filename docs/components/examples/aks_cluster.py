@@ -1,4 +1,4 @@
-from components import AksCluster
+from sentimark_platform.components import AksCluster
 
 cluster = AksCluster("aks", {
     "resource_group_name": "rg-payments-prod-weu",

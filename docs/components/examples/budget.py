@@ -1,6 +1,6 @@
 import datetime
 
-from components import Budget
+from sentimark_platform.components import Budget
 
 budget = Budget("budget", {
     "scope_id": "/subscriptions/00000000-0000-0000-0000-000000000000",

@@ -1,7 +1,7 @@
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import CanaryRouting
+from sentimark_platform.components import CanaryRouting
 
 # In a real program: provider = AksCluster(...).kubernetes_provider, crds_ready = ServiceMesh(...).crds_ready.
 provider = k8s.Provider("cluster", kubeconfig=pulumi.Config().require_secret("kubeconfig"))

@@ -1,4 +1,4 @@
-from components import ContainerRegistry
+from sentimark_platform.components import ContainerRegistry
 
 registry = ContainerRegistry("registry", {
     "resource_group_name": "rg-payments-dev-weu",

@@ -1,4 +1,4 @@
-from components import EventHubs
+from sentimark_platform.components import EventHubs
 
 events = EventHubs("events", {
     "resource_group_name": "rg-payments-dev-weu",

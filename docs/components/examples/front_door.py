@@ -1,4 +1,4 @@
-from components import FrontDoor
+from sentimark_platform.components import FrontDoor
 
 edge = FrontDoor("edge", {
     "resource_group_name": "rg-payments-prod-weu",

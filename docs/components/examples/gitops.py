@@ -1,7 +1,7 @@
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import GitOps
+from sentimark_platform.components import GitOps
 
 # In a real program: cluster = AksCluster(...), vault = KeyVault(...), and AppNamespace(...) per application.
 provider = k8s.Provider("cluster", kubeconfig=pulumi.Config().require_secret("kubeconfig"))

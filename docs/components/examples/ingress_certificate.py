@@ -1,7 +1,7 @@
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import IngressCertificate
+from sentimark_platform.components import IngressCertificate
 
 # In a real program: cluster = AksCluster(...), mesh = ServiceMesh(...) with
 # ingress_gateway {"hosts": ["api.payments.example.com"], "tls_credential_name": "ingress-tls"}.

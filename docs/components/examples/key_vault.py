@@ -1,4 +1,4 @@
-from components import KeyVault
+from sentimark_platform.components import KeyVault
 
 vault = KeyVault("kv", {
     "resource_group_name": "rg-payments-dev-weu",

@@ -1,4 +1,4 @@
-from components import Monitoring
+from sentimark_platform.components import Monitoring
 
 monitoring = Monitoring("monitoring", {
     "resource_group_name": "rg-payments-dev-weu",

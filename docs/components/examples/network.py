@@ -1,4 +1,4 @@
-from components import Network
+from sentimark_platform.components import Network
 
 network = Network("net", {
     "resource_group_name": "rg-payments-dev-weu",

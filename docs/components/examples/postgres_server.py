@@ -1,4 +1,4 @@
-from components import PostgresServer
+from sentimark_platform.components import PostgresServer
 
 postgres = PostgresServer("postgres", {
     "resource_group_name": "rg-payments-dev-weu",

@@ -1,4 +1,4 @@
-from components import Redis
+from sentimark_platform.components import Redis
 
 cache = Redis("redis", {
     "resource_group_name": "rg-payments-dev-weu",

@@ -1,7 +1,7 @@
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import ServiceMesh
+from sentimark_platform.components import ServiceMesh
 
 ISTIO = "https://istio-release.storage.googleapis.com/charts"
 ARGO = "https://argoproj.github.io/argo-helm"

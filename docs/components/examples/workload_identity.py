@@ -1,7 +1,7 @@
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import WorkloadIdentity
+from sentimark_platform.components import WorkloadIdentity
 
 # In a real program: cluster = AksCluster(...); its oidc_issuer_url and kubernetes_provider.
 provider = k8s.Provider("cluster", kubeconfig=pulumi.Config().require_secret("kubeconfig"))

@@ -1,13 +1,13 @@
 """The payments team's platform: an AKS cluster, a Key Vault, and a workload identity for the payments API.
 
-It uses the sentimark-platform package as installed from its git tag (requirements.txt), nothing else of that
+It uses the sentimark-platform package as installed from its release wheel (requirements.txt), nothing else of that
 repository. The tests preview it offline in a fresh virtual environment (tests/consumer/).
 """
 
 import pulumi
 from pulumi_azure_native import resources
 
-from components import AksCluster, KeyVault, WorkloadIdentity, region_code, resource_name
+from sentimark_platform.components import AksCluster, KeyVault, WorkloadIdentity, region_code, resource_name
 
 TENANT = "11111111-1111-1111-1111-111111111111"
 ADMINS = "33333333-3333-3333-3333-333333333333"

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from offline import Plan
+from sentimark_platform.offline import Plan
 
 __all__ = [
     "Section",
@@ -53,7 +53,7 @@ def plan_budget(plan: Plan) -> tuple[float, float] | None:
 
 def cost_section(plan: Plan, base: Plan | None = None) -> Section:
     """The monthly estimate (largest items, what could not be priced, budget warnings), and its delta."""
-    import costs
+    from sentimark_platform import costs
 
     estimate = dataclasses.replace(costs.estimate_plan(plan.to_json()), stack=plan.stack)
     lines = costs.format_estimate(estimate)[:2]
@@ -84,7 +84,7 @@ def policy_environment(plan: Plan) -> str:
 
 def policy_section(plan: Plan, *, max_chars: int = 15_000) -> Section:
     """The security baseline (policy/rules) over the plan; mandatory failures block."""
-    from policy.rules import evaluate_plan, format_lines, format_markdown, summarize
+    from sentimark_platform.policy import evaluate_plan, format_lines, format_markdown, summarize
 
     environment = policy_environment(plan)
     results = evaluate_plan(plan.to_json(), environment=environment)
@@ -105,7 +105,7 @@ def _kubernetes_version(plan: Plan, requested: str | None) -> str:
 
 def schema_section(plan: Plan, kubernetes_version: str | None = None) -> Section:
     """Every resource against its ARM or Kubernetes schema; any problem blocks."""
-    from schemacheck import validate_plan
+    from sentimark_platform.schemacheck import validate_plan
 
     report = validate_plan(plan.to_json(), kubernetes_version=_kubernetes_version(plan, kubernetes_version))
     lines = ["Schema validation:"] + [f"  {line}" for line in report.format_lines()]
@@ -127,8 +127,8 @@ def deployability_section(plan: Plan, project_dir: str | Path = ".", *, bootstra
     bootstrap's plan (`<project>/bootstrap`) and the CI workflows (`<project>/.github/workflows`). For the
     bootstrap project itself, the rules run over each environment's platform stack (`<project>/..`) against this
     bootstrap. Any finding blocks; so does a rule left unchecked in this repository's own projects."""
-    from deploycheck import check_deployability, load_workflows
-    from offline import run_preview
+    from sentimark_platform.deploycheck import check_deployability, load_workflows
+    from sentimark_platform.offline import run_preview
 
     project = Path(project_dir)
     if plan.project == BOOTSTRAP_PROJECT:
@@ -199,7 +199,7 @@ def _placeholder_warnings(stacks: Iterable[Plan]) -> list[str]:
 def _version_warnings(stacks: Iterable[Plan], today: dt.date) -> list[str]:
     """Kubernetes versions whose end of life is near (components/kubernetes_versions.json): time to upgrade, before
     `validate` starts refusing them."""
-    from components import expiring_soon
+    from sentimark_platform.components import expiring_soon
 
     warnings = []
     for stack in stacks:
