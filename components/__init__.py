@@ -35,7 +35,7 @@ from sentimark_platform.components._sdk import new_resource
 from sentimark_platform.components._storage import secure_storage_account
 from sentimark_platform.components._tags import FINOPS_TAG_NAMES, finops_tags, merge_tags
 from sentimark_platform.components.action_group import ActionGroup, ActionGroupArgs
-from sentimark_platform.components.aks_cluster import (
+from sentimark_platform.components.aks import (
     DEFAULT_POD_CIDR,
     DEFAULT_SERVICE_CIDR,
     AksCluster,
@@ -85,6 +85,13 @@ from sentimark_platform.components.ingress_certificate import (
     IngressCertificateArgs,
 )
 from sentimark_platform.components.key_vault import KeyVault, KeyVaultArgs, KeyVaultPublicAccessArgs
+from sentimark_platform.components.mesh import (
+    InClusterPrometheusArgs,
+    IngressGatewayArgs,
+    ServiceMesh,
+    ServiceMeshArgs,
+    ServiceMeshChartsArgs,
+)
 from sentimark_platform.components.monitoring import (
     PLATFORM_EVENT_TABLES,
     AlertTargetsArgs,
@@ -110,13 +117,6 @@ from sentimark_platform.components.postgres_server import (
     firewall_rules_for,
 )
 from sentimark_platform.components.redis import ClassicRedisArgs, Redis, RedisArgs
-from sentimark_platform.components.service_mesh import (
-    InClusterPrometheusArgs,
-    IngressGatewayArgs,
-    ServiceMesh,
-    ServiceMeshArgs,
-    ServiceMeshChartsArgs,
-)
 from sentimark_platform.components.workload_identity import (
     FederatedCredentialArgs,
     RoleGrantArgs,

@@ -29,7 +29,7 @@ import pulumi_kubernetes as k8s
 from sentimark_platform.components import _canary_specs as specs
 from sentimark_platform.components._helm import DNS_LABEL
 from sentimark_platform.components._validation import Rule, check_arguments
-from sentimark_platform.components.service_mesh import gateway_spec
+from sentimark_platform.components.mesh.component import gateway_spec
 
 __all__ = [
     "CanaryAnalysisArgs",

@@ -84,12 +84,21 @@ def default_of(docstring: str | None) -> str | None:
     return clause or None
 
 
+def page_name(component: type[pulumi.ComponentResource]) -> str:
+    """The component's page and example name: its module's (gitops), or for a component package's `component.py`
+    its class name in snake case (AksCluster -> aks_cluster)."""
+    stem = Path(inspect.getfile(sys.modules[component.__module__])).stem
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", component.__name__).lower() if stem == "component" else stem
+
+
 def component_page(component: type[pulumi.ComponentResource]) -> str:
     """The reference page of one component (Markdown)."""
     module = sys.modules[component.__module__]
-    module_file = Path(inspect.getfile(module)).relative_to(ROOT)
+    # The file in the repository (sentimark_platform/components is a link to components/).
+    module_file = Path(inspect.getfile(module)).resolve().relative_to(ROOT)
     args_type = _args_type(component)
     docs = _docstrings(module)
+    args_docs = _docstrings(sys.modules[args_type.__module__])
     lines = [
         f"# {component.__name__}",
         "",
@@ -103,7 +112,7 @@ def component_page(component: type[pulumi.ComponentResource]) -> str:
         "",
         f"## Arguments (`{args_type.__name__}`)",
         "",
-        *_argument_table(args_type, docs),
+        *_argument_table(args_type, args_docs),
     ]
     for nested in _nested_types(args_type):
         nested_docs = _docstrings(sys.modules[nested.__module__])
@@ -112,7 +121,7 @@ def component_page(component: type[pulumi.ComponentResource]) -> str:
             lines += [_paragraphs(nested.__doc__), ""]
         lines += _argument_table(nested, nested_docs)
     lines += ["", "## Outputs", "", *_output_table(component, docs)]
-    example = EXAMPLES / f"{module_file.stem}.py"
+    example = EXAMPLES / f"{page_name(component)}.py"
     lines += ["", "## Example", "", f"From `docs/components/examples/{example.name}` (previewed offline by the tests):",
               "", "```python", example.read_text(encoding="utf-8").rstrip(), "```", ""]
     return "\n".join(lines)
@@ -121,9 +130,8 @@ def component_page(component: type[pulumi.ComponentResource]) -> str:
 def index_page(classes: list[type[pulumi.ComponentResource]]) -> str:
     rows = []
     for c in classes:
-        module = Path(inspect.getfile(sys.modules[c.__module__])).stem
         where = "any language" if c in provider.ANY_LANGUAGE else "Python only"
-        rows.append(f"| [{c.__name__}]({module}.md) | {_cell(_first_sentence(c.__doc__))} | {where} |")
+        rows.append(f"| [{c.__name__}]({page_name(c)}.md) | {_cell(_first_sentence(c.__doc__))} | {where} |")
     return "\n".join([
         "# Component reference",
         "",
@@ -170,8 +178,7 @@ def architecture_page(plan: Plan) -> str:
 def generated_files(architecture_plan: Plan | None = None) -> dict[Path, str]:
     """Path -> the content this script writes. Pass the architecture stack's plan to reuse one."""
     classes = public_components()
-    files = {COMPONENT_DOCS / f"{Path(inspect.getfile(sys.modules[c.__module__])).stem}.md": component_page(c)
-             for c in classes}
+    files = {COMPONENT_DOCS / f"{page_name(c)}.md": component_page(c) for c in classes}
     files[COMPONENT_DOCS / "README.md"] = index_page(classes)
     files[ROOT / "docs" / "architecture.md"] = architecture_page(architecture_plan or run_preview(ROOT, ARCHITECTURE_STACK))
     files[provider.SCHEMA_FILE] = provider.schema_text()

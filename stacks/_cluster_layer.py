@@ -29,6 +29,7 @@ from sentimark_platform.components import (
     WorkloadIdentityArgs,
     stable_suffix,
 )
+from stacks._context import from_settings, same_names
 from stacks.settings import ChartPin, PlatformSettings
 
 __all__ = ["ClusterLayer", "build_cluster_layer", "gateway_dns_label"]
@@ -117,7 +118,8 @@ def build_cluster_layer(
         if settings.canary_applications:
             # The Rollouts controller cannot query the workspace: canary analysis gets its own small Prometheus.
             mesh_args["analysis_prometheus"] = {}
-    mesh = ServiceMesh(f"mesh-{code}", mesh_args)
+    with from_settings({"mesh_mtls_mode": "routing.mtlsMode"}, sections={"charts": "charts"}):
+        mesh = ServiceMesh(f"mesh-{code}", mesh_args)
     if tls:
         IngressCertificate(
             f"ingress-tls-{code}",
@@ -140,18 +142,20 @@ def build_cluster_layer(
     identities: dict[str, WorkloadIdentity] = {}
     namespaces: list[AppNamespace] = []
     for app, spec in settings.applications.items():
-        namespace = AppNamespace(
-            f"app-{code}-{app}",
-            {
-                "provider": provider,
-                "application": app,
-                "cpu_quota": spec.cpu_quota,
-                "memory_quota": spec.memory_quota,
-                "monitoring_namespaces": mesh.scrape_namespaces,
-                "mtls_mode": routing.mtls_mode,
-                "crds_ready": mesh.crds_ready,
-            },
-        )
+        with from_settings({**same_names(f"applications.{app}", "cpu_quota", "memory_quota"),
+                            "application": "applications", "mtls_mode": "routing.mtlsMode"}):
+            namespace = AppNamespace(
+                f"app-{code}-{app}",
+                {
+                    "provider": provider,
+                    "application": app,
+                    "cpu_quota": spec.cpu_quota,
+                    "memory_quota": spec.memory_quota,
+                    "monitoring_namespaces": mesh.scrape_namespaces,
+                    "mtls_mode": routing.mtls_mode,
+                    "crds_ready": mesh.crds_ready,
+                },
+            )
         namespaces.append(namespace)
         # The vault secrets this application mounts. Each secret's owner grants reading it alone (Redis, its
         # connection info, to the identities with data access): never the whole vault, which also holds the
@@ -212,7 +216,16 @@ def build_cluster_layer(
                     "manual_promotion": not automatic,
                     "analysis": analysis,
                 }
-            CanaryRouting(f"canary-{code}-{app}", routes, opts=pulumi.ResourceOptions(depends_on=[namespace]))
+            with from_settings({
+                "steps": f"applications.{app}.canarySteps" if spec.canary_steps else "routing.canarySteps",
+                "port": f"applications.{app}.port", "rollout.replicas": f"applications.{app}.replicas",
+                "hosts": "ingress.tls.hostName",
+                **{f"rollout.analysis.{a}": f"routing.{k}" for a, k in (
+                    ("slo_percent", "sloPercent"), ("latency_p95_ms", "latencyP95Ms"),
+                    ("critical_percent", "errorBudgetCriticalPercent"),
+                    ("rollback_percent", "errorBudgetRollbackPercent"))},
+            }):
+                CanaryRouting(f"canary-{code}-{app}", routes, opts=pulumi.ResourceOptions(depends_on=[namespace]))
     gitops = _gitops(code, cluster, settings, provider=provider, namespaces=namespaces,
                      resource_group_name=resource_group_name, location=location, key_vault_id=key_vault_id,
                      key_vault_name=key_vault_name, tenant_id=tenant_id, tags=tags)
@@ -265,4 +278,10 @@ def _gitops(
             "url_secret_name": f"gitops-repository-url-{code}",
         }
     # The repository reader's SecretProviderClass needs the cluster's Key Vault add-on (its CRD).
-    return GitOps(f"gitops-{code}", args, opts=pulumi.ResourceOptions(depends_on=[cluster]))
+    with from_settings({"chart": "charts.argoCd", "repository.url": "gitops.repository",
+                        "repository.revision": "gitops.revision", "applications": "gitops.path", "url": "gitops.url",
+                        "repository.credentials.github_app_id": "gitops.credentials.githubAppId",
+                        "repository.credentials.github_app_installation_id": "gitops.credentials.githubAppInstallationId",
+                        "repository.credentials.private_key_secret_name": "gitops.credentials.privateKeySecret"},
+                       sections={"sso": "gitops.sso"}):
+        return GitOps(f"gitops-{code}", args, opts=pulumi.ResourceOptions(depends_on=[cluster]))

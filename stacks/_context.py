@@ -5,14 +5,19 @@ then handed to the `build_<area>` functions of stacks/platform.py, which return 
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import pulumi
 from pulumi_azure_native import resources
 
 from sentimark_platform.components import (
     ActionGroup,
     DiagnosticSettingsArgs,
+    InvalidArgumentError,
     LockArgs,
     Monitoring,
     Network,
@@ -24,7 +29,7 @@ from sentimark_platform.components import (
 from stacks.config import StackSecrets
 from stacks.settings import PlatformSettings, RegionSettings
 
-__all__ = ["SERVICE", "WORKLOAD", "Observability", "PlatformContext"]
+__all__ = ["SERVICE", "WORKLOAD", "Observability", "PlatformContext", "from_settings", "same_names"]
 
 SERVICE = "sentimark-platform"
 WORKLOAD = "smk"
@@ -103,3 +108,40 @@ class Observability:
     monitoring: Monitoring
     diagnostics: DiagnosticSettingsArgs
     """Diagnostic settings to the stack's Log Analytics workspace."""
+
+
+def _camel(path: str) -> str:
+    """A component argument path in the settings' spelling: `system_pool.vm_size` as `systemPool.vmSize`, a map key
+    `['api']` as `.api` (the settings' maps are keyed by name)."""
+    path = re.sub(r"\['([^']*)'\]", r".\1", path)
+    return re.sub(r"_([a-z0-9])", lambda m: m.group(1).upper(), path)
+
+
+def same_names(section: str, *arguments: str) -> dict[str, str]:
+    """Sources for arguments named as their settings are, under `section` (`tier` is `aks.tier`)."""
+    return {argument: f"{section}.{_camel(argument)}" for argument in arguments}
+
+
+def _stack_key(keys: Mapping[str, str], sections: Mapping[str, str], argument: str) -> str | None:
+    matches = [p for p in (*keys, *sections) if argument == p or argument.startswith((f"{p}.", f"{p}["))]
+    if not matches:
+        return None
+    prefix = max(matches, key=len)
+    key = keys[prefix] if prefix in keys else sections[prefix] + _camel(argument[len(prefix):])
+    return f"{pulumi.get_project()}:{key} in Pulumi.{pulumi.get_stack()}.yaml"
+
+
+@contextmanager
+def from_settings(keys: Mapping[str, str] | None = None, *, sections: Mapping[str, str] | None = None) -> Iterator[None]:
+    """Around a component built from settings: its InvalidArgumentError names, after each fix, the stack-file key
+    the argument came from, so that someone who only edits stack files knows what to change (issue 18).
+
+    `keys` maps a component argument (and whatever lies beneath it) to the one setting it is built from
+    (`{"address_space": "regions[0].addressSpace"}`); `sections` maps the start of an argument path to a settings
+    section of the same shape, the rest following in the settings' spelling (`{"system_pool": "aks.systemPool"}`
+    names `system_pool.vm_size` as `aks.systemPool.vmSize`). The longest match wins; an argument the composition
+    derives is named as the component's alone."""
+    try:
+        yield
+    except InvalidArgumentError as error:
+        raise error.with_sources(lambda argument: _stack_key(keys or {}, sections or {}, argument)) from None

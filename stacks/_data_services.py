@@ -22,7 +22,7 @@ from sentimark_platform.components import (
     RoleAssignmentArgs,
     firewall_rules_for,
 )
-from stacks._context import Observability, PlatformContext
+from stacks._context import Observability, PlatformContext, from_settings, same_names
 
 __all__ = ["REDIS_CONNECTION_SECRET", "build_data_services"]
 
@@ -96,7 +96,13 @@ def build_data_services(
             pg_args["firewall_rules"] = firewall_rules_for(settings.network.authorized_ip_ranges)
         if lock:
             pg_args["lock"] = lock
-        postgres = PostgresServer("postgres", pg_args)
+        with from_settings({**same_names("postgres", "version", "high_availability", "backup_retention_days",
+                                          "geo_redundant_backup", "databases"),
+                            "sku_tier": "postgres.tier", "sku_name": "postgres.skuName",
+                            "storage_size_gb": "postgres.storageGb",
+                            "firewall_rules": "network.authorizedIpRanges",
+                            "secret_expires_on": "protection.secretsExpireOn"}):
+            postgres = PostgresServer("postgres", pg_args)
         outputs["postgresFqdn"] = postgres.fqdn
         monitoring.add_alert_targets({"postgres": {"main": postgres.resource_id}})
 
@@ -122,7 +128,9 @@ def build_data_services(
             redis_args["public_network_access"] = True
         if lock:
             redis_args["lock"] = lock
-        redis = Redis("redis", redis_args)
+        with from_settings({"sku_name": "redis.sku", "high_availability": "redis.highAvailability",
+                            "secret_expires_on": "protection.secretsExpireOn"}):
+            redis = Redis("redis", redis_args)
         outputs["redisHostName"] = redis.host_name
         monitoring.add_alert_targets({"redis": {"main": redis.resource_id}})
 
@@ -156,7 +164,13 @@ def build_data_services(
             eh_args["public_ip_rules"] = settings.network.authorized_ip_ranges
         if lock:
             eh_args["lock"] = lock
-        hubs = EventHubs("events", eh_args)
+        with from_settings({**same_names("eventHubs", "sku", "capacity", "zone_redundant"),
+                            "public_ip_rules": "network.authorizedIpRanges",
+                            "secret_expires_on": "protection.secretsExpireOn",
+                            **{f"event_hubs['{hub}'].partition_count": f"eventHubs.hubs.{hub}.partitions"
+                               for hub in eh.hubs}},
+                           sections={"event_hubs": "eventHubs.hubs"}):
+            hubs = EventHubs("events", eh_args)
         outputs["eventHubsNamespace"] = hubs.name
         monitoring.add_alert_targets({"event_hubs": {"main": hubs.resource_id}})
 

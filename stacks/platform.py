@@ -39,7 +39,7 @@ from sentimark_platform.components import (
     resource_name,
 )
 from stacks._cluster_layer import ClusterLayer, build_cluster_layer, gateway_dns_label
-from stacks._context import SERVICE, WORKLOAD, Observability, PlatformContext
+from stacks._context import SERVICE, WORKLOAD, Observability, PlatformContext, from_settings, same_names
 from stacks._data_services import REDIS_CONNECTION_SECRET, build_data_services
 from stacks._runner_access import aks_private_dns_zone, connect_to_runners
 from stacks.config import StackSecrets
@@ -128,7 +128,7 @@ def build_foundation(settings: PlatformSettings, secrets: StackSecrets) -> Platf
         client=authorization.get_client_config_output(),
         groups=groups, networks=networks, aks_zones=aks_zones,
     )
-    for region in settings.regions:
+    for index, region in enumerate(settings.regions):
         code = region_code(region.location)
         groups[code] = resources.ResourceGroup(
             f"rg-{code}",
@@ -136,34 +136,36 @@ def build_foundation(settings: PlatformSettings, secrets: StackSecrets) -> Platf
                                         tags=tags),
         )
         layout = subnet_layout(region.address_space)
-        networks[code] = Network(
-            f"net-{code}",
-            {
-                "resource_group_name": groups[code].name,
-                "location": region.location,
-                "resource_name": ctx.name("virtual_network", code),
-                "address_space": [region.address_space],
-                "subnets": {
-                    "snet-aks": {"address_prefix": layout["snet-aks"]},
-                    "snet-pe": {"address_prefix": layout["snet-pe"]},
-                    "snet-psql": {
-                        "address_prefix": layout["snet-psql"],
-                        "delegation": "Microsoft.DBforPostgreSQL/flexibleServers",
+        # The subnets are carved from the region's address space (subnet_layout).
+        with from_settings({"address_space": f"regions[{index}].addressSpace", "subnets": f"regions[{index}].addressSpace"}):
+            networks[code] = Network(
+                f"net-{code}",
+                {
+                    "resource_group_name": groups[code].name,
+                    "location": region.location,
+                    "resource_name": ctx.name("virtual_network", code),
+                    "address_space": [region.address_space],
+                    "subnets": {
+                        "snet-aks": {"address_prefix": layout["snet-aks"]},
+                        "snet-pe": {"address_prefix": layout["snet-pe"]},
+                        "snet-psql": {
+                            "address_prefix": layout["snet-psql"],
+                            "delegation": "Microsoft.DBforPostgreSQL/flexibleServers",
+                        },
                     },
+                    # The privatelink zones live with the primary region's data services; other regions link to them.
+                    # Each region's private API server gets a zone of the stack's own (linked to the runners below).
+                    "private_dns_zones": [
+                        *(
+                            [*DEFAULT_PRIVATE_DNS_ZONES, ctx.postgres_dns_zone]
+                            if private and region == settings.regions[0]
+                            else []
+                        ),
+                        *([aks_zones[code]] if code in aks_zones else []),
+                    ],
+                    "tags": tags,
                 },
-                # The privatelink zones live with the primary region's data services; other regions link to them.
-                # Each region's private API server gets a zone of the stack's own (linked to the runners below).
-                "private_dns_zones": [
-                    *(
-                        [*DEFAULT_PRIVATE_DNS_ZONES, ctx.postgres_dns_zone]
-                        if private and region == settings.regions[0]
-                        else []
-                    ),
-                    *([aks_zones[code]] if code in aks_zones else []),
-                ],
-                "tags": tags,
-            },
-        )
+            )
     # Other regions reach the primary's private endpoints (and take over traffic) through peering and links.
     for other, other_net in networks.items():
         if other != ctx.code:
@@ -179,16 +181,17 @@ def build_observability(ctx: PlatformContext) -> Observability:
     """The action group, the Log Analytics workspace with Application Insights and (managed Prometheus) the Azure
     Monitor workspace with its error-budget and canary alerts and Grafana, and the stack's budget."""
     settings, code = ctx.settings, ctx.code
-    alerts = ActionGroup(
-        "alerts",
-        {
-            "resource_group_name": ctx.rg.name,
-            "short_name": f"smk-{ctx.env}",
-            "emails": settings.alerts.emails,
-            "webhook_url": ctx.secrets.alert_webhook_url,
-            "tags": ctx.tags,
-        },
-    )
+    with from_settings({"emails": "alerts.emails"}):
+        alerts = ActionGroup(
+            "alerts",
+            {
+                "resource_group_name": ctx.rg.name,
+                "short_name": f"smk-{ctx.env}",
+                "emails": settings.alerts.emails,
+                "webhook_url": ctx.secrets.alert_webhook_url,
+                "tags": ctx.tags,
+            },
+        )
     monitoring_args: MonitoringArgs = {
         "resource_group_name": ctx.rg.name,
         "location": ctx.primary.location,
@@ -222,19 +225,22 @@ def build_observability(ctx: PlatformContext) -> Observability:
             if ctx.private:
                 grafana["private_endpoints"] = ctx.endpoint("privatelink.grafana.azure.com") or {}
             monitoring_args["grafana"] = grafana
-    monitoring = Monitoring("monitoring", monitoring_args)
-    Budget(
-        "budget",
-        {
-            "scope_id": ctx.client.subscription_id.apply(lambda s: f"/subscriptions/{s}"),
-            "budget_name": f"budget-{WORKLOAD}-{ctx.env}",
-            "amount_usd_per_month": settings.budget.amount_usd_per_month,
-            "start_date": settings.budget.start_date,
-            "contact_emails": settings.budget.contact_emails,
-            "resource_group_names": [g.name for g in ctx.groups.values()],
-            "action_group_id": alerts.resource_id,
-        },
-    )
+    with from_settings({"retention_days": "monitoring.logRetentionDays",
+                        "prometheus.service_level_objectives": "routing.sloPercent"}):
+        monitoring = Monitoring("monitoring", monitoring_args)
+    with from_settings(same_names("budget", "amount_usd_per_month", "start_date", "contact_emails")):
+        Budget(
+            "budget",
+            {
+                "scope_id": ctx.client.subscription_id.apply(lambda s: f"/subscriptions/{s}"),
+                "budget_name": f"budget-{WORKLOAD}-{ctx.env}",
+                "amount_usd_per_month": settings.budget.amount_usd_per_month,
+                "start_date": settings.budget.start_date,
+                "contact_emails": settings.budget.contact_emails,
+                "resource_group_names": [g.name for g in ctx.groups.values()],
+                "action_group_id": alerts.resource_id,
+            },
+        )
     return Observability(alerts=alerts, monitoring=monitoring, diagnostics={"workspace_id": monitoring.workspace_id})
 
 
@@ -270,7 +276,19 @@ def build_vault(ctx: PlatformContext, obs: Observability) -> KeyVault:
         vault_args["public_network_access"] = {"allowed_ip_ranges": settings.network.authorized_ip_ranges}
     if ctx.lock:
         vault_args["lock"] = ctx.lock
-    return KeyVault("vault", vault_args)
+    with from_settings({"public_network_access.allowed_ip_ranges": "network.authorizedIpRanges"}):
+        return KeyVault("vault", vault_args)
+
+
+_AKS_KEYS = {
+    **same_names("aks", "tier", "kubernetes_version", "private_cluster", "network_policy", "upgrade_channel",
+                 "node_os_upgrade_channel", "defender"),
+    "system_pool.max_pods": "aks.maxPodsPerNode",
+    "user_pools['apps'].max_pods": "aks.maxPodsPerNode",
+    "api_server_authorized_ip_ranges": "network.authorizedIpRanges (with ciRunners.egressIpRanges)",
+}
+_AKS_SECTIONS = {"system_pool": "aks.systemPool", "user_pools['apps']": "aks.userPool"}
+"""Where each AksCluster argument comes from in the stack file."""
 
 
 def build_clusters(ctx: PlatformContext, obs: Observability) -> dict[str, AksCluster]:
@@ -331,7 +349,8 @@ def build_clusters(ctx: PlatformContext, obs: Observability) -> dict[str, AksClu
             cluster_args["api_server_authorized_ip_ranges"] = list(
                 dict.fromkeys([*settings.network.authorized_ip_ranges, *settings.ci_runners.egress_ip_ranges])
             )
-        clusters[rcode] = AksCluster(f"aks-{rcode}", cluster_args)
+        with from_settings(_AKS_KEYS, sections=_AKS_SECTIONS):
+            clusters[rcode] = AksCluster(f"aks-{rcode}", cluster_args)
 
     monitoring = obs.monitoring
     if managed_prometheus:
@@ -362,7 +381,8 @@ def build_registry(ctx: PlatformContext, obs: Observability, clusters: dict[str,
         registry_args["private_endpoints"] = ctx.endpoint("privatelink.azurecr.io") or {}
     if ctx.lock:
         registry_args["lock"] = ctx.lock
-    return ContainerRegistry("registry", registry_args)
+    with from_settings({"sku": "containerRegistry.sku"}):
+        return ContainerRegistry("registry", registry_args)
 
 
 def build_edge(ctx: PlatformContext, obs: Observability) -> FrontDoor | None:
@@ -390,7 +410,8 @@ def build_edge(ctx: PlatformContext, obs: Observability) -> FrontDoor | None:
     if settings.ingress.tls:
         # Clients use the same host the gateways' certificate is for.
         edge_args["custom_domain"] = settings.ingress.tls.host_name
-    return FrontDoor("edge", edge_args)
+    with from_settings({"custom_domain": "ingress.tls.hostName", "origins": "regions"}):
+        return FrontDoor("edge", edge_args)
 
 
 def _vault_objects(settings: PlatformSettings) -> dict[str, list[str]]:

@@ -322,7 +322,7 @@ class ChartSettings(_Settings):
     prometheus: ChartPin | None = None
     """The prometheus-community `prometheus` chart of the small Prometheus kept for canary analysis: needed by
     stacks on managed Prometheus with a canary application (the Rollouts controller cannot query the Azure
-    Monitor workspace; components/service_mesh.py says why), refused elsewhere."""
+    Monitor workspace; components/mesh/component.py says why), refused elsewhere."""
 
 
 STEPS_FIX = "strictly increasing percentages from 1 to 100 that end at 100, e.g. [10, 25, 50, 75, 100]"

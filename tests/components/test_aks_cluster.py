@@ -61,7 +61,7 @@ PROD: dict[str, Any] = {
 
 PROGRAM = """
 import pulumi
-from sentimark_platform.components.aks_cluster import AksCluster
+from sentimark_platform.components.aks import AksCluster
 cluster = AksCluster("aks", {args!r})
 pulumi.export("kubeconfig", pulumi.Output.unsecret(cluster.kubeconfig))
 pulumi.export("kubeletObjectId", cluster.kubelet_identity_object_id)
@@ -321,7 +321,7 @@ def test_validation_skips_values_not_known_yet(tmp_path: Path) -> None:
     (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
     args = _with(PROD, node_subnet_id=None)
     (tmp_path / "__main__.py").write_text(
-        "import pulumi\nfrom components.aks_cluster import AksCluster\n"
+        "import pulumi\nfrom sentimark_platform.components.aks import AksCluster\n"
         f"args = {args!r}\nargs['node_subnet_id'] = pulumi.Output.from_input({SUBNET!r})\n"
         "AksCluster('aks', args)\n"
     )

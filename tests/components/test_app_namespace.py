@@ -45,7 +45,7 @@ PROGRAM = """
 import pulumi
 import pulumi_kubernetes as k8s
 from sentimark_platform.components.app_namespace import AppNamespace
-from sentimark_platform.components.service_mesh import ServiceMesh
+from sentimark_platform.components.mesh import ServiceMesh
 args = {args!r}
 charts = {charts!r}
 apps = args.pop("apps", None)

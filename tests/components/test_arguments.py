@@ -9,7 +9,7 @@ import pytest
 from sentimark_platform import components
 from sentimark_platform.components._arguments import ALLOWED_VALUES
 from sentimark_platform.components._validation import check_arguments
-from sentimark_platform.components.aks_cluster import AksClusterArgs
+from sentimark_platform.components.aks import AksClusterArgs
 from sentimark_platform.components.errors import InvalidArgumentError
 
 BASE = {"resource_group_name": "rg", "system_pool": {"vm_size": "Standard_D2s_v5", "node_count": 1}}
@@ -137,7 +137,7 @@ def test_every_failing_rule_is_reported_at_once() -> None:
 def test_field_problems_and_the_components_rules_are_reported_in_one_run() -> None:
     """Issue 18: one runner for the TypedDict's field checks and the component's own rules, cross-field ones
     included, so a caller sees every problem at once."""
-    from sentimark_platform.components._aks_rules import rules
+    from sentimark_platform.components.aks._rules import rules
 
     args = {**BASE, "tier": "Gold", "private_cluster": "false",
             "system_pool": {"vm_size": "Standard_D2s_v5", "node_count": 1, "max_pods": 5},
@@ -166,7 +166,7 @@ def test_a_rule_is_not_asked_about_an_argument_whose_field_check_failed() -> Non
 
 
 def test_rules_that_cannot_read_malformed_arguments_leave_the_field_problems_alone() -> None:
-    from sentimark_platform.components._aks_rules import rules
+    from sentimark_platform.components.aks._rules import rules
 
     args = {"resource_group_name": "rg"}  # no system_pool: the rules would raise KeyError reading it
     with pytest.raises(InvalidArgumentError) as caught:

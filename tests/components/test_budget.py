@@ -201,7 +201,7 @@ def test_a_date_object_is_accepted_as_the_start(tmp_path: Path) -> None:
     (tmp_path / "Pulumi.yaml").write_text("name: t\nruntime: python\n")
     (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
     (tmp_path / "__main__.py").write_text(
-        "import datetime\nfrom components.budget import Budget\n"
+        "import datetime\nfrom sentimark_platform.components.budget import Budget\n"
         f"Budget('b', {{**{DEV!r}, 'start_date': datetime.date(2027, 1, 1)}})\n"
     )
     (budget,) = run_preview(tmp_path, "dev").of_type(BUDGET)

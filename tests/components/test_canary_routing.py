@@ -61,7 +61,7 @@ PROGRAM = """
 import pulumi
 import pulumi_kubernetes as k8s
 from sentimark_platform.components.canary_routing import CanaryRouting
-from sentimark_platform.components.service_mesh import ServiceMesh
+from sentimark_platform.components.mesh import ServiceMesh
 args = {args!r}
 provider = k8s.Provider("cluster", kubeconfig="{{}}")
 if args.pop("with_mesh", True):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sentimark_platform.components._container_insights import (
+from sentimark_platform.components.monitoring._container_insights import (
     DATA_COLLECTION_SETTINGS,
     STREAMS,
     cluster_rules,

@@ -21,7 +21,7 @@ BASE: dict[str, Any] = {"resource_group_name": "rg-x", "origins": ORIGINS, "prof
 
 
 def _preview(tmp_path: Path, args: dict[str, Any]) -> Plan:
-    return preview_program(tmp_path, "import json\nfrom components.front_door import FrontDoor\n"
+    return preview_program(tmp_path, "import json\nfrom sentimark_platform.components.front_door import FrontDoor\n"
         f"fd = FrontDoor('edge', json.loads({json.dumps(json.dumps(args))}))\n"
         "import pulumi\npulumi.export('host', fd.endpoint_host_name)\npulumi.export('frontDoorId', fd.front_door_id)\n")
 
@@ -43,7 +43,7 @@ def test_active_passive_gives_the_primary_priority_and_probes_https(tmp_path: Pa
 
 
 def test_a_custom_domain_gets_a_managed_certificate_and_the_route(tmp_path: Path) -> None:
-    plan = preview_program(tmp_path, "import json, pulumi\nfrom components.front_door import FrontDoor\n"
+    plan = preview_program(tmp_path, "import json, pulumi\nfrom sentimark_platform.components.front_door import FrontDoor\n"
         f"fd = FrontDoor('edge', json.loads({json.dumps(json.dumps({**BASE, 'custom_domain': 'api.sentimark.example'}))}))\n"
         "pulumi.export('token', fd.custom_domain_validation_token)\n")
     (domain,) = plan.of_type("azure-native:cdn:AFDCustomDomain")

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from sentimark_platform.components import InvalidArgumentError
-from sentimark_platform.components._slo_rules import ROLLOUT_PHASES
+from sentimark_platform.components.monitoring._slo_rules import ROLLOUT_PHASES
 from sentimark_platform.offline import Plan
 from sentimark_platform.schemacheck import validate_plan
 from tests.programs import preview_program
@@ -383,7 +383,11 @@ def test_application_insights_alerts_without_an_action_group_are_refused(tmp_pat
 
 
 def test_recommended_rule_groups_keep_upstreams_shape() -> None:
-    from sentimark_platform.components._prometheus_rules import RECOMMENDED_RULE_GROUPS, AlertRule, RecordingRule
+    from sentimark_platform.components.monitoring._prometheus_rules import (
+        RECOMMENDED_RULE_GROUPS,
+        AlertRule,
+        RecordingRule,
+    )
 
     sizes = {g.key: len(g.rules) for g in RECOMMENDED_RULE_GROUPS}
     # Upstream: 11 node and 19 Kubernetes recording rules; 11 cluster, 3 (+ KubeNodeNotReady) node, 16 pod alerts.
@@ -534,12 +538,12 @@ PRIVATE_PROD: dict[str, Any] = {
 }
 # Until schemacheck/rules.json lists the Container Insights streams (2022-06-01 enums of DataFlow.streams and
 # ExtensionDataSource.streams are extensible; Microsoft's own onboarding template sends these streams at that
-# API version): see components/_container_insights.py.
+# API version): see components/monitoring/_container_insights.py.
 _PENDING_STREAM_RULES = ("properties.dataFlows[0].streams[", "properties.dataSources.extensions[0].streams[")
 
 
 def _insights_schema_problems(plan: Plan) -> list[str]:
-    from sentimark_platform.components._container_insights import STREAMS
+    from sentimark_platform.components.monitoring._container_insights import STREAMS
 
     return [p for p in _schema_problems(plan)
             if not (p.split(" ")[0] == "mon-ci-dcr" and any(path in p for path in _PENDING_STREAM_RULES)

@@ -44,7 +44,7 @@ IN_CLUSTER: dict[str, Any] = {
 PROGRAM = """
 import pulumi
 import pulumi_kubernetes as k8s
-from sentimark_platform.components.service_mesh import ServiceMesh
+from sentimark_platform.components.mesh import ServiceMesh
 args = {args!r}
 if args.pop("with_provider", True):
     args["provider"] = k8s.Provider("cluster", kubeconfig="{{}}")

@@ -75,7 +75,7 @@ def test_no_module_is_imported_under_a_bare_name() -> None:
 
 # Code inside strings and Markdown: the programs tests write and run, and the snippets readers copy.
 # An import at the start of a line, or of a string literal (a program a test writes: "from x import y\n").
-_SNIPPET_IMPORT = re.compile(r"""(?:^|["'])\s*(?:from\s+(?P<module>[\w.]+)\s+import|import\s+(?P<names>[\w., ]+))""", re.M)
+_SNIPPET_IMPORT = re.compile(r"""(?:^|["']|\\n)\s*(?:from\s+(?P<module>[\w.]+)\s+import|import\s+(?P<names>[\w., ]+))""", re.M)
 
 
 def test_no_snippet_or_embedded_program_uses_a_bare_name() -> None:

@@ -31,7 +31,7 @@ FIX = "regenerate with `python scripts/generate_docs.py` and review the diff"
 
 
 def _module(component: type) -> str:
-    return Path(inspect.getfile(sys.modules[component.__module__])).stem
+    return str(generate_docs.page_name(component))
 
 
 def test_committed_generated_files_are_current() -> None:

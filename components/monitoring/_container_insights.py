@@ -43,13 +43,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pulumi
 from pulumi_azure_native import monitor
 
-if TYPE_CHECKING:
-    from sentimark_platform.components.monitoring import ContainerInsightsClusterArgs
+from sentimark_platform.components.monitoring.args import ContainerInsightsClusterArgs
 
 __all__ = [
     "CONFIGURATION_ASSOCIATION_NAME",

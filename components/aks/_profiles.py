@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import pulumi
 from pulumi_azure_native import containerservice as cs
 
-if TYPE_CHECKING:
-    from sentimark_platform.components.aks_cluster import AksClusterArgs, AksMaintenanceWindowArgs, AksUserPoolArgs
+from sentimark_platform.components.aks.args import (
+    DEFAULT_POD_CIDR,
+    DEFAULT_SERVICE_CIDR,
+    AksClusterArgs,
+    AksMaintenanceWindowArgs,
+    AksUserPoolArgs,
+)
 
 __all__ = ["cluster_args", "maintenance_window", "user_pool_args"]
 
@@ -18,10 +21,6 @@ _SYSTEM_TAINT = "CriticalAddonsOnly=true:NoSchedule"
 
 
 
-DEFAULT_POD_CIDR = "10.244.0.0/16"
-"""The overlay pod range AksCluster gives a cluster unless told otherwise."""
-DEFAULT_SERVICE_CIDR = "10.0.0.0/16"
-"""The service range AksCluster gives a cluster unless told otherwise (its DNS service at 10.0.0.10)."""
 
 def cluster_args(
     name: str, args: AksClusterArgs, tags: dict[str, str], control_plane_identity_id: pulumi.Input[str] | None = None

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
-from sentimark_platform.components._metric_alerts import TargetKind
 from sentimark_platform.components._naming import NAMING_RULES
 from sentimark_platform.components._validation import Rule, check_rules
-
-if TYPE_CHECKING:
-    from sentimark_platform.components.monitoring import MonitoringArgs
+from sentimark_platform.components.monitoring._metric_alerts import TargetKind
+from sentimark_platform.components.monitoring.args import MonitoringArgs
 
 __all__ = ["check", "cluster_rules", "rules", "target_rules"]
 

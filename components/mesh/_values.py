@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal, TypedDict
+from typing import Any, Literal, TypedDict
 
-if TYPE_CHECKING:
-    from sentimark_platform.components.service_mesh import InClusterPrometheusArgs, IngressGatewayArgs
+from sentimark_platform.components.mesh.args import InClusterPrometheusArgs, IngressGatewayArgs
 
 __all__ = ["ANALYSIS_PROMETHEUS_FULLNAME", "ANALYSIS_PROMETHEUS_PORT", "ANALYSIS_SCRAPE_METRICS",
            "PROMETHEUS_FULLNAME", "analysis_prometheus_values", "gateway_values", "istiod_values",

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sentimark_platform.components._prometheus_rules import AlertRule, RecordingRule, RuleGroup
+from sentimark_platform.components.monitoring._prometheus_rules import AlertRule, RecordingRule, RuleGroup
 
 __all__ = ["BURN_ALERTS", "CANARY_ALERTS", "CANARY_CRITICAL_WINDOW", "ROLLOUT_PHASES", "WINDOWS", "Objective", "canary_rule_group", "slo_rule_groups"]
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sentimark_platform.components._validation import Rule
-
-if TYPE_CHECKING:
-    from sentimark_platform.components.aks_cluster import AksClusterArgs
+from sentimark_platform.components.aks.args import AksClusterArgs
 
 __all__ = ["rules"]
 

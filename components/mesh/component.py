@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, NotRequired, TypedDict, cast
+from typing import Any, Literal, cast
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from sentimark_platform.components._helm import ChartPinArgs, chart_pin_rules, kubernetes_namespace, pinned_release
-from sentimark_platform.components._mesh_values import (
+from sentimark_platform.components._validation import Rule, check_arguments
+from sentimark_platform.components.mesh._values import (
     ANALYSIS_PROMETHEUS_FULLNAME,
     ANALYSIS_PROMETHEUS_PORT,
     PROMETHEUS_FULLNAME,
@@ -38,18 +39,11 @@ from sentimark_platform.components._mesh_values import (
     prometheus_values,
     rollouts_values,
 )
-from sentimark_platform.components._validation import Rule, check_arguments
+from sentimark_platform.components.mesh.args import (
+    ServiceMeshArgs,
+)
 
-__all__ = [
-    "INGRESS_NAMESPACE",
-    "ISTIO_NAMESPACE",
-    "AnalysisPrometheusArgs",
-    "InClusterPrometheusArgs",
-    "IngressGatewayArgs",
-    "ServiceMesh",
-    "ServiceMeshArgs",
-    "ServiceMeshChartsArgs",
-]
+__all__ = ["INGRESS_NAMESPACE", "ISTIO_NAMESPACE", "ServiceMesh", "gateway_spec"]
 
 _COMPONENT = "ServiceMesh"
 ISTIO_NAMESPACE = "istio-system"
@@ -64,90 +58,6 @@ _HOST = re.compile(r"^(\*\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _PATH = re.compile(r"^/[A-Za-z0-9._~/-]*$")
 _SECRET_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
-
-
-class ServiceMeshChartsArgs(TypedDict):
-    istio_base: ChartPinArgs
-    """Chart `base` (Istio CRDs and cluster roles)."""
-    istiod: ChartPinArgs
-    """Chart `istiod` (control plane); keep it at the same version as `istio_base`."""
-    istio_gateway: ChartPinArgs
-    """Chart `gateway` (the ingress gateway Deployment and Service)."""
-    argo_rollouts: ChartPinArgs
-    """Chart `argo-rollouts` (installs the Rollout and AnalysisTemplate CRDs)."""
-    kube_prometheus_stack: NotRequired[ChartPinArgs]
-    """Chart `kube-prometheus-stack`; needed only with `in_cluster_prometheus`."""
-    prometheus: NotRequired[ChartPinArgs]
-    """Chart `prometheus` (prometheus-community); needed only with `analysis_prometheus`."""
-
-
-class IngressGatewayArgs(TypedDict):
-    load_balancer: NotRequired[Literal["internal", "public"]]
-    """internal (an Azure internal load balancer in the cluster's VNet, reached through a front door or
-    application gateway) unless given; public gives the gateway a public IP."""
-    dns_label: NotRequired[str]
-    """DNS label of a public gateway's IP: it answers at `<label>.<region>.cloudapp.azure.com` (what a Front
-    Door origin points at); no DNS name unless given."""
-    allowed_service_tags: NotRequired[Sequence[str]]
-    """Only these Azure service tags may reach a public gateway (e.g. ["AzureFrontDoor.Backend"]); any source
-    unless given."""
-    min_replicas: NotRequired[int]
-    """Fewest gateway pods (autoscaled); 1 unless given, 2 with `high_availability`."""
-    max_replicas: NotRequired[int]
-    """Most gateway pods; 5 unless given."""
-    hosts: NotRequired[Sequence[str]]
-    """Host names the shared Gateway `istio-ingress/public` serves (VirtualServices in any namespace bind to
-    it by that name); no shared Gateway unless given."""
-    tls_credential_name: NotRequired[str]
-    """Kubernetes TLS Secret in istio-ingress: the shared Gateway serves HTTPS on 443 with it and redirects
-    HTTP; plain HTTP on 80 unless given (TLS terminated in front of the load balancer)."""
-    front_door_id: NotRequired[pulumi.Input[str]]
-    """Refuse (403) every request to the gateway whose `X-Azure-FDID` header is not this Front Door profile's id
-    (FrontDoor.front_door_id), except on `health_path` (Front Door's probes carry no such header); no such check
-    unless given. The AzureFrontDoor.Backend service tag lets any Front Door profile in, other tenants' too."""
-    health_path: NotRequired[str]
-    """Path on the shared Gateway's hosts that answers 200 from the gateway itself (a Front Door or load
-    balancer health probe); "/healthz/ready" unless given. Only with `hosts`."""
-
-
-class InClusterPrometheusArgs(TypedDict):
-    retention_days: NotRequired[int]
-    """Days Prometheus keeps samples; 30 unless given (seed 002)."""
-
-
-class AnalysisPrometheusArgs(TypedDict):
-    retention_hours: NotRequired[int]
-    """Hours of samples kept (in an emptyDir on the node's disk, at most 2 GiB); 6 unless given. Analysis reads
-    5-minute windows."""
-
-
-class ServiceMeshArgs(TypedDict):
-    provider: pulumi.ProviderResource
-    """Kubernetes provider of the cluster (AksCluster.kubernetes_provider)."""
-    mesh_mtls_mode: NotRequired[Literal["STRICT", "PERMISSIVE"]]
-    """A mesh-wide PeerAuthentication `default` in istio-system with this mode: STRICT refuses plain-text traffic
-    between sidecars in every namespace, not only those with their own policy; none (Istio's PERMISSIVE) unless
-    given."""
-    charts: ServiceMeshChartsArgs
-    """Pinned chart repository and version of each release."""
-    high_availability: NotRequired[bool]
-    """Two replicas of istiod, the gateway and the Rollouts controller; single replicas unless given."""
-    ingress_gateway: NotRequired[IngressGatewayArgs]
-    """Ingress gateway options; an internal load balancer and no shared Gateway unless given."""
-    in_cluster_prometheus: NotRequired[InClusterPrometheusArgs]
-    """Install kube-prometheus-stack (Grafana off) in namespace monitoring; none unless given (Azure Monitor
-    managed Prometheus, whose agents run in kube-system)."""
-    analysis_prometheus: NotRequired[AnalysisPrometheusArgs]
-    """Install a small Prometheus (chart `prometheus`) in namespace monitoring that scrapes only the sidecars'
-    request metrics, for canary analysis (`prometheus_address`); only the argo-rollouts namespace may query it.
-    For clusters on managed Prometheus, whose workspace the Rollouts controller cannot query; not together with
-    `in_cluster_prometheus` (that one already answers analysis). None unless given."""
-    managed_prometheus: NotRequired[bool]
-    """The cluster sends metrics to Azure Monitor managed Prometheus (AksCluster `managed_prometheus`): scrape the
-    sidecars' Envoy stats there too, with an `azmonitoring.coreos.com/v1` PodMonitor (the metrics add-on installs
-    that CRD); False unless given. Without it the workspace and Grafana have no Istio request metrics."""
-    timeout_seconds: NotRequired[int]
-    """How long each release may take to become ready before Helm rolls it back; 600 unless given."""
 
 
 class ServiceMesh(pulumi.ComponentResource):
