@@ -303,9 +303,14 @@ def _maintenance(window: PostgresMaintenanceWindowArgs | None) -> pg.Maintenance
 
 
 def _parameters(args: PostgresServerArgs) -> dict[str, str]:
+    # Connection logging for the audit trail (who connected, from where, for how long): the server's logs reach the
+    # workspace through the PostgreSQLLogs diagnostic category. Both are dynamic server parameters
+    # (learn.microsoft.com/azure/postgresql/flexible-server/concepts-server-parameters).
     secure = {
         "require_secure_transport": "on",
         "log_checkpoints": "on",
+        "log_connections": "on",
+        "log_disconnections": "on",
         "connection_throttle.enable": "on",
         "logfiles.retention_days": str(args.get("log_retention_days", 7)),
     }

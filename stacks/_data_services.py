@@ -82,6 +82,7 @@ def build_data_services(
             "high_availability": pg.high_availability,
             "backup_retention_days": pg.backup_retention_days,
             "geo_redundant_backup": pg.geo_redundant_backup,
+            "password_auth": pg.password_auth,
             "databases": {db: {} for db in pg.databases},
             "diagnostic_settings": diagnostics,
             "secret_expires_on": settings.protection.secrets_expire_on,
@@ -97,7 +98,7 @@ def build_data_services(
         if lock:
             pg_args["lock"] = lock
         with from_settings({**same_names("postgres", "version", "high_availability", "backup_retention_days",
-                                          "geo_redundant_backup", "databases"),
+                                          "geo_redundant_backup", "databases", "password_auth"),
                             "sku_tier": "postgres.tier", "sku_name": "postgres.skuName",
                             "storage_size_gb": "postgres.storageGb",
                             "firewall_rules": "network.authorizedIpRanges",

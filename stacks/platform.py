@@ -340,8 +340,12 @@ def build_clusters(ctx: PlatformContext, obs: Observability) -> dict[str, AksClu
             "defender": aks.defender,
             "managed_prometheus": managed_prometheus,
             "diagnostic_settings": {**obs.diagnostics, "category_groups": ["audit"]},
+            "protect": settings.protection.protect_stateful,
             "tags": ctx.tags,
         }
+        if ctx.lock:
+            # The cluster holds the platform's state of record in etcd (issue 19: locked where stateful resources are).
+            cluster_args["lock"] = ctx.lock
         if aks.private_cluster:
             cluster_args["private_dns_zone_id"] = ctx.networks[rcode].private_dns_zone_ids[ctx.aks_zones[rcode]]
         else:

@@ -239,6 +239,10 @@ class PostgresSettings(_Settings):
     geo_redundant_backup: bool = False
     high_availability: bool = False
     databases: Annotated[list[DnsLabel], AfterValidator(_unique)] = Field(default_factory=list, max_length=50)
+    password_auth: bool = True
+    """Password sign-in beside Entra ID, with a generated administrator password in Key Vault. Turn it off where
+    production data lives: only Entra identities (the platform admins' group, workload identities) then connect,
+    and no standing password exists to leak."""
 
     def _rules(self) -> Iterator[tuple[str, object, str]]:
         if self.high_availability and self.tier == "Burstable":
@@ -279,13 +283,18 @@ class EventHubsSettings(_Settings):
 class ContainerRegistrySettings(_Settings):
     sku: Literal["Basic", "Standard", "Premium"]
     """Premium is required for private endpoints (a private data plane)."""
+    # No zone-redundancy setting: Azure makes every registry zone-redundant in regions with availability zones,
+    # every SKU, new and existing, even where the API still reports zoneRedundancy Disabled; flipping the property
+    # on an existing registry would ask for a replacement (learn.microsoft.com/azure/container-registry/zone-redundancy).
 
 
 class ProtectionSettings(_Settings):
     lock_stateful: bool
-    """CanNotDelete locks on stateful resources (databases, vaults, caches, namespaces)."""
+    """CanNotDelete locks on stateful resources (databases, vaults, caches, namespaces, the AKS clusters and the
+    monitoring workspaces)."""
     protect_stateful: bool
-    """Pulumi `protect` on stateful resources: `pulumi destroy` refuses to delete them."""
+    """Pulumi `protect` on stateful resources (the same, and the container registry): `pulumi destroy` refuses to
+    delete them."""
     secrets_expire_on: dt.date
     """Expiry of the credentials the platform writes to Key Vault. Writing a later date rotates them: the
     PostgreSQL administrator password is regenerated and every secret gets the new expiry."""

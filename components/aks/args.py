@@ -168,7 +168,12 @@ class AksClusterArgs(TypedDict):
     tags: NotRequired[Mapping[str, str]]
     """Tags on the cluster and its pools."""
     lock: NotRequired[LockArgs]
-    """Management lock on the cluster; none unless given."""
+    """Management lock on the cluster; none unless given. A CanNotDelete lock also covers the cluster's child
+    resources: removing a user pool then needs the lock lifted first (locks are inherited by child resources,
+    learn.microsoft.com/azure/azure-resource-manager/management/lock-resources)."""
+    protect: NotRequired[bool]
+    """Pulumi `protect` on the cluster: `pulumi destroy` or a change that would replace it stops instead; off unless
+    given."""
     diagnostic_settings: NotRequired[DiagnosticSettingsArgs]
     """Control-plane logs (API server, audit, ...) to a workspace; none unless given."""
     role_assignments: NotRequired[Mapping[str, RoleAssignmentArgs]]

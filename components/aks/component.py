@@ -104,6 +104,7 @@ class AksCluster(pulumi.ComponentResource):
             _cluster_args(name, args, tags, control_plane[0] if control_plane else None),
             opts=pulumi.ResourceOptions(
                 parent=self,
+                protect=args.get("protect") or None,
                 ignore_changes=cluster_ignores or None,
                 # AKS checks its identity's rights on the zone and subnet when it creates the cluster.
                 depends_on=control_plane[1] if control_plane else None,

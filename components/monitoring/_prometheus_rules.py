@@ -537,9 +537,11 @@ def build_collection(
     public_network_access: bool,
     tags: Mapping[str, str],
     parent: pulumi.Resource,
+    protect: bool = False,
 ) -> tuple[monitor.AzureMonitorWorkspace, monitor.DataCollectionRule]:
-    """An Azure Monitor workspace, and one collection endpoint and rule (the `prometheusForwarder` data source's
-    `Microsoft-PrometheusMetrics` stream to the workspace) in its region, as AKS's own onboarding puts them."""
+    """An Azure Monitor workspace (Pulumi-protected when asked: its metrics are the platform's history), and one
+    collection endpoint and rule (the `prometheusForwarder` data source's `Microsoft-PrometheusMetrics` stream to
+    the workspace) in its region, as AKS's own onboarding puts them."""
     child = pulumi.ResourceOptions(parent=parent)
     access = "Enabled" if public_network_access else "Disabled"
     amw = monitor.AzureMonitorWorkspace(
@@ -551,7 +553,7 @@ def build_collection(
             public_network_access=access,
             tags=dict(tags),
         ),
-        opts=child,
+        opts=pulumi.ResourceOptions(parent=parent, protect=protect or None),
     )
     dce = monitor.DataCollectionEndpoint(
         f"{name}-dce",

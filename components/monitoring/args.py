@@ -138,8 +138,9 @@ class MonitoringArgs(TypedDict):
     role_assignments: NotRequired[Mapping[str, RoleAssignmentArgs]]
     """Role assignments on the workspace (e.g. Log Analytics Reader for a team); none unless given."""
     protect: NotRequired[bool]
-    """Pulumi `protect` on the Log Analytics workspace (its logs are the audit trail); off unless given."""
+    """Pulumi `protect` on the Log Analytics workspace (its logs are the audit trail) and the Azure Monitor
+    workspace (the metrics history); off unless given."""
     lock: NotRequired[LockArgs | None]
-    """A lock on the workspace; none unless given."""
+    """A lock on the Log Analytics workspace and the Azure Monitor workspace; none unless given."""
     tags: NotRequired[Mapping[str, str]]
     """Tags on the workspace, Application Insights and the monitoring resources; the stack's FinOps tags."""

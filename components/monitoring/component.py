@@ -181,8 +181,10 @@ class Monitoring(pulumi.ComponentResource):
                 name, resource_group_name=rg, location=location,
                 monitor_workspace_name=prometheus.get("monitor_workspace_name"),
                 public_network_access=prometheus.get("public_network_access", True), tags=tags, parent=self,
+                protect=bool(args.get("protect")),
             )
             self.monitor_workspace_id, self.data_collection_rule_id = amw.id, dcr.id
+            apply_lock(f"{name}-amw", scope_id=amw.id, lock=args.get("lock"), parent=self)
             if isinstance(location, str):
                 # The Prometheus endpoint is in this region: private clusters here fetch their configuration from it.
                 self._prometheus_endpoint = (_insights.region_of(location),

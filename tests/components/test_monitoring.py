@@ -309,8 +309,8 @@ def test_production_like_grafana_is_private_zone_redundant_and_reads_both_region
     roles = _by_name(prod, "azure-native:authorization:RoleAssignment")
     assert roles["mon-grafana-read-weu-ra-grafana"].inputs["scope"] == f"{SUB}/resourceGroups/rg-smk-prod-weu"
     assert roles["mon-grafana-read-neu-ra-grafana"].inputs["scope"] == f"{SUB}/resourceGroups/rg-smk-prod-neu"
-    (lock,) = prod.of_type("azure-native:authorization:ManagementLockByScope")
-    assert lock.inputs["scope"].endswith("/workspaces/log-smk")
+    locks = sorted(lock.inputs["scope"].rsplit("/", 2)[-2] for lock in prod.of_type("azure-native:authorization:ManagementLockByScope"))
+    assert locks == ["accounts", "workspaces"]  # the Log Analytics and the Azure Monitor workspace (issue 19)
 
 
 def test_production_like_monitoring_passes_the_arm_schemas(prod: Plan) -> None:

@@ -123,6 +123,9 @@ def test_entra_admin_group_and_secure_server_parameters(plan_name: str, request:
     assert params == {
         "require_secure_transport": ("on", "user-override"),
         "log_checkpoints": ("on", "user-override"),
+        # Issue 19: who connected, from where and for how long, in the server's logs.
+        "log_connections": ("on", "user-override"),
+        "log_disconnections": ("on", "user-override"),
         "connection_throttle.enable": ("on", "user-override"),
         "logfiles.retention_days": ("7", "user-override"),
     }
@@ -138,7 +141,7 @@ def test_server_children_are_applied_one_after_another(prod: Plan) -> None:
     first = [r for r in children if not urns & set(r.dependencies)]
     assert [r.type for r in first] == ["azure-native:dbforpostgresql:Administrator"]
     waited_on = [d for r in children for d in r.dependencies if d in urns]
-    assert len(children) == 7 and len(set(waited_on)) == len(children) - 1  # a single chain
+    assert len(children) == 9 and len(set(waited_on)) == len(children) - 1  # a single chain
 
 
 def test_password_is_generated_vaulted_and_never_exposed(dev: Plan) -> None:

@@ -30,6 +30,7 @@ REGISTRY = "azure-native:containerregistry:Registry"
 GRAFANA = "azure-native:dashboard:Grafana"
 WORKSPACE = "azure-native:operationalinsights:Workspace"
 CLUSTER = "azure-native:containerservice:ManagedCluster"
+MONITOR_WORKSPACE = "azure-native:monitor:AzureMonitorWorkspace"
 LOCK = "azure-native:authorization:ManagementLockByScope"
 PRIVATE_ENDPOINT = "azure-native:network:PrivateEndpoint"
 
@@ -67,7 +68,7 @@ def _arm_id(resource: PlannedResource, plan: Plan) -> str:
 def _azure_name(resource: PlannedResource) -> str:
     kind = resource.type.rsplit(":", 1)[-1]
     key = {"Server": "serverName", "RedisEnterprise": "clusterName", "Namespace": "namespaceName",
-           "Grafana": "workspaceName"}.get(kind, f"{kind[0].lower()}{kind[1:]}Name")
+           "Grafana": "workspaceName", "ManagedCluster": "resourceName"}.get(kind, f"{kind[0].lower()}{kind[1:]}Name")
     return str(resource.inputs[key])
 
 
@@ -153,9 +154,10 @@ def test_database_is_zone_redundant_exactly_in_uat_and_prod(stack: str) -> None:
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_backups_are_geo_redundant_exactly_in_prod(stack: str) -> None:
+def test_backups_are_geo_redundant_exactly_in_uat_and_prod(stack: str) -> None:
+    # Issue 19: uat too, so that it can be restored after a region loss.
     backup = _one(plan_of(stack), POSTGRES).inputs["backup"]
-    assert backup["geoRedundantBackup"] == ("Enabled" if stack == "prod" else "Disabled")
+    assert backup["geoRedundantBackup"] == ("Enabled" if stack in ("uat", "prod") else "Disabled")
     assert backup["backupRetentionDays"] == {"dev": 7, "sit": 7, "uat": 14, "prod": 35}[stack]
 
 
@@ -213,6 +215,18 @@ def test_stateful_resources_are_protected_exactly_in_prod(stack: str, type_token
     assert resource.protect is (stack == "prod"), resource.name
 
 
+@pytest.mark.parametrize("stack", STACKS)
+def test_clusters_and_the_metrics_workspace_are_locked_in_uat_and_prod_and_protected_in_prod(stack: str) -> None:
+    """Issue 19: etcd holds the state of record, the Azure Monitor workspace the metrics history."""
+    plan = plan_of(stack)
+    resources = [*plan.of_type(CLUSTER), *plan.of_type(MONITOR_WORKSPACE)]
+    assert len(resources) == len(plan.of_type(CLUSTER)) + 1
+    locks = _locks_by_scope(plan)
+    for resource in resources:
+        assert locks.get(_arm_id(resource, plan)) == ("CanNotDelete" if stack in PRIVATE_STACKS else None), resource.name
+        assert resource.protect is (stack == "prod"), resource.name
+
+
 @pytest.mark.parametrize("stack", PRIVATE_STACKS)
 def test_the_container_registry_is_locked_and_in_prod_protected(stack: str) -> None:
     plan = plan_of(stack)
@@ -222,9 +236,10 @@ def test_the_container_registry_is_locked_and_in_prod_protected(stack: str) -> N
 
 
 def test_nothing_but_stateful_resources_is_protected_in_prod() -> None:
-    """`protect` blocks replacements too: a protected role assignment or endpoint would block routine changes."""
+    """`protect` blocks replacements too: a protected role assignment or endpoint would block routine changes. The
+    clusters (etcd) and the Azure Monitor workspace (the metrics history) count as stateful (issue 19)."""
     protected = {r.type for r in plan_of("prod").resources if r.protect}
-    assert set(STATEFUL) <= protected <= {*STATEFUL, REGISTRY}, protected
+    assert {*STATEFUL, CLUSTER, MONITOR_WORKSPACE} <= protected <= {*STATEFUL, CLUSTER, MONITOR_WORKSPACE, REGISTRY}, protected
 
 
 # --- FinOps tags -----------------------------------------------------------------------------------------
