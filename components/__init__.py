@@ -40,6 +40,7 @@ from sentimark_platform.components.aks import (
     DEFAULT_SERVICE_CIDR,
     AksCluster,
     AksClusterArgs,
+    AksKmsArgs,
     AksMaintenanceWindowArgs,
     AksSystemPoolArgs,
     AksUserPoolArgs,
@@ -70,7 +71,7 @@ from sentimark_platform.components.canary_routing import (
 from sentimark_platform.components.container_registry import ContainerRegistry, ContainerRegistryArgs
 from sentimark_platform.components.errors import InvalidArgumentError
 from sentimark_platform.components.event_hubs import EventHubArgs, EventHubCaptureArgs, EventHubs, EventHubsArgs
-from sentimark_platform.components.front_door import FrontDoor, FrontDoorArgs, FrontDoorOriginArgs
+from sentimark_platform.components.front_door import FrontDoor, FrontDoorArgs, FrontDoorOriginArgs, FrontDoorWafArgs
 from sentimark_platform.components.gitops import (
     GitOps,
     GitOpsApplicationArgs,
@@ -84,7 +85,7 @@ from sentimark_platform.components.ingress_certificate import (
     IngressCertificate,
     IngressCertificateArgs,
 )
-from sentimark_platform.components.key_vault import KeyVault, KeyVaultArgs, KeyVaultPublicAccessArgs
+from sentimark_platform.components.key_vault import KeyVault, KeyVaultArgs, KeyVaultKeyArgs, KeyVaultPublicAccessArgs
 from sentimark_platform.components.mesh import (
     InClusterPrometheusArgs,
     IngressGatewayArgs,
@@ -142,6 +143,7 @@ __all__ = [
     "ActionGroupArgs",
     "AksCluster",
     "AksClusterArgs",
+    "AksKmsArgs",
     "AksMaintenanceWindowArgs",
     "AksSystemPoolArgs",
     "AksUserPoolArgs",
@@ -171,6 +173,7 @@ __all__ = [
     "FrontDoor",
     "FrontDoorArgs",
     "FrontDoorOriginArgs",
+    "FrontDoorWafArgs",
     "GitOps",
     "GitOpsApplicationArgs",
     "GitOpsArgs",
@@ -187,6 +190,7 @@ __all__ = [
     "IsoDate",
     "KeyVault",
     "KeyVaultArgs",
+    "KeyVaultKeyArgs",
     "KeyVaultPublicAccessArgs",
     "LockArgs",
     "ManagedIdentitiesArgs",

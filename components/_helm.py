@@ -16,6 +16,7 @@ from typing import Any, TypedDict
 import pulumi
 import pulumi_kubernetes as k8s
 
+from sentimark_platform.components._pod_security import PodSecurityLevel, pod_security_labels
 from sentimark_platform.components._validation import Rule
 
 __all__ = [
@@ -52,12 +53,41 @@ def kubernetes_namespace(
     *,
     name: str,
     labels: Mapping[str, str],
+    pod_security: PodSecurityLevel,
     opts: pulumi.ResourceOptions,
 ) -> k8s.core.v1.Namespace:
-    """A namespace with a fixed name (charts and policies refer to it by name) and declared labels."""
+    """A namespace with a fixed name (charts and policies refer to it by name), declared labels and the Pod Security
+    Admission level its pods meet (components/_pod_security.py)."""
     return k8s.core.v1.Namespace(
         resource_name,
-        metadata=k8s.meta.v1.ObjectMetaArgs(name=name, labels=dict(labels)),
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=name, labels={**labels, **pod_security_labels(pod_security)}),
+        opts=opts,
+    )
+
+
+def namespace_ingress_policy(
+    resource_name: str,
+    *,
+    namespace: str,
+    allow_from_namespaces: Sequence[str],
+    opts: pulumi.ResourceOptions,
+) -> k8s.networking.v1.NetworkPolicy:
+    """Default-deny ingress for every pod of `namespace`, except from its own pods and from the namespaces named
+    (a scraper's, e.g. kube-system for the metrics add-on). Egress stays open: the platform's controllers call the
+    API server, whose address a NetworkPolicy cannot name reliably under AKS's Cilium dataplane (docs/security.md).
+    Kubelet probes are not affected: Cilium admits traffic from the pod's own node by default
+    (docs.cilium.io/en/stable/security/policy/language/, "host" entity, policy-allow-localhost)."""
+    peers = [k8s.networking.v1.NetworkPolicyPeerArgs(pod_selector=k8s.meta.v1.LabelSelectorArgs())]
+    peers += [k8s.networking.v1.NetworkPolicyPeerArgs(namespace_selector=k8s.meta.v1.LabelSelectorArgs(
+        match_labels={"kubernetes.io/metadata.name": source})) for source in allow_from_namespaces]
+    return k8s.networking.v1.NetworkPolicy(
+        resource_name,
+        metadata=k8s.meta.v1.ObjectMetaArgs(name="default-deny-ingress", namespace=namespace),
+        spec=k8s.networking.v1.NetworkPolicySpecArgs(
+            pod_selector=k8s.meta.v1.LabelSelectorArgs(),
+            policy_types=["Ingress"],
+            ingress=[k8s.networking.v1.NetworkPolicyIngressRuleArgs(from_=peers)],
+        ),
         opts=opts,
     )
 

@@ -105,6 +105,8 @@ ROLE_DEFINITIONS: dict[str, str] = {
     "Key Vault Certificates Officer": "a4417e6f-fecd-4de8-b567-7b0420556985",
     "Key Vault Secrets User": "4633458b-17de-408a-b874-0445c86b69e6",
     "Key Vault Crypto User": "12338af0-0e69-4776-bea7-57ae8d297424",
+    # Manages vaults, no data access (learn.microsoft.com/azure/role-based-access-control/built-in-roles/security).
+    "Key Vault Contributor": "f25e0fa2-a7c8-4377-a976-54943a77a395",
     "AcrPull": "7f951dda-4ed3-4680-a7ca-43fe172d538d",
     "AcrPush": "8311e382-0749-4cb8-b61a-304f252e45ec",
     "Monitoring Data Reader": "b0d8363b-8ddd-447d-831f-62ca05bff136",

@@ -27,6 +27,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from sentimark_platform.components._helm import DNS_LABEL
+from sentimark_platform.components._pod_security import pod_security_labels
 from sentimark_platform.components._validation import Rule, check_arguments
 
 __all__ = ["AppNamespace", "AppNamespaceArgs", "ContainerDefaultsArgs", "EgressRuleArgs", "double_quantity"]
@@ -102,7 +103,12 @@ class AppNamespaceArgs(TypedDict):
     max_unavailable_pods: NotRequired[int]
     """Pods of the application a voluntary disruption may take down at once; 1 unless given."""
     labels: NotRequired[Mapping[str, str]]
-    """Extra namespace labels; Istio's and AKS's reserved keys are refused."""
+    """Extra namespace labels; Istio's and AKS's reserved keys and the Pod Security Admission ones are refused."""
+    pod_security: NotRequired[Literal["privileged", "baseline", "restricted"]]
+    """The Pod Security Admission level enforced on the namespace (audit and warn stay at restricted:
+    components/_pod_security.py); privileged unless given, because the sidecar injector's istio-init container
+    needs NET_ADMIN and NET_RAW. Give baseline or restricted where the mesh runs the Istio CNI plugin (no
+    istio-init) and the application's pods meet the level."""
 
 
 class AppNamespace(pulumi.ComponentResource):
@@ -120,7 +126,8 @@ class AppNamespace(pulumi.ComponentResource):
         super().__init__("sentimark:index:AppNamespace", name, None, opts)
         app = args["application"]
         provider = args["provider"]
-        labels = {**(args.get("labels") or {}), PART_OF: app, "istio-injection": "enabled"}
+        labels = {**(args.get("labels") or {}), PART_OF: app, "istio-injection": "enabled",
+                  **pod_security_labels(args.get("pod_security", "privileged"))}
         ns = k8s.core.v1.Namespace(
             f"{name}-ns",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=app, labels=labels),
@@ -281,6 +288,9 @@ def _rules(args: AppNamespaceArgs) -> list[Rule]:
         ("labels", sorted(args.get("labels") or {}), lambda v: bool(set(v) & set(_RESERVED_LABELS)),
          f"leave out {list(_RESERVED_LABELS)}: injection is always enabled, and AKS excludes namespaces labelled "
          "control-plane from admission webhooks (no sidecars)"),
+        ("labels", sorted(args.get("labels") or {}),
+         lambda v: any(k.startswith("pod-security.kubernetes.io/") for k in v),
+         "leave out the pod-security.kubernetes.io labels: give pod_security instead"),
     ]
     for argument, kind in (("cpu_quota", "cpu"), ("memory_quota", "memory"), ("cpu_limit_quota", "cpu"),
                            ("memory_limit_quota", "memory")):

@@ -54,6 +54,7 @@ from sentimark_platform.components._helm import (
     ChartPinArgs,
     chart_pin_rules,
     kubernetes_namespace,
+    namespace_ingress_policy,
     pinned_release,
 )
 from sentimark_platform.components._interfaces import write_vault_secret
@@ -197,9 +198,15 @@ class GitOps(pulumi.ComponentResource):
         ns_name = values.ARGOCD_NAMESPACE
         k8s_opts = pulumi.ResourceOptions(parent=self, provider=provider)
         # Argo CD stays out of the mesh: it talks to the API server and the Git host, not to the applications.
+        # baseline: the chart's pods run unprivileged, without host namespaces or host paths (its Key Vault
+        # volume is a CSI volume, which baseline admits).
         ns = kubernetes_namespace(f"{name}-ns", name=ns_name,
                                   labels={"app.kubernetes.io/managed-by": "pulumi", "istio-injection": "disabled"},
-                                  opts=k8s_opts)
+                                  pod_security="baseline", opts=k8s_opts)
+        # Argo CD's parts call each other; people reach the UI through `kubectl port-forward` (the kubelet, not the
+        # pod network), and nothing outside the namespace calls in.
+        namespace_ingress_policy(f"{name}-ingress", namespace=ns_name, allow_from_namespaces=[],
+                                 opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[ns]))
         credentials = repository.get("credentials")
         reader = None
         credentials_class = None

@@ -25,8 +25,11 @@ ARM_PATHS: dict[str, tuple[str, tuple[tuple[str, str | None], ...]]] = {
     "cdn:AFDOrigin": ("Microsoft.Cdn", (("profiles", "profileName"), ("originGroups", "originGroupName"),
                                         ("origins", None))),
     "cdn:Route": ("Microsoft.Cdn", (("profiles", "profileName"), ("afdEndpoints", "endpointName"), ("routes", None))),
+    "cdn:SecurityPolicy": ("Microsoft.Cdn", (("profiles", "profileName"), ("securityPolicies", None))),
     "consumption:Budget": ("Microsoft.Consumption", (("budgets", None),)),
     "containerregistry:Registry": ("Microsoft.ContainerRegistry", (("registries", None),)),
+    # Front Door's WAF policy: azure-native module `frontdoor`, ARM namespace Microsoft.Network.
+    "frontdoor:Policy": ("Microsoft.Network", (("frontDoorWebApplicationFirewallPolicies", None),)),
     "containerservice:ManagedCluster": ("Microsoft.ContainerService", (("managedClusters", None),)),
     "containerservice:AgentPool": ("Microsoft.ContainerService", (("managedClusters", "resourceName"),
                                                                   ("agentPools", None))),
@@ -52,6 +55,7 @@ ARM_PATHS: dict[str, tuple[str, tuple[tuple[str, str | None], ...]]] = {
                                                                   ("authorizationRules", None))),
     "keyvault:Vault": ("Microsoft.KeyVault", (("vaults", None),)),
     "keyvault:Secret": ("Microsoft.KeyVault", (("vaults", "vaultName"), ("secrets", None))),
+    "keyvault:Key": ("Microsoft.KeyVault", (("vaults", "vaultName"), ("keys", None))),
     "managedidentity:UserAssignedIdentity": ("Microsoft.ManagedIdentity", (("userAssignedIdentities", None),)),
     "managedidentity:FederatedIdentityCredential": ("Microsoft.ManagedIdentity", (
         ("userAssignedIdentities", "resourceName"), ("federatedIdentityCredentials", None))),
@@ -124,6 +128,7 @@ _MODULE_NAMESPACES = {
     "dbforpostgresql": "Microsoft.DBforPostgreSQL",
     "eventhub": "Microsoft.EventHub",
     "features": "Microsoft.Features",
+    "frontdoor": "Microsoft.Network",
     "insights": "Microsoft.Insights",
     "keyvault": "Microsoft.KeyVault",
     "kubernetesconfiguration": "Microsoft.KubernetesConfiguration",

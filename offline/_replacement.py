@@ -10,7 +10,8 @@ written down on this machine:
   What this cannot see: the provider also forces replacement for body properties that the REST specs mark
   `x-ms-mutability: [create, read]` and for a hand-kept list per resource (pulumi/pulumi-azure-native#137,
   #169). That metadata lives in the provider binary, not in the Python SDK (pulumi_azure_native 3.x declares
-  no `replace_on_changes` at all), so such a replacement shows here as an update.
+  no `replace_on_changes` at all), so such a replacement shows here as an update, unless `_CREATE_ONLY` below
+  writes it down with its source.
 - Kubernetes objects: a changed `metadata.name` or `metadata.namespace` (pulumi/pulumi-kubernetes#103, the
   provider's own rule). `helm.sh/v3:Release`: a changed release `name` or `namespace`
   (pulumi/pulumi-kubernetes#2532). The Kubernetes provider resource: a changed `clusterIdentifier` (the SDK's
@@ -34,6 +35,19 @@ __all__ = ["PathSegment", "identity", "replacement_reason", "url_parameters"]
 PathSegment = str | int
 
 _K8S_OBJECT_IDENTITY = (("metadata", "name"), ("metadata", "namespace"))
+_CREATE_ONLY: dict[str, dict[tuple[str, ...], str]] = {
+    # Body properties Azure accepts only at creation, written down with their source (the provider's own list lives
+    # in its binary): a change asks for a new resource, or Azure refuses the update.
+    "azure-native:dbforpostgresql:Server": {
+        ("backup", "geoRedundantBackup"): "geo-redundant backup is chosen when the server is created (Az.PostgreSql "
+        "metadata: Update=false; Azure Policy 'Geo-redundant backup should be enabled for Azure Database for "
+        "PostgreSQL'): restore into a new server with it instead",
+    },
+    "azure-native:cdn:Profile": {
+        ("sku",): "Front Door's tier is part of the profile (pulumi/pulumi-azure-native#3432): upgrade Standard to "
+        "Premium in place first (learn.microsoft.com/azure/frontdoor/tier-upgrade-powershell), then refresh",
+    },
+}
 _HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 _K8S_PROVIDER = "pulumi:providers:kubernetes"
 _ARGS_KEY = re.compile(r"__args__\['(\w+)'\]")
@@ -88,6 +102,9 @@ def replacement_reason(resource_type: str, path: Sequence[PathSegment]) -> str |
             return "part of the Azure resource ID"
         if parameters is None and top in ("resourceGroupName", "resourceName", "scope"):
             return "part of the Azure resource ID"
+        for prefix, reason in _CREATE_ONLY.get(resource_type, {}).items():
+            if tuple(str(p) for p in path[:len(prefix)]) == prefix or tuple(str(p) for p in path) == prefix[:len(path)]:
+                return reason
         return None
     if resource_type.startswith("random:"):
         return "random values are generated once; any input change generates a new one"

@@ -231,6 +231,11 @@ def _azure_outputs(typ: str, urn: str, inputs: Mapping[str, Any], cloud_name: st
         properties = dict(inputs.get("properties") or {})
         properties["vaultUri"] = f"https://{cloud_name}.vault.azure.net/"
         outputs["properties"] = properties
+    elif typ == "azure-native:keyvault:Key":
+        # A key's URI names its vault; the version is 32 hex characters (what AKS KMS wants in `keyId`).
+        key_uri = f"https://{inputs.get('vaultName', 'vault')}.vault.azure.net/keys/{cloud_name}"
+        outputs["keyUri"] = key_uri
+        outputs["keyUriWithVersion"] = f"{key_uri}/{_stable_text(urn, 32, '0123456789abcdef')}"
     elif typ == "azure-native:keyvault:Secret":
         vault = inputs.get("vaultName", "vault")
         outputs["properties"] = {

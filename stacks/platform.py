@@ -58,13 +58,20 @@ __all__ = [
 
 
 
+ETCD_KEY = "aks-etcd"
+"""The vault key AKS encrypts etcd with (aks.etcdEncryption)."""
+
 def subnet_layout(address_space: str) -> dict[str, str]:
     """Split a region's block: half for AKS nodes (CNI overlay: pods are not in the VNet), then an
-    eighth each for private endpoints and the PostgreSQL delegated subnet."""
+    eighth each for private endpoints and the PostgreSQL delegated subnet; the API server's subnet (API Server VNet
+    Integration, used with KMS) is the first /27 of the next eighth: AKS asks for /28 at least and more room to
+    scale the API server (learn.microsoft.com/azure/aks/api-server-vnet-integration)."""
     space = ipaddress.ip_network(address_space)
     nodes, rest = space.subnets(prefixlen_diff=1)
-    endpoints, postgres, *_ = rest.subnets(prefixlen_diff=2)
-    return {"snet-aks": str(nodes), "snet-pe": str(endpoints), "snet-psql": str(postgres)}
+    endpoints, postgres, spare, _ = rest.subnets(prefixlen_diff=2)
+    api_server = next(spare.subnets(new_prefix=27))
+    return {"snet-aks": str(nodes), "snet-pe": str(endpoints), "snet-psql": str(postgres),
+            "snet-apiserver": str(api_server)}
 
 
 def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[str, Any]:
@@ -74,7 +81,7 @@ def build_platform(settings: PlatformSettings, secrets: StackSecrets) -> dict[st
     ctx = build_foundation(settings, secrets)
     obs = build_observability(ctx)
     vault = build_vault(ctx, obs)
-    clusters = build_clusters(ctx, obs)
+    clusters = build_clusters(ctx, obs, vault)
     registry = build_registry(ctx, obs, clusters)
     edge = build_edge(ctx, obs)
     vault_objects = _vault_objects(settings)
@@ -152,6 +159,9 @@ def build_foundation(settings: PlatformSettings, secrets: StackSecrets) -> Platf
                             "address_prefix": layout["snet-psql"],
                             "delegation": "Microsoft.DBforPostgreSQL/flexibleServers",
                         },
+                        **({"snet-apiserver": {"address_prefix": layout["snet-apiserver"],
+                                               "delegation": "Microsoft.ContainerService/managedClusters"}}
+                           if settings.aks.etcd_encryption is not None else {}),
                     },
                     # The privatelink zones live with the primary region's data services; other regions link to them.
                     # Each region's private API server gets a zone of the stack's own (linked to the runners below).
@@ -276,7 +286,13 @@ def build_vault(ctx: PlatformContext, obs: Observability) -> KeyVault:
         vault_args["public_network_access"] = {"allowed_ip_ranges": settings.network.authorized_ip_ranges}
     if ctx.lock:
         vault_args["lock"] = ctx.lock
-    with from_settings({"public_network_access.allowed_ip_ranges": "network.authorizedIpRanges"}):
+    if (etcd := settings.aks.etcd_encryption) is not None:
+        # The key AKS encrypts etcd with; Key Vault rotates it (components/key_vault.py, `keys`).
+        vault_args["keys"] = {ETCD_KEY: {"rotate_after_days": etcd.rotate_after_days,
+                                         "expires_after_days": etcd.expires_after_days,
+                                         "notify_before_expiry_days": 30, "operations": ["encrypt", "decrypt"]}}
+    with from_settings({"public_network_access.allowed_ip_ranges": "network.authorizedIpRanges"},
+                       sections={f"keys['{ETCD_KEY}']": "aks.etcdEncryption"}):
         return KeyVault("vault", vault_args)
 
 
@@ -286,13 +302,15 @@ _AKS_KEYS = {
     "system_pool.max_pods": "aks.maxPodsPerNode",
     "user_pools['apps'].max_pods": "aks.maxPodsPerNode",
     "api_server_authorized_ip_ranges": "network.authorizedIpRanges (with ciRunners.egressIpRanges)",
+    "kms": "aks.etcdEncryption",
 }
 _AKS_SECTIONS = {"system_pool": "aks.systemPool", "user_pools['apps']": "aks.userPool"}
 """Where each AksCluster argument comes from in the stack file."""
 
 
-def build_clusters(ctx: PlatformContext, obs: Observability) -> dict[str, AksCluster]:
-    """One AKS cluster per region, bound to monitoring (managed Prometheus, alerts, Container Insights)."""
+def build_clusters(ctx: PlatformContext, obs: Observability, vault: KeyVault) -> dict[str, AksCluster]:
+    """One AKS cluster per region, bound to monitoring (managed Prometheus, alerts, Container Insights), its secrets
+    in etcd encrypted with the vault's key where the settings ask for it."""
     settings, aks = ctx.settings, ctx.settings.aks
     managed_prometheus = settings.monitoring.prometheus == "managed"
     clusters: dict[str, AksCluster] = {}
@@ -346,6 +364,10 @@ def build_clusters(ctx: PlatformContext, obs: Observability) -> dict[str, AksClu
         if ctx.lock:
             # The cluster holds the platform's state of record in etcd (issue 19: locked where stateful resources are).
             cluster_args["lock"] = ctx.lock
+        if aks.etcd_encryption is not None:
+            # KMS through a private endpoint AKS makes to the vault, reached from the API server's own subnet.
+            cluster_args["api_server_subnet_id"] = ctx.networks[rcode].subnet_ids["snet-apiserver"]
+            cluster_args["kms"] = {"key_id": vault.key_ids[ETCD_KEY], "key_vault_id": vault.resource_id}
         if aks.private_cluster:
             cluster_args["private_dns_zone_id"] = ctx.networks[rcode].private_dns_zone_ids[ctx.aks_zones[rcode]]
         else:
@@ -414,7 +436,14 @@ def build_edge(ctx: PlatformContext, obs: Observability) -> FrontDoor | None:
     if settings.ingress.tls:
         # Clients use the same host the gateways' certificate is for.
         edge_args["custom_domain"] = settings.ingress.tls.host_name
-    with from_settings({"custom_domain": "ingress.tls.hostName", "origins": "regions"}):
+    waf = settings.ingress.waf
+    if waf is not None:
+        # Managed WAF rule sets need Premium (components/front_door.py).
+        edge_args["sku"] = "Premium_AzureFrontDoor"
+        edge_args["waf"] = {"mode": waf.mode, "rate_limit_per_minute": waf.rate_limit_per_minute,
+                            "blocked_ip_ranges": waf.blocked_ip_ranges, "blocked_countries": waf.blocked_countries,
+                            "default_rule_set_version": waf.default_rule_set_version}
+    with from_settings({"custom_domain": "ingress.tls.hostName", "origins": "regions"}, sections={"waf": "ingress.waf"}):
         return FrontDoor("edge", edge_args)
 
 

@@ -182,6 +182,23 @@ class UserPoolSettings(_Settings):
             yield "minCount", self.min_count, f"no more than maxCount ({self.max_count})"
 
 
+class EtcdEncryptionSettings(_Settings):
+    """Kubernetes secrets in etcd encrypted with a key of the stack's vault (KMS), through API Server VNet
+    Integration (a delegated subnet per region): components/aks, `kms`; docs/security.md."""
+
+    rotate_after_days: int = Field(default=180, ge=7, le=730)
+    """Key Vault makes a new key version this many days after the last; the next `pulumi up --refresh` hands it to
+    AKS (AKS follows `keyId`, it does not follow rotations itself)."""
+    expires_after_days: int = Field(default=400, ge=28, le=3650)
+    """Each key version expires this many days after its creation: at least twice rotateAfterDays, since AKS keeps
+    the version before the current one for reading (an expired key stops the API server)."""
+
+    def _rules(self) -> Iterator[tuple[str, object, str]]:
+        if self.expires_after_days < 2 * self.rotate_after_days:
+            yield ("expiresAfterDays", self.expires_after_days,
+                   f"at least twice rotateAfterDays ({2 * self.rotate_after_days}): AKS still reads the previous version")
+
+
 class AksSettings(_Settings):
     tier: Literal["Free", "Standard"]
     kubernetes_version: str = Field(pattern=r"^1\.[0-9]{2}$")
@@ -193,6 +210,9 @@ class AksSettings(_Settings):
     defender: bool
     system_pool: SystemPoolSettings
     user_pool: UserPoolSettings
+    etcd_encryption: EtcdEncryptionSettings | None = None
+    """KMS encryption of etcd with a rotating key of the stack's vault; off unless given. Turning it on for a running
+    cluster takes two runs (docs/security.md)."""
 
     def _rules(self) -> Iterator[tuple[str, object, str]]:
         # Past its end of life AKS creates no new cluster on a version (components/kubernetes_versions.json).
@@ -405,6 +425,24 @@ class IngressTlsSettings(_Settings):
     the team that owns the domain's certificates (see docs/runbooks/ingress-certificate.md)."""
 
 
+CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+
+
+class WafSettings(_Settings):
+    """Front Door's Web Application Firewall (Premium): Microsoft's default and bot-manager rule sets, a rate limit
+    per client and the blocks below (components/front_door.py, FrontDoorWafArgs)."""
+
+    mode: Literal["Prevention", "Detection"] = "Prevention"
+    """Prevention blocks what the rules match; Detection only logs it (while tuning a new rule set)."""
+    rate_limit_per_minute: int = Field(ge=1, le=1_000_000)
+    """Requests one client address may send per minute before the rest of that minute is blocked."""
+    blocked_ip_ranges: Annotated[list[Cidr], AfterValidator(_unique)] = Field(default_factory=list, max_length=600)
+    blocked_countries: Annotated[list[CountryCode], AfterValidator(_unique)] = Field(default_factory=list,
+                                                                                      max_length=200)
+    """ISO 3166-1 alpha-2 codes (e.g. KP)."""
+    default_rule_set_version: Literal["2.1", "2.2"] = "2.1"
+
+
 class IngressSettings(_Settings):
     load_balancer: Literal["public", "internal"]
     """public: the ingress gateway gets a public IP; internal: only the VNet reaches it."""
@@ -413,8 +451,14 @@ class IngressSettings(_Settings):
     tls: IngressTlsSettings | None = None
     """HTTPS on the ingress gateways for one host, with a Key Vault certificate; without it the gateways serve no
     host (applications stay mesh-internal)."""
+    waf: WafSettings | None = None
+    """A WAF policy on Front Door, which then runs on the Premium tier (about $330 a month instead of $35, WAF rules
+    included); none unless given. Moving a live Standard profile to Premium: upgrade it in place first
+    (docs/security.md), or Pulumi replaces it."""
 
     def _rules(self) -> Iterator[tuple[str, object, str]]:
+        if self.waf is not None and not self.front_door:
+            yield "waf", "set", "frontDoor: true as well (the WAF runs on Front Door), or leave waf out"
         if self.front_door and self.load_balancer != "public":
             yield "frontDoor", True, "false unless loadBalancer is public (Standard Front Door reaches public origins only)"
         if self.front_door and self.tls is None:
@@ -559,6 +603,11 @@ class PlatformSettings(_Settings):
                 [],
                 "at least one CIDR when aks.privateCluster is false (the API server would be open to the internet)",
             )
+        if self.aks.etcd_encryption is not None and self.network.data_plane_access != "private":
+            yield ("aks.etcdEncryption", "set",
+                   "network.dataPlaneAccess private as well: AKS reaches the vault's key through a private endpoint "
+                   "(API Server VNet Integration), and the vault's firewall refuses its public calls "
+                   "(learn.microsoft.com/azure/aks/use-kms-etcd-encryption)")
         if self.network.data_plane_access == "private" and self.container_registry.sku != "Premium":
             yield (
                 "containerRegistry.sku",

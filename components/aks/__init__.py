@@ -5,11 +5,12 @@ from sentimark_platform.components.aks.args import (
     DEFAULT_POD_CIDR,
     DEFAULT_SERVICE_CIDR,
     AksClusterArgs,
+    AksKmsArgs,
     AksMaintenanceWindowArgs,
     AksSystemPoolArgs,
     AksUserPoolArgs,
 )
 from sentimark_platform.components.aks.component import AksCluster
 
-__all__ = ["DEFAULT_POD_CIDR", "DEFAULT_SERVICE_CIDR", "AksCluster", "AksClusterArgs", "AksMaintenanceWindowArgs",
-           "AksSystemPoolArgs", "AksUserPoolArgs"]
+__all__ = ["DEFAULT_POD_CIDR", "DEFAULT_SERVICE_CIDR", "AksCluster", "AksClusterArgs", "AksKmsArgs",
+           "AksMaintenanceWindowArgs", "AksSystemPoolArgs", "AksUserPoolArgs"]

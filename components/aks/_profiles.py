@@ -6,9 +6,11 @@ import pulumi
 from pulumi_azure_native import containerservice as cs
 
 from sentimark_platform.components.aks.args import (
+    DEFAULT_KMS_NETWORK_ACCESS,
     DEFAULT_POD_CIDR,
     DEFAULT_SERVICE_CIDR,
     AksClusterArgs,
+    AksKmsArgs,
     AksMaintenanceWindowArgs,
     AksUserPoolArgs,
 )
@@ -20,6 +22,21 @@ _SPOT_TAINT = "kubernetes.azure.com/scalesetpriority=spot:NoSchedule"
 _SYSTEM_TAINT = "CriticalAddonsOnly=true:NoSchedule"
 
 
+
+
+def _kms_profile(kms: AksKmsArgs | None) -> cs.AzureKeyVaultKmsArgs | None:
+    """securityProfile.azureKeyVaultKms (ManagedCluster API 2025-09-01): keyVaultResourceId only with Private access,
+    where it is required; with Public it must stay empty (the API's field descriptions)."""
+    if kms is None:
+        return None
+    access = kms.get("network_access", DEFAULT_KMS_NETWORK_ACCESS)
+    private = access == "Private"
+    return cs.AzureKeyVaultKmsArgs(
+        enabled=True,
+        key_id=kms["key_id"],
+        key_vault_network_access=access,
+        key_vault_resource_id=kms["key_vault_id"] if private else None,
+    )
 
 
 def cluster_args(
@@ -78,12 +95,15 @@ def cluster_args(
                 if args.get("defender", False)
                 else None
             ),
+            azure_key_vault_kms=_kms_profile(args.get("kms")),
         ),
         api_server_access_profile=cs.ManagedClusterAPIServerAccessProfileArgs(
             enable_private_cluster=private,
             private_dns_zone=args.get("private_dns_zone_id", "system") if private else None,
             enable_private_cluster_public_fqdn=False if private else None,
             authorized_ip_ranges=list(args.get("api_server_authorized_ip_ranges") or []) or None,
+            enable_vnet_integration=True if args.get("api_server_subnet_id") is not None else None,
+            subnet_id=args.get("api_server_subnet_id"),
         ),
         network_profile=cs.ContainerServiceNetworkProfileArgs(
             network_plugin="azure",

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sentimark_platform.components._validation import Rule
-from sentimark_platform.components.aks.args import AksClusterArgs
+from sentimark_platform.components.aks.args import DEFAULT_KMS_NETWORK_ACCESS, AksClusterArgs, AksKmsArgs
 
 __all__ = ["rules"]
 
@@ -21,6 +21,17 @@ _UTC_OFFSET = re.compile(r"^[+-](0[0-9]|1[0-4]):[0-5][0-9]$")
 _DNS_PREFIX = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,52}[A-Za-z0-9])?$")
 _AKS_ZONE = re.compile(r"^([a-z0-9-]{1,32}\.)?privatelink\.[a-z0-9]+\.azmk8s\.io$")
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_KMS_NETWORK_ACCESS = ("Private", "Public")
+# A versioned Key Vault key identifier: the vault's host, /keys/<name>/<version> (32 hex digits); AKS takes no
+# versionless id (azure-cli acs/_validators.py validate_azure_keyvault_kms_key_id wants exactly four segments).
+_VERSIONED_KEY_ID = re.compile(
+    r"^https://(?P<vault>[A-Za-z0-9-]{3,24})\.vault\.(azure\.net|azure\.cn|usgovcloudapi\.net)(:443)?"
+    r"/keys/[A-Za-z0-9-]{1,127}/[0-9a-fA-F]{32}$"
+)
+_VAULT_ID = re.compile(r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.KeyVault/vaults/(?P<vault>[^/]+)$",
+                       re.IGNORECASE)
+_SUBNET_ID = re.compile(r"^(?P<vnet>/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Network/"
+                        r"virtualNetworks/[^/]+)/subnets/[^/]+$", re.IGNORECASE)
 
 
 def _is_cidr(value: str) -> bool:
@@ -29,6 +40,54 @@ def _is_cidr(value: str) -> bool:
     except ValueError:
         return False
     return "/" in value
+
+
+def _vnet(subnet_id: object) -> str | None:
+    match = _SUBNET_ID.match(subnet_id) if isinstance(subnet_id, str) else None
+    return match["vnet"].lower() if match else None
+
+
+def _kms_rules(args: AksClusterArgs, kms: AksKmsArgs) -> list[Rule]:
+    """KMS with a Key Vault key (learn.microsoft.com/azure/aks/use-kms-etcd-encryption)."""
+    access = kms.get("network_access", DEFAULT_KMS_NETWORK_ACCESS)
+    key_id, vault_id = kms["key_id"], kms["key_vault_id"]
+    key_match = _VERSIONED_KEY_ID.match(key_id) if isinstance(key_id, str) else None
+    vault_match = _VAULT_ID.match(vault_id) if isinstance(vault_id, str) else None
+    return [
+        ("kms.network_access", access, lambda v: v not in _KMS_NETWORK_ACCESS, f"use one of {', '.join(_KMS_NETWORK_ACCESS)}"),
+        ("kms.key_id", key_id, lambda v: not _VERSIONED_KEY_ID.match(v),
+         "give the versioned key URI, https://<vault>.vault.azure.net/keys/<name>/<version> (a KeyVault's "
+         "key_ids[<name>]): AKS takes no key id without its version"),
+        ("kms.key_vault_id", vault_id, lambda v: not _VAULT_ID.match(v),
+         "give the vault's resource id, /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<name> "
+         "(a KeyVault's resource_id)"),
+        ("kms.key_vault_id", vault_id,
+         bool(key_match and vault_match and key_match["vault"].lower() != vault_match["vault"].lower()),
+         f"give the vault that holds kms.key_id (vault {key_match['vault'] if key_match else '?'!r})"),
+        ("api_server_subnet_id", args.get("api_server_subnet_id"), lambda v: access == "Private" and v is None,
+         "a private key vault is reached from the API server through API Server VNet Integration: give "
+         "api_server_subnet_id (a /28 or larger subnet delegated to Microsoft.ContainerService/managedClusters), "
+         "or set kms.network_access 'Public' for a vault open to all networks"),
+    ]
+
+
+def _api_server_subnet_rules(args: AksClusterArgs) -> list[Rule]:
+    """API Server VNet Integration (learn.microsoft.com/azure/aks/api-server-vnet-integration)."""
+    subnet = args.get("api_server_subnet_id")
+    nodes = args.get("node_subnet_id")
+    if subnet is None:
+        return []
+    return [
+        ("api_server_subnet_id", subnet, lambda v: _vnet(v) is None,
+         "give a subnet resource id, /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/"
+         "virtualNetworks/<vnet>/subnets/<subnet>"),
+        ("node_subnet_id", nodes, lambda v: v is None,
+         "the API server subnet is a subnet of the nodes' virtual network: give node_subnet_id too"),
+        ("api_server_subnet_id", subnet, lambda v: isinstance(nodes, str) and v.lower() == nodes.lower(),
+         "give a subnet of its own, delegated to Microsoft.ContainerService/managedClusters (nodes cannot share it)"),
+        ("api_server_subnet_id", subnet, lambda v: _vnet(nodes) is not None and _vnet(v) != _vnet(nodes),
+         "give a subnet of the nodes' virtual network (the one of node_subnet_id)"),
+    ]
 
 
 def rules(args: AksClusterArgs) -> list[Rule]:
@@ -72,10 +131,16 @@ def rules(args: AksClusterArgs) -> list[Rule]:
          lambda v: v is not None and args.get("private_dns_zone_id") is not None,
          "with private_dns_zone_id the component creates the control plane's identity and grants it the zone; "
          "leave managed_identities out"),
+        ("managed_identities", args.get("managed_identities"),
+         lambda v: v is not None and (args.get("kms") is not None or args.get("api_server_subnet_id") is not None),
+         "with kms or api_server_subnet_id the component creates the control plane's identity and grants it the "
+         "vault and subnet roles before the cluster exists; leave managed_identities out"),
         ("managed_identities.user_assigned_resource_ids",
          (args.get("managed_identities") or {}).get("user_assigned_resource_ids"), lambda v: v is not None and len(v) > 1,
          "AKS takes exactly one user-assigned control-plane identity"),
     ]
+    kms = args.get("kms")
+    rows += _api_server_subnet_rules(args) + (_kms_rules(args, kms) if kms is not None else [])
     windows = (("upgrade_window", args.get("upgrade_window")), ("node_os_upgrade_window", args.get("node_os_upgrade_window")))
     for window_arg, window in windows:
         if window is not None:

@@ -16,13 +16,16 @@ from sentimark_platform.components._interfaces import (
     RoleAssignmentArgs,
 )
 
-__all__ = ["DEFAULT_POD_CIDR", "DEFAULT_SERVICE_CIDR", "AksClusterArgs", "AksMaintenanceWindowArgs", "AksSystemPoolArgs",
-           "AksUserPoolArgs"]
+__all__ = ["DEFAULT_KMS_NETWORK_ACCESS", "DEFAULT_POD_CIDR", "DEFAULT_SERVICE_CIDR", "AksClusterArgs", "AksKmsArgs",
+           "AksMaintenanceWindowArgs", "AksSystemPoolArgs", "AksUserPoolArgs"]
 
 DEFAULT_POD_CIDR = "10.244.0.0/16"
 """The overlay pod range AksCluster gives a cluster unless told otherwise."""
 DEFAULT_SERVICE_CIDR = "10.0.0.0/16"
 """The service range AksCluster gives a cluster unless told otherwise (its DNS service at 10.0.0.10)."""
+DEFAULT_KMS_NETWORK_ACCESS = "Private"
+"""How a cluster's KMS plugin reaches its key vault unless told otherwise: privately (the platform's vaults refuse
+public traffic)."""
 
 
 class AksSystemPoolArgs(TypedDict):
@@ -86,6 +89,33 @@ class AksMaintenanceWindowArgs(TypedDict):
     """"+01:00" style; "+00:00" unless given."""
 
 
+class AksKmsArgs(TypedDict):
+    key_id: pulumi.Input[str]
+    """The versioned key URI, https://<vault>.vault.azure.net/keys/<name>/<version>: a KeyVault's
+    `key_ids[<name>]` (AKS's KMS plugin wraps etcd's data keys with this version; the Azure CLI refuses a key id
+    without a version, azure-cli acs/_validators.py validate_azure_keyvault_kms_key_id). AKS does not follow the
+    key's rotations by itself: a new version reaches the cluster only when this value changes
+    (learn.microsoft.com/azure/aks/use-kms-etcd-encryption, "Rotate existing keys"). Pass the KeyVault output and run
+    `pulumi up --refresh` after each rotation (at least once every `rotate_after_days`): the refresh reads the new
+    version and the update moves the cluster to it. Then re-encrypt the secrets (`kubectl get secrets -A -o json |
+    kubectl replace -f -`). Keep the version in use and the one before it enabled and unexpired until the next
+    rotation; an expired key stops the API server from reading secrets."""
+    key_vault_id: pulumi.Input[str]
+    """Resource id of the vault holding the key. The control-plane identity gets Key Vault Crypto User on it
+    (encrypt and decrypt), and with Private access Key Vault Contributor too (AKS creates a private endpoint to the
+    vault in the node resource group and approves its connection); both before the cluster is created. The vault
+    must use Azure RBAC (a KeyVault does), sit in the cluster's tenant and keep the key: deleting the key or the
+    vault makes the cluster's secrets unrecoverable."""
+    network_access: NotRequired[str]
+    """How the API server reaches the vault, one of Private, Public; Private unless given. Private: the vault may
+    refuse all public traffic (a KeyVault without `public_network_access`), AKS links to it privately, and the
+    cluster needs API Server VNet Integration (`api_server_subnet_id`); the API server subnet's network security
+    group must allow TCP 443 to the vault's private endpoint. Public: the vault must accept traffic from all
+    networks (Azure's KMS plugin is refused by a vault firewall limited to selected networks or IP ranges, which
+    every KeyVault has). Switching an existing cluster between the two needs KMS turned off first
+    (learn.microsoft.com/azure/aks/use-kms-etcd-encryption, "Limitations")."""
+
+
 class AksClusterArgs(TypedDict):
     resource_group_name: pulumi.Input[str]
     """Resource group of the cluster."""
@@ -118,6 +148,17 @@ class AksClusterArgs(TypedDict):
     and Network Contributor on `node_subnet_id`, granted before the cluster is created. Without it AKS keeps a
     system-managed zone linked only to the cluster's own VNet, which a peered runner cannot resolve
     (learn.microsoft.com/azure/aks/private-clusters, "Configure a private DNS zone")."""
+    api_server_subnet_id: NotRequired[pulumi.Input[str]]
+    """API Server VNet Integration: the API server's internal load balancer goes into this subnet of the nodes'
+    virtual network, and nodes reach it without a tunnel. The subnet must be delegated to
+    Microsoft.ContainerService/managedClusters, hold nothing else (other clusters of the same network may share
+    it), and be a /28 or larger (AKS reserves at least nine addresses; running out stops the API server from
+    scaling). The component then gives the control plane its own user-assigned identity (`<name>-id`) with Network
+    Contributor on this subnet and on `node_subnet_id`, granted before the cluster is created
+    (learn.microsoft.com/azure/aks/api-server-vnet-integration). Turning it on for an existing cluster cannot be
+    undone and needs the cluster stopped and started by hand afterwards. Needed by `kms` with Private access; the API
+    server stays behind a public endpoint or a private one as `private_cluster` says. No VNet integration unless
+    given."""
     api_server_authorized_ip_ranges: NotRequired[Sequence[str]]
     """IPv4 CIDRs allowed to reach a public API server; none unless given."""
     allow_open_api_server: NotRequired[bool]
@@ -160,8 +201,15 @@ class AksClusterArgs(TypedDict):
     """Key Vault CSI driver with secret rotation every 2 minutes; on unless given."""
     encryption_at_host: NotRequired[bool]
     """Encrypt temp and cache disks on the hosts (needs the subscription feature EncryptionAtHost); on unless given."""
+    kms: NotRequired[AksKmsArgs]
+    """Encrypt Kubernetes secrets in etcd with a customer-managed Key Vault key (KMS v2 on Kubernetes 1.27 and
+    later): securityProfile.azureKeyVaultKms. KMS needs a user-assigned control-plane identity, so the component
+    creates one (`<name>-id`) and grants it the vault roles before the cluster is created
+    (learn.microsoft.com/azure/aks/use-kms-etcd-encryption). Secrets stay encrypted only with Azure's platform
+    keys unless given."""
     managed_identities: NotRequired[ManagedIdentitiesArgs]
-    """Control-plane identity: one user-assigned id, or system-assigned unless given."""
+    """Control-plane identity: one user-assigned id, or system-assigned unless given. Not with
+    `private_dns_zone_id`, `api_server_subnet_id` or `kms`: the component then creates the identity itself."""
     kubelogin_mode: NotRequired[str]
     """How the Kubernetes provider signs in, one of azurecli, workloadidentity: "azurecli" (az login on the deploying machine) unless given,
     or "workloadidentity" (a CI runner with AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_FEDERATED_TOKEN_FILE)."""

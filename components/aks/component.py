@@ -27,10 +27,23 @@ from sentimark_platform.components.aks._profiles import cluster_args as _cluster
 from sentimark_platform.components.aks._profiles import maintenance_window as _window
 from sentimark_platform.components.aks._profiles import user_pool_args as _user_pool_args
 from sentimark_platform.components.aks._rules import rules as _rules
-from sentimark_platform.components.aks.args import AksClusterArgs
+from sentimark_platform.components.aks.args import DEFAULT_KMS_NETWORK_ACCESS, AksClusterArgs, AksKmsArgs
 
 __all__ = ["AksCluster"]
 
+
+def _kms_grants(kms: AksKmsArgs, principal: RoleAssignmentArgs) -> dict[str, RoleAssignmentArgs]:
+    """The vault roles of learn.microsoft.com/azure/aks/use-kms-etcd-encryption ("Assign permissions ..."): Key Vault
+    Crypto User (encrypt and decrypt), and for a private vault Key Vault Contributor, which lets AKS create and
+    approve its private endpoint connection to the vault."""
+    grants: dict[str, RoleAssignmentArgs] = {
+        "crypto": {**principal, "role": "Key Vault Crypto User",
+                   "description": "AKS KMS: encrypt and decrypt etcd's data encryption keys with the cluster's key"},
+    }
+    if kms.get("network_access", DEFAULT_KMS_NETWORK_ACCESS) == "Private":
+        grants["vault"] = {**principal, "role": "Key Vault Contributor",
+                           "description": "AKS KMS: private endpoint from the cluster's API server to this vault"}
+    return grants
 
 
 class AksCluster(pulumi.ComponentResource):
@@ -58,10 +71,13 @@ class AksCluster(pulumi.ComponentResource):
     def _control_plane_identity(
         self, name: str, args: AksClusterArgs, tags: dict[str, str]
     ) -> tuple[pulumi.Output[str], list[pulumi.Resource]] | None:
-        """With a caller's private DNS zone: the control plane's own identity and its two grants (the id, and the
-        assignments the cluster must wait for). None otherwise."""
+        """With a caller's private DNS zone, an API server subnet or KMS: the control plane's own identity and its
+        grants (the id, and the assignments the cluster must wait for: AKS checks them when it creates the cluster).
+        None otherwise: the cluster keeps a system-assigned identity, which exists only once the cluster does."""
         zone = args.get("private_dns_zone_id")
-        if zone is None:
+        api_server_subnet = args.get("api_server_subnet_id")
+        kms = args.get("kms")
+        if zone is None and api_server_subnet is None and kms is None:
             return None
         identity = new_resource(
             managedidentity.UserAssignedIdentity,
@@ -76,15 +92,31 @@ class AksCluster(pulumi.ComponentResource):
         )
         principal: RoleAssignmentArgs = {"role": "Private DNS Zone Contributor", "principal_id": identity.principal_id,
                                           "principal_type": "ServicePrincipal"}
-        grants: list[pulumi.Resource] = [
-            *apply_role_assignments(f"{name}-id-zone", scope_id=zone, assignments={"dns": principal}, parent=identity).values(),
-            *apply_role_assignments(
+        grants: list[pulumi.Resource] = []
+        if zone is not None:
+            grants += apply_role_assignments(f"{name}-id-zone", scope_id=zone, assignments={"dns": principal},
+                                             parent=identity).values()
+        if args.get("node_subnet_id") is not None:
+            grants += apply_role_assignments(
                 f"{name}-id-subnet",
                 scope_id=args["node_subnet_id"],
                 assignments={"network": {**principal, "role": "Network Contributor"}},
                 parent=identity,
-            ).values(),
-        ]
+            ).values()
+        if api_server_subnet is not None:
+            # "The cluster identity needs permissions to both the API server subnet and the node subnet"
+            # (learn.microsoft.com/azure/aks/api-server-vnet-integration).
+            grants += apply_role_assignments(
+                f"{name}-id-apiserver",
+                scope_id=api_server_subnet,
+                assignments={"network": {**principal, "role": "Network Contributor",
+                                         "description": "AKS API Server VNet Integration: the API server's load balancer in this subnet"}},
+                parent=identity,
+            ).values()
+        if kms is not None:
+            grants += apply_role_assignments(
+                f"{name}-id-kms", scope_id=kms["key_vault_id"], assignments=_kms_grants(kms, principal), parent=identity
+            ).values()
         return cast("pulumi.Output[str]", identity.id), grants
 
     def __init__(self, name: str, args: AksClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -106,7 +138,8 @@ class AksCluster(pulumi.ComponentResource):
                 parent=self,
                 protect=args.get("protect") or None,
                 ignore_changes=cluster_ignores or None,
-                # AKS checks its identity's rights on the zone and subnet when it creates the cluster.
+                # AKS checks its identity's rights on the zone, the subnets and the key vault when it creates the
+                # cluster (KMS: "The key vault access policy must be set before the feature is turned on").
                 depends_on=control_plane[1] if control_plane else None,
             ),
         )

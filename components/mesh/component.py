@@ -27,7 +27,14 @@ from typing import Any, Literal, cast
 import pulumi
 import pulumi_kubernetes as k8s
 
-from sentimark_platform.components._helm import ChartPinArgs, chart_pin_rules, kubernetes_namespace, pinned_release
+from sentimark_platform.components._helm import (
+    ChartPinArgs,
+    chart_pin_rules,
+    kubernetes_namespace,
+    namespace_ingress_policy,
+    pinned_release,
+)
+from sentimark_platform.components._pod_security import PodSecurityLevel
 from sentimark_platform.components._validation import Rule, check_arguments
 from sentimark_platform.components.mesh._values import (
     ANALYSIS_PROMETHEUS_FULLNAME,
@@ -97,11 +104,15 @@ class ServiceMesh(pulumi.ComponentResource):
         timeout = args.get("timeout_seconds", 600)
         k8s_opts = pulumi.ResourceOptions(parent=self, provider=provider)
 
-        def namespace(ns: str, injection: Literal["enabled", "disabled"] | None) -> k8s.core.v1.Namespace:
+        def namespace(ns: str, injection: Literal["enabled", "disabled"] | None,
+                      pod_security: PodSecurityLevel = "baseline") -> k8s.core.v1.Namespace:
+            # baseline: istiod, the gateway (its injection template adds no istio-init), Argo Rollouts and the
+            # analysis Prometheus run no privileged, host-network or host-path pod (components/_pod_security.py).
             labels = {"app.kubernetes.io/managed-by": "pulumi"}
             if injection is not None:
                 labels["istio-injection"] = injection
-            return kubernetes_namespace(f"{name}-ns-{ns}", name=ns, labels=labels, opts=k8s_opts)
+            return kubernetes_namespace(f"{name}-ns-{ns}", name=ns, labels=labels, pod_security=pod_security,
+                                        opts=k8s_opts)
 
         def release(release_name: str, chart: str, pin: ChartPinArgs, ns: k8s.core.v1.Namespace,
                     values: Mapping[str, Any], after: Sequence[pulumi.Resource] = ()) -> k8s.helm.v3.Release:
@@ -117,8 +128,13 @@ class ServiceMesh(pulumi.ComponentResource):
         istiod = release("istiod", "istiod", charts["istiod"], istio_ns, istiod_values(ha), after=[base])
         ingress = release("istio-ingress", "gateway", charts["istio_gateway"], ingress_ns,
                           gateway_values(gateway, ha), after=[istiod])
-        rollouts = release("argo-rollouts", "argo-rollouts", charts["argo_rollouts"],
-                           namespace(ROLLOUTS_NAMESPACE, "disabled"), rollouts_values(ha))
+        rollouts_ns = namespace(ROLLOUTS_NAMESPACE, "disabled")
+        rollouts = release("argo-rollouts", "argo-rollouts", charts["argo_rollouts"], rollouts_ns, rollouts_values(ha))
+        # The controller serves only its metrics (dashboard off): the metrics add-on (kube-system) and an in-cluster
+        # Prometheus (monitoring) may scrape them; nothing else may reach it.
+        namespace_ingress_policy(f"{name}-rollouts-ingress", namespace=ROLLOUTS_NAMESPACE,
+                                 allow_from_namespaces=[MANAGED_PROMETHEUS_NAMESPACE, MONITORING_NAMESPACE],
+                                 opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[rollouts_ns]))
         self.releases = {"istio-base": base, "istiod": istiod, "istio-ingress": ingress,
                          "argo-rollouts": rollouts}
         self.namespaces = {"istio-base": ISTIO_NAMESPACE, "istiod": ISTIO_NAMESPACE,
@@ -131,8 +147,9 @@ class ServiceMesh(pulumi.ComponentResource):
         self.scrape_namespaces = [MANAGED_PROMETHEUS_NAMESPACE] if managed or prometheus is None else []
         self.prometheus_address = None
         if prometheus is not None:
+            # The stack's node exporter reads the host's network, processes and paths: privileged.
             kps = release("kube-prometheus-stack", "kube-prometheus-stack", charts["kube_prometheus_stack"],
-                          namespace(MONITORING_NAMESPACE, "disabled"), prometheus_values(prometheus))
+                          namespace(MONITORING_NAMESPACE, "disabled", "privileged"), prometheus_values(prometheus))
             self.releases["kube-prometheus-stack"] = kps
             self.namespaces["kube-prometheus-stack"] = MONITORING_NAMESPACE
             self.crds_ready.append(kps)

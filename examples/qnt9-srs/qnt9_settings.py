@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+from collections.abc import Iterator
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
@@ -38,6 +39,24 @@ class AdminsSettings(_Model):
     display_name: str = Field(min_length=1, max_length=120)
 
 
+class EtcdEncryptionSettings(_Model):
+    """KMS etcd encryption: Kubernetes secrets in etcd encrypted with a rotating RSA key of the stack's vault, which
+    the API server reaches privately (learn.microsoft.com/azure/aks/use-kms-etcd-encryption)."""
+
+    rotate_after_days: int = Field(ge=7, le=730)
+    """Key Vault makes a new version of the key this many days after the last (its rotation policy). AKS keeps the
+    version it was given until `pulumi up --refresh` hands it the new one (README.md, "KMS etcd encryption")."""
+    expires_after_days: int = Field(ge=28, le=3650)
+    """Each version expires this many days after its creation. AKS still reads the version before the current one,
+    so at least twice rotateAfterDays; an expired key stops the API server from reading secrets."""
+
+    def _rules(self) -> Iterator[tuple[str, object, str]]:
+        if self.expires_after_days < 2 * self.rotate_after_days:
+            yield ("expiresAfterDays", self.expires_after_days,
+                   f"at least twice rotateAfterDays ({2 * self.rotate_after_days}): AKS still reads the version before "
+                   "the current one, which must not expire before the next rotation")
+
+
 class AksSettings(_Model):
     tier: Literal["Free", "Standard"]
     kubernetes_version: str = Field(pattern=r"^1\.\d{2}$")
@@ -51,6 +70,10 @@ class AksSettings(_Model):
     zones: list[Literal["1", "2", "3"]] = Field(default_factory=list)
     defender: bool
     """Microsoft Defender for Containers (billed per vCore by the subscription's Defender plan)."""
+    etcd_encryption: EtcdEncryptionSettings | None
+    """KMS etcd encryption with a key of the stack's vault, or null for none (secrets in etcd then rest under Azure's
+    platform keys only). Needs dataPlane private: the vault must refuse public traffic, and AKS reaches it through
+    API Server VNet Integration (the subnet snet-apiserver)."""
 
     @model_validator(mode="after")
     def _min_below_max(self) -> AksSettings:
@@ -66,6 +89,9 @@ class PostgresSettings(_Model):
     high_availability: bool
     backup_retention_days: int = Field(ge=7, le=35)
     geo_redundant_backup: bool
+    password_auth: bool = True
+    """Password sign-in beside Entra ID (an administrator password in the vault); false: Entra ID only, as the
+    platform's baseline asks in production (policy pg-password-auth-disabled)."""
 
     @model_validator(mode="after")
     def _ha_needs_general_purpose(self) -> PostgresSettings:
@@ -100,6 +126,14 @@ class Qnt9Settings(_Model):
     registry_sku: Literal["Basic", "Standard", "Premium"]
     log_retention_days: int = Field(ge=30, le=730)
     protection: ProtectionSettings
+
+    def _rules(self) -> Iterator[tuple[str, object, str]]:
+        if self.aks.etcd_encryption is not None and self.data_plane != "private":
+            # Azure's KMS plugin is refused by a vault firewall limited to IP ranges, the only public vault this
+            # program makes (learn.microsoft.com/azure/aks/use-kms-etcd-encryption, "Limitations").
+            yield ("aks.etcdEncryption", self.aks.etcd_encryption.model_dump(by_alias=True),
+                   f"null while dataPlane is {self.data_plane}, or dataPlane private: AKS reaches the key only in a "
+                   "private vault (its KMS plugin is refused by a vault firewall limited to IP ranges)")
 
     @model_validator(mode="after")
     def _reachable_but_not_open(self) -> Qnt9Settings:

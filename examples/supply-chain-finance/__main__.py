@@ -5,7 +5,8 @@ platform's ServiceMesh) and Argo CD (the platform's GitOps: Entra ID sign-in, on
 each business domain a namespace with a quota, container defaults, default-deny network policies (plus the calls
 it is allowed to make), mutual TLS, and Kubernetes RBAC: the domain's Entra group gets a Role in its own namespace
 only. The `dr` stack is the same platform in another region, scaled down to a warm standby; Argo CD redeploys the
-workloads there from prod's Git revision.
+workloads there from prod's Git revision. Where `cluster.etcdEncryption` is set, a private Key Vault holds the key
+that encrypts the cluster's secrets in etcd (KMS), and the API server gets a subnet of its own to reach it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import ipaddress
 
 import pulumi
 import pulumi_kubernetes as k8s
+import pulumi_random as random
 from pulumi_azure_native import authorization, resources
 from scf_settings import load_settings
 
@@ -22,6 +24,7 @@ from sentimark_platform.components import (
     AppNamespace,
     ChartPinArgs,
     GitOps,
+    KeyVault,
     Monitoring,
     Network,
     ServiceMesh,
@@ -44,6 +47,9 @@ CHARTS = {
 """Pinned charts, the same in every stack: bump them here, deliberately, and promote through the stacks."""
 ARGO_CD: ChartPinArgs = {"repository": ARGO, "version": "9.1.0"}
 """The argo-cd chart (Argo CD v3.2.0, whose Entra ID sign-in through workload identity GitOps relies on)."""
+ETCD_KEY = "aks-etcd"
+"""The vault key AKS encrypts etcd with (cluster.etcdEncryption); the platform's stacks use the same name."""
+VAULT_ZONE = "privatelink.vaultcore.azure.net"
 
 # Kubernetes RBAC per access level. Secrets are never readable by people (workloads mount them); `edit`
 # lets a team also run workloads by hand in dev and test; `view` is for stacks where only Argo CD deploys.
@@ -73,7 +79,14 @@ code = region_code(settings.location)
 tags = finops_tags(environment=env, owner=settings.owner, cost_center=settings.cost_center, service=SERVICE)
 lock = {"lock": {"kind": "CanNotDelete"}} if settings.protection.lock_stateful else {}
 client = authorization.get_client_config_output()
-nodes_block, _ = ipaddress.IPv4Network(settings.address_space).subnets(prefixlen_diff=1)
+etcd = settings.cluster.etcd_encryption
+# Nodes get half of the block (CNI overlay: pods are not in the VNet). With etcd encryption, the platform's layout for
+# the rest: an eighth for private endpoints, one kept for a delegated database subnet, and the API server's subnet,
+# the first /27 of the next eighth (AKS asks for a /28 at least, and more room to scale the API server:
+# learn.microsoft.com/azure/aks/api-server-vnet-integration).
+nodes_block, rest = ipaddress.IPv4Network(settings.address_space).subnets(prefixlen_diff=1)
+endpoints_block, _database_block, spare_block, _ = rest.subnets(prefixlen_diff=2)
+api_server_block = next(spare_block.subnets(new_prefix=27))
 
 
 def name(kind: str) -> str:
@@ -90,7 +103,14 @@ network = Network(
         "location": settings.location,
         "resource_name": name("virtual_network"),
         "address_space": [settings.address_space],
-        "subnets": {"snet-aks": {"address_prefix": str(nodes_block)}},
+        "subnets": {
+            "snet-aks": {"address_prefix": str(nodes_block)},
+            # The vault's private endpoint, and the API server's load balancer, from which KMS reaches the vault (its
+            # NSG keeps Azure's default rules, which allow the VNet's own traffic to port 443).
+            **({"snet-pe": {"address_prefix": str(endpoints_block)},
+                "snet-apiserver": {"address_prefix": str(api_server_block),
+                                   "delegation": "Microsoft.ContainerService/managedClusters"}} if etcd else {}),
+        },
         "tags": tags,
     },
 )
@@ -108,6 +128,35 @@ monitoring = Monitoring(
         "tags": tags,
     },
 )
+# Only for etcd encryption, and before the cluster, which takes its key (and its roles on the vault) at creation.
+# Private: public access disabled; reached from this network through a private endpoint with the privatelink zone,
+# and from the API server through the private link AKS makes from snet-apiserver (KMS network access Private). RBAC
+# authorization and purge protection are the component's defaults; the cluster's identity gets the only roles.
+vault: KeyVault | None = None
+if etcd is not None:
+    vault = KeyVault(
+        "vault",
+        {
+            "resource_group_name": group.name,
+            "location": settings.location,
+            "tenant_id": client.tenant_id,
+            # Purge protection keeps a deleted vault's name for 90 days: a random suffix lets the stack be re-created.
+            "resource_name": random.RandomString(
+                "vault-name-suffix", random.RandomStringArgs(length=5, upper=False, special=False)
+            ).result.apply(lambda suffix: resource_name("key_vault", workload=WORKLOAD, environment=env, region=code,
+                                                        suffix=suffix)),
+            "private_endpoints": {code: {"subnet_id": network.subnet_ids["snet-pe"],
+                                         "private_dns_zone_ids": [network.private_dns_zone_ids[VAULT_ZONE]]}},
+            # Key Vault rotates the key and its versions expire; AKS needs encrypt and decrypt only. No near-expiry
+            # notification: nothing here subscribes to Key Vault's Event Grid events.
+            "keys": {ETCD_KEY: {"rotate_after_days": etcd.rotate_after_days, "expires_after_days": etcd.expires_after_days,
+                                "operations": ["encrypt", "decrypt"]}},
+            "diagnostic_settings": {"workspace_id": monitoring.workspace_id, "category_groups": ["audit"]},
+            **lock,
+            "protect": settings.protection.protect_stateful,
+            "tags": tags,
+        },
+    )
 spec = settings.cluster
 cluster = AksCluster(
     "aks",
@@ -130,6 +179,13 @@ cluster = AksCluster(
         "log_analytics_workspace_id": monitoring.workspace_id,
         "defender": spec.defender,
         "diagnostic_settings": {"workspace_id": monitoring.workspace_id, "category_groups": ["audit"]},
+        # etcd is state of record too: locked and protected with the workspace and the vault.
+        **lock,
+        "protect": settings.protection.protect_stateful,
+        # KMS with Private access: AKS links the API server to the vault privately from snet-apiserver, and the
+        # component grants the control plane's identity the vault and subnet roles before the cluster is created.
+        **({"api_server_subnet_id": network.subnet_ids["snet-apiserver"],
+            "kms": {"key_id": vault.key_ids[ETCD_KEY], "key_vault_id": vault.resource_id}} if vault else {}),
         # Signing in needs the cluster user role; what a team may do inside is the Kubernetes RBAC below.
         "role_assignments": {
             f"{ns}-team": {"role": "Azure Kubernetes Service Cluster User Role", "principal_id": ns_spec.team.object_id,

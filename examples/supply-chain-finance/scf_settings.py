@@ -8,6 +8,7 @@ allowed: ...`, as a `pulumi.RunError`: `pulumi up` prints it without a traceback
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterator
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
@@ -62,6 +63,25 @@ class PoolSettings(_Model):
         return self
 
 
+class EtcdEncryptionSettings(_Model):
+    """KMS etcd encryption: Kubernetes secrets in etcd encrypted with a rotating RSA key of a private vault the stack
+    creates for it, which the API server reaches through API Server VNet Integration
+    (learn.microsoft.com/azure/aks/use-kms-etcd-encryption)."""
+
+    rotate_after_days: int = Field(ge=7, le=730)
+    """Key Vault makes a new version of the key this many days after the last (its rotation policy). AKS keeps the
+    version it was given until `pulumi up --refresh` hands it the new one (README.md, "KMS etcd encryption")."""
+    expires_after_days: int = Field(ge=28, le=3650)
+    """Each version expires this many days after its creation. AKS still reads the version before the current one,
+    so at least twice rotateAfterDays; an expired key stops the API server from reading secrets."""
+
+    def _rules(self) -> Iterator[tuple[str, object, str]]:
+        if self.expires_after_days < 2 * self.rotate_after_days:
+            yield ("expiresAfterDays", self.expires_after_days,
+                   f"at least twice rotateAfterDays ({2 * self.rotate_after_days}): AKS still reads the version before "
+                   "the current one, which must not expire before the next rotation")
+
+
 class ClusterSettings(_Model):
     tier: Literal["Free", "Standard"]
     kubernetes_version: str = Field(pattern=r"^1\.\d{2}$")
@@ -71,6 +91,10 @@ class ClusterSettings(_Model):
     system_vm_size: VmSize
     system_nodes: int = Field(ge=1, le=5)
     user_pool: PoolSettings
+    etcd_encryption: EtcdEncryptionSettings | None
+    """KMS etcd encryption, or null for none (secrets in etcd then rest under Azure's platform keys only). When set, the
+    stack adds a private vault holding the key (a private endpoint in snet-pe) and the API server's subnet
+    snet-apiserver."""
 
 
 class NamespaceSettings(_Model):
@@ -115,7 +139,9 @@ class GitOpsSettings(_Model):
 
 class ProtectionSettings(_Model):
     lock_stateful: bool
+    """A CanNotDelete lock on the log workspace and, with etcd encryption, on the vault holding the key."""
     protect_stateful: bool
+    """Pulumi `protect` on them (and on the key): `pulumi destroy` and replacements refuse to delete them."""
 
 
 class ScfSettings(_Model):

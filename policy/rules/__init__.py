@@ -16,7 +16,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from . import aks, eventhubs, frontdoor, governance, keyvault, mesh, monitoring, postgres, redis, registry, storage
+from . import (
+    aks,
+    eventhubs,
+    frontdoor,
+    governance,
+    keyvault,
+    kubernetes,
+    mesh,
+    monitoring,
+    postgres,
+    redis,
+    registry,
+    storage,
+)
 from ._base import (
     ENVIRONMENTS,
     MANDATORY_ENVIRONMENTS,
@@ -71,6 +84,7 @@ RULES: tuple[Rule, ...] = (
     *monitoring.RULES,
     *governance.RULES,
     *mesh.RULES,
+    *kubernetes.RULES,
 )
 """Every rule of the baseline, in a stable order; names are unique."""
 

@@ -133,6 +133,25 @@ def image_cleaner(resource: Resource) -> list[str]:
                   "enable Image Cleaner so that unused, vulnerable images are removed from nodes")
 
 
+def kms_etcd_encryption(resource: Resource) -> list[str]:
+    """KMS with a customer key on a private vault (learn.microsoft.com/azure/aks/use-kms-etcd-encryption): without it
+    etcd holds Kubernetes secrets under Azure's platform keys only. keyVaultNetworkAccess left out means Public (the
+    ManagedCluster API's default)."""
+    enabled = lookup(resource.inputs, "securityProfile.azureKeyVaultKms.enabled")
+    if enabled is not True:
+        return [
+            f"securityProfile.azureKeyVaultKms.enabled is {shown(enabled)}; encrypt Kubernetes secrets in etcd with a "
+            "Key Vault key (AksCluster `kms` with a KeyVault key that has a rotation policy)"
+        ]
+    access = lookup(resource.inputs, "securityProfile.azureKeyVaultKms.keyVaultNetworkAccess") or "Public"
+    if access != "Private":
+        return [
+            f"securityProfile.azureKeyVaultKms.keyVaultNetworkAccess is {shown(access)}; keep the key in a private vault "
+            "(network_access Private, with API Server VNet Integration)"
+        ]
+    return []
+
+
 _CLUSTER = frozenset({CLUSTER})
 _POOLS = frozenset({CLUSTER, POOL})
 
@@ -161,4 +180,7 @@ RULES = (
          ("MCSB AKS DP-4",), host_encryption, _POOLS),
     Rule("aks-image-cleaner", "Image Cleaner removes unused images from AKS nodes.", "low",
          ("MCSB AKS PV-5",), image_cleaner, _CLUSTER),
+    Rule("aks-kms-etcd-encryption",
+         "AKS encrypts Kubernetes secrets in etcd with a customer-managed Key Vault key (KMS) in a private vault.",
+         "high", ("CIS AKS 5.3.1", "MCSB AKS DP-5"), kms_etcd_encryption, _CLUSTER),
 )

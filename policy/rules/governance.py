@@ -36,9 +36,12 @@ STATEFUL_TYPES = frozenset({
     "azure-native:redis:Redis",
     "azure-native:eventhub:Namespace",
     "azure-native:operationalinsights:Workspace",
+    "azure-native:monitor:AzureMonitorWorkspace",
+    "azure-native:containerservice:ManagedCluster",
     "azure-native:storage:StorageAccount",
 })
-"""Resources whose deletion loses data that cannot be rebuilt from code (a registry's images can be)."""
+"""Resources whose deletion loses data that cannot be rebuilt from code (a registry's images can be): an AKS
+cluster's etcd holds what GitOps and the operators wrote, a monitor workspace the metrics history."""
 
 DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting"
 RESOURCE_GROUP = "azure-native:resources:ResourceGroup"

@@ -88,6 +88,14 @@ def geo_redundant_backup(resource: Resource) -> list[str]:
     return [f"backup.geoRedundantBackup is {shown(value)}; enable it (it can only be chosen when the server is created)"]
 
 
+def password_auth_disabled(resource: Resource) -> list[str]:
+    value = lookup(resource.inputs, "authConfig.passwordAuth")
+    if value == "Disabled":
+        return []
+    return [f"authConfig.passwordAuth is {shown(value)}; turn password sign-in off (Entra ID only: no standing "
+            "administrator password to leak)"]
+
+
 def public_network_disabled(resource: Resource) -> list[str]:
     value = lookup(resource.inputs, "network.publicNetworkAccess")
     if value == "Disabled":
@@ -110,6 +118,10 @@ RULES = (
          _parameter_rule("require_secure_transport", "on", "clients must use TLS"), scope="stack"),
     Rule("pg-log-checkpoints", "PostgreSQL logs checkpoints.", "low", ("CIS Azure 4.3.2",),
          _parameter_rule("log_checkpoints", "on", "checkpoints appear in the server logs"), scope="stack"),
+    Rule("pg-log-connections", "PostgreSQL logs connections.", "low", ("CIS Azure 4.3.3",),
+         _parameter_rule("log_connections", "on", "who connected, and from where, in the server logs"), scope="stack"),
+    Rule("pg-log-disconnections", "PostgreSQL logs disconnections.", "low", ("CIS Azure 4.3.4",),
+         _parameter_rule("log_disconnections", "on", "how long each session lasted, in the server logs"), scope="stack"),
     Rule("pg-connection-throttling", "PostgreSQL throttles connections after failed logins.", "low", ("CIS Azure 4.3.5",),
          _parameter_rule("connection_throttle.enable", "on", "slows down password guessing"), scope="stack"),
     Rule("pg-log-retention", "PostgreSQL keeps server logs for more than 3 days.", "low", ("CIS Azure 4.3.6",),
@@ -124,7 +136,9 @@ RULES = (
          ("MCSB PostgreSQL BR-1", "platform design: uat/prod HA"), high_availability, _SERVERS, environments=_PRODUCTION),
     Rule("pg-backup-retention", "PostgreSQL keeps at least 14 days of backups in uat and prod.", "medium",
          ("MCSB PostgreSQL BR-1", "platform design"), backup_retention, _SERVERS, environments=_PRODUCTION),
-    Rule("pg-geo-redundant-backup", "PostgreSQL backups are geo-redundant in prod.", "medium",
-         ("MCSB PostgreSQL BR-2", "platform design: prod DR"), geo_redundant_backup, _SERVERS,
-         environments=frozenset({"prod"})),
+    Rule("pg-geo-redundant-backup", "PostgreSQL backups are geo-redundant in uat and prod.", "medium",
+         ("MCSB PostgreSQL BR-2", "platform design: restore after a region loss"), geo_redundant_backup, _SERVERS,
+         environments=_PRODUCTION),
+    Rule("pg-password-auth-disabled", "PostgreSQL accepts Entra ID sign-in only in uat and prod.", "high",
+         ("MCSB PostgreSQL IM-1", "MCSB PostgreSQL PA-7"), password_auth_disabled, _SERVERS, environments=_PRODUCTION),
 )

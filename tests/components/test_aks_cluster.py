@@ -335,3 +335,178 @@ def test_the_user_pools_are_outputs_by_their_keys(tmp_path: Path) -> None:
                            + "pulumi.export('pools', {k: p.urn for k, p in cluster.user_pools.items()})\n")
     (pool,) = plan.of_type("azure-native:containerservice:AgentPool")
     assert plan.outputs["pools"] == {"apps": pool.urn}
+
+
+# --- KMS etcd encryption with a Key Vault key, and API Server VNet Integration (issue 19) ---------------------
+
+IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
+ROLE = "azure-native:authorization:RoleAssignment"
+VAULT_ID = f"{SUB}/resourceGroups/rg-sec/providers/Microsoft.KeyVault/vaults/kv-smk-prod"
+KEY_ID = "https://kv-smk-prod.vault.azure.net/keys/aks-etcd/0123456789abcdef0123456789abcdef"
+API_SUBNET = f"{SUB}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/snet-apiserver"
+KMS_PROD: dict[str, Any] = {**PROD, "api_server_subnet_id": API_SUBNET, "kms": {"key_id": KEY_ID, "key_vault_id": VAULT_ID}}
+ROLE_IDS = {"Key Vault Crypto User": "12338af0-0e69-4776-bea7-57ae8d297424",
+            "Key Vault Contributor": "f25e0fa2-a7c8-4377-a976-54943a77a395",
+            "Network Contributor": "4d97b98b-1d4f-4787-a291-c67834d212e7"}
+
+
+def _grants(plan: Plan) -> dict[str, tuple[str, str]]:
+    """Role assignments of the control-plane identity: name -> (scope, role GUID)."""
+    (identity,) = plan.of_type(IDENTITY)
+    return {r.name: (r.inputs["scope"], r.inputs["roleDefinitionId"].rsplit("/", 1)[-1])
+            for r in plan.of_type(ROLE) if r.parent == identity.urn}
+
+
+def test_kms_with_a_private_vault_encrypts_etcd_through_api_server_vnet_integration(tmp_path: Path) -> None:
+    plan = _preview(tmp_path, KMS_PROD)
+    (cluster,) = plan.of_type(CLUSTER)
+    assert cluster.inputs["securityProfile"]["azureKeyVaultKms"] == {
+        "enabled": True, "keyId": KEY_ID, "keyVaultNetworkAccess": "Private", "keyVaultResourceId": VAULT_ID}
+    assert cluster.inputs["apiServerAccessProfile"] == {
+        "enablePrivateCluster": True, "privateDNSZone": "system", "enablePrivateClusterPublicFQDN": False,
+        "enableVnetIntegration": True, "subnetId": API_SUBNET}
+    # KMS does not work with a system-assigned identity: the component's own user-assigned one is the cluster's.
+    (identity,) = plan.of_type(IDENTITY)
+    assert identity.inputs["resourceName"] == "id-aks-prod"
+    assert cluster.inputs["identity"]["type"] == "UserAssigned"
+    (assigned,) = cluster.inputs["identity"]["userAssignedIdentities"]
+    assert assigned.endswith("/resourceGroups/rg-prod/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-aks-prod")
+    assert identity.urn in cluster.dependencies
+    assert _grants(plan) == {
+        "aks-id-kms-ra-crypto": (VAULT_ID, ROLE_IDS["Key Vault Crypto User"]),
+        "aks-id-kms-ra-vault": (VAULT_ID, ROLE_IDS["Key Vault Contributor"]),
+        "aks-id-apiserver-ra-network": (API_SUBNET, ROLE_IDS["Network Contributor"]),
+        "aks-id-subnet-ra-network": (SUBNET, ROLE_IDS["Network Contributor"]),
+    }
+    assert all(r.inputs["principalType"] == "ServicePrincipal" for r in plan.of_type(ROLE) if r.parent == identity.urn)
+    assert "principalId" not in plan.outputs  # no system-assigned principal, so no post-creation subnet grant
+    assert [r.name for r in plan.resources if r.name == "aks-subnet-ra-network"] == []
+
+
+def test_the_cluster_waits_for_every_grant_of_its_identity(tmp_path: Path) -> None:
+    # AKS checks the vault and subnet rights when it creates the cluster; a grant still on its way fails it.
+    plan = _preview(tmp_path, KMS_PROD)
+    (cluster,) = plan.of_type(CLUSTER)
+    (identity,) = plan.of_type(IDENTITY)
+    grants = {r.urn for r in plan.of_type(ROLE) if r.parent == identity.urn}
+    assert len(grants) == 4 and grants <= set(cluster.dependencies)
+
+
+def test_kms_with_a_public_vault_needs_no_vnet_integration_nor_vault_contributor(tmp_path: Path) -> None:
+    plan = _preview(tmp_path, _with(DEV, kms={"key_id": KEY_ID, "key_vault_id": VAULT_ID, "network_access": "Public"}))
+    (cluster,) = plan.of_type(CLUSTER)
+    assert cluster.inputs["securityProfile"]["azureKeyVaultKms"] == {
+        "enabled": True, "keyId": KEY_ID, "keyVaultNetworkAccess": "Public"}  # no vault id: the API wants it empty
+    assert "enableVnetIntegration" not in cluster.inputs["apiServerAccessProfile"]
+    # No node subnet (AKS makes the network): only the key grant.
+    assert _grants(plan) == {"aks-id-kms-ra-crypto": (VAULT_ID, ROLE_IDS["Key Vault Crypto User"])}
+
+
+def test_api_server_vnet_integration_alone_grants_only_the_subnets(tmp_path: Path) -> None:
+    plan = _preview(tmp_path, _with(PROD, api_server_subnet_id=API_SUBNET))
+    (cluster,) = plan.of_type(CLUSTER)
+    assert "azureKeyVaultKms" not in cluster.inputs["securityProfile"]
+    assert cluster.inputs["apiServerAccessProfile"]["subnetId"] == API_SUBNET
+    assert set(_grants(plan)) == {"aks-id-apiserver-ra-network", "aks-id-subnet-ra-network"}
+
+
+def test_a_private_dns_zone_alone_keeps_its_two_grants(tmp_path: Path) -> None:
+    zone = f"{SUB}/resourceGroups/rg-net/providers/Microsoft.Network/privateDnsZones/privatelink.westeurope.azmk8s.io"
+    plan = _preview(tmp_path, _with(PROD, private_dns_zone_id=zone))
+    assert _grants(plan) == {"aks-id-zone-ra-dns": (zone, "b12aa53e-6015-4669-85d0-8515ebb3ae7f"),
+                             "aks-id-subnet-ra-network": (SUBNET, ROLE_IDS["Network Contributor"])}
+    (cluster,) = plan.of_type(CLUSTER)
+    assert "azureKeyVaultKms" not in cluster.inputs["securityProfile"]
+    assert "enableVnetIntegration" not in cluster.inputs["apiServerAccessProfile"]
+
+
+@pytest.mark.parametrize("args", [DEV, PROD], ids=["dev", "prod"])
+def test_without_kms_there_is_no_kms_and_no_identity_of_the_component(tmp_path: Path, args: dict[str, Any]) -> None:
+    plan = _preview(tmp_path, args)
+    (cluster,) = plan.of_type(CLUSTER)
+    assert "azureKeyVaultKms" not in cluster.inputs["securityProfile"]
+    assert {"enableVnetIntegration", "subnetId"}.isdisjoint(cluster.inputs["apiServerAccessProfile"])
+    assert plan.of_type(IDENTITY) == []
+
+
+def test_kms_plan_passes_the_arm_schemas(tmp_path: Path) -> None:
+    plan = _preview(tmp_path, KMS_PROD)
+    report = schemacheck.validate_plan(plan.to_json())
+    assert report.problems == [], "\n".join(report.format_lines())
+    assert report.checked == len([r for r in plan.resources if r.type.startswith("azure-native:")])
+
+
+def test_a_key_id_not_known_yet_is_checked_by_azure_not_here(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: t\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
+    (tmp_path / "__main__.py").write_text(
+        "import pulumi\nfrom sentimark_platform.components.aks import AksCluster\n"
+        f"args = {KMS_PROD!r}\nargs['kms']['key_id'] = pulumi.Output.from_input({KEY_ID!r})\n"
+        "AksCluster('aks', args)\n"
+    )
+    (cluster,) = run_preview(tmp_path, "dev").of_type(CLUSTER)
+    assert cluster.inputs["securityProfile"]["azureKeyVaultKms"]["keyId"] == KEY_ID
+
+
+OTHER_VNET_SUBNET = f"{SUB}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-hub/subnets/snet-api"
+KMS_BAD = {
+    "versionless_key_id": (
+        _with(KMS_PROD, kms={"key_id": "https://kv-smk-prod.vault.azure.net/keys/aks-etcd", "key_vault_id": VAULT_ID}),
+        "AksCluster: argument 'kms.key_id' got 'https://kv-smk-prod.vault.azure.net/keys/aks-etcd'; give the versioned "
+        "key URI, https://<vault>.vault.azure.net/keys/<name>/<version> (a KeyVault's key_ids[<name>]): AKS takes no "
+        "key id without its version",
+    ),
+    "key_in_another_vault": (
+        _with(KMS_PROD, kms={"key_id": KEY_ID, "key_vault_id": VAULT_ID.replace("kv-smk-prod", "kv-smk-dev")}),
+        f"AksCluster: argument 'kms.key_vault_id' got {VAULT_ID.replace('kv-smk-prod', 'kv-smk-dev')!r}; give the vault "
+        "that holds kms.key_id (vault 'kv-smk-prod')",
+    ),
+    "vault_id_not_a_vault": (
+        _with(KMS_PROD, kms={"key_id": KEY_ID, "key_vault_id": "kv-smk-prod"}),
+        "AksCluster: argument 'kms.key_vault_id' got 'kv-smk-prod'; give the vault's resource id, /subscriptions/<id>/"
+        "resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<name> (a KeyVault's resource_id)",
+    ),
+    "unknown_network_access": (
+        _with(KMS_PROD, kms={"key_id": KEY_ID, "key_vault_id": VAULT_ID, "network_access": "private"}),
+        "AksCluster: argument 'kms.network_access' got 'private'; use one of Private, Public",
+    ),
+    "private_vault_without_api_server_subnet": (
+        _with(KMS_PROD, api_server_subnet_id=None),
+        "AksCluster: argument 'api_server_subnet_id' got None; a private key vault is reached from the API server "
+        "through API Server VNet Integration: give api_server_subnet_id (a /28 or larger subnet delegated to "
+        "Microsoft.ContainerService/managedClusters), or set kms.network_access 'Public' for a vault open to all networks",
+    ),
+    "api_server_subnet_without_node_subnet": (
+        _with(DEV, api_server_subnet_id=API_SUBNET),
+        "AksCluster: argument 'node_subnet_id' got None; the API server subnet is a subnet of the nodes' virtual "
+        "network: give node_subnet_id too",
+    ),
+    "api_server_subnet_in_another_vnet": (
+        _with(KMS_PROD, api_server_subnet_id=OTHER_VNET_SUBNET),
+        f"AksCluster: argument 'api_server_subnet_id' got {OTHER_VNET_SUBNET!r}; give a subnet of the nodes' virtual "
+        "network (the one of node_subnet_id)",
+    ),
+    "api_server_subnet_is_the_node_subnet": (
+        _with(KMS_PROD, api_server_subnet_id=SUBNET),
+        f"AksCluster: argument 'api_server_subnet_id' got {SUBNET!r}; give a subnet of its own, delegated to "
+        "Microsoft.ContainerService/managedClusters (nodes cannot share it)",
+    ),
+    "own_identity_with_kms": (
+        _with(KMS_PROD, managed_identities={"user_assigned_resource_ids": [
+            f"{SUB}/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-aks"]}),
+        "AksCluster: argument 'managed_identities' got {'user_assigned_resource_ids': ['" + SUB + "/resourceGroups/rg/"
+        "providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-aks']}; with kms or api_server_subnet_id the "
+        "component creates the control plane's identity and grants it the vault and subnet roles before the cluster "
+        "exists; leave managed_identities out",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(KMS_BAD))
+def test_refuses_kms_arguments_that_azure_would_refuse(tmp_path: Path, case: str) -> None:
+    args, message = KMS_BAD[case]
+    with pytest.raises(Exception) as excinfo:
+        _preview(tmp_path, args)
+    assert type(excinfo.value).__name__ == "InvalidArgumentError"
+    assert str(excinfo.value) == message
+    assert excinfo.value.offline_registered == []  # type: ignore[attr-defined]

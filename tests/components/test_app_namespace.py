@@ -87,9 +87,15 @@ def prod(tmp_path_factory: pytest.TempPathFactory) -> Plan:
 
 
 def test_namespace_is_injected_and_labelled_with_the_application(dev: Plan, prod: Plan) -> None:
+    # Issue 19: Pod Security Admission on every namespace; enforce privileged because istio-init needs NET_ADMIN and
+    # NET_RAW, audit and warn at restricted (components/_pod_security.py).
     assert _one(dev, NAMESPACE).inputs["metadata"] == {
         "name": "sentimark-api",
-        "labels": {"app.kubernetes.io/part-of": "sentimark-api", "istio-injection": "enabled"}}
+        "labels": {"app.kubernetes.io/part-of": "sentimark-api", "istio-injection": "enabled",
+                   "pod-security.kubernetes.io/enforce": "privileged",
+                   "pod-security.kubernetes.io/enforce-version": "latest",
+                   "pod-security.kubernetes.io/audit": "restricted",
+                   "pod-security.kubernetes.io/warn": "restricted"}}
     assert dev.outputs["sentimark-api"] == "sentimark-api"
     prod_ns = next(r for r in prod.of_type(NAMESPACE) if r.name == "sentimark-api-ns")
     assert prod_ns.inputs["metadata"]["labels"]["data-classification"] == "confidential"
@@ -226,6 +232,15 @@ BAD = {
     "egress_host_not_cidr": (
         _with(DEV, egress={"db": {"cidr": "db.example.com", "ports": [5432]}}),
         "AppNamespace: argument \"egress['db'].cidr\" got 'db.example.com'; give an IPv4 CIDR block such as 10.1.2.0/24",
+    ),
+    "pod_security_as_a_label": (
+        _with(DEV, labels={"pod-security.kubernetes.io/enforce": "privileged"}),
+        "AppNamespace: argument 'labels' got ['pod-security.kubernetes.io/enforce']; leave out the "
+        "pod-security.kubernetes.io labels: give pod_security instead",
+    ),
+    "unknown_pod_security_level": (
+        _with(DEV, pod_security="strict"),
+        "AppNamespace: argument 'pod_security' got 'strict'; use one of privileged, baseline, restricted",
     ),
     "uppercase_application": (
         _with(DEV, application="SentimarkApi"),

@@ -433,3 +433,15 @@ def test_refuses_bad_arguments_naming_key_value_and_fix(tmp_path: Path, case: st
         assert "'auto_synk'" in str(error) and message in str(error)
     else:
         assert str(error) == message
+
+
+def test_the_argocd_namespace_enforces_baseline_and_admits_only_its_own_pods(public_plan: Plan) -> None:
+    """Issue 19: Pod Security Admission labels and default-deny ingress in every platform namespace."""
+    plan = public_plan
+    (namespace,) = plan.of_type("kubernetes:core/v1:Namespace")
+    labels = namespace.inputs["metadata"]["labels"]
+    assert labels["pod-security.kubernetes.io/enforce"] == "baseline"
+    assert labels["pod-security.kubernetes.io/audit"] == labels["pod-security.kubernetes.io/warn"] == "restricted"
+    (policy,) = plan.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+    assert policy.inputs["metadata"] == {"name": "default-deny-ingress", "namespace": "argocd"}
+    assert policy.inputs["spec"]["ingress"] == [{"from": [{"podSelector": {}}]}]

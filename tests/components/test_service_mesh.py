@@ -193,6 +193,9 @@ def test_in_cluster_prometheus_comes_from_an_oci_chart_without_grafana(tmp_path:
     assert plan.outputs["prometheusAddress"] == "http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local:9090"
     assert kps.urn in plan.outputs["crdsReady"]
     assert plan.of_type(GATEWAY) == []
+    # The stack's node exporter uses host namespaces and paths: its namespace cannot enforce baseline.
+    (monitoring,) = [n for n in plan.of_type("kubernetes:core/v1:Namespace") if n.inputs["metadata"]["name"] == "monitoring"]
+    assert monitoring.inputs["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "privileged"
     # The sidecars' metrics (what canary analysis queries) are scraped: the chart collects only what a monitor names.
     (monitor,) = plan.of_type("kubernetes:monitoring.coreos.com/v1:PodMonitor")
     assert monitor.inputs["metadata"] == {"name": "envoy-stats", "namespace": "monitoring"}
@@ -270,7 +273,9 @@ def test_plan_passes_the_schemas(tmp_path: Path, args: dict[str, Any]) -> None:
     report = schemacheck.validate_plan(plan.to_json())
     assert report.problems == [], "\n".join(report.format_lines())
     routes = plan.of_type("kubernetes:networking.istio.io/v1:VirtualService")
-    assert report.checked == len(plan.of_type(NAMESPACE)) + len(plan.of_type(GATEWAY)) + len(routes) > 0
+    policies = plan.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+    assert policies and report.checked == (len(plan.of_type(NAMESPACE)) + len(plan.of_type(GATEWAY)) + len(routes)
+                                           + len(policies))
 
 
 BAD = {
@@ -350,3 +355,28 @@ def test_mesh_wide_strict_mtls_when_asked(tmp_path: Path, dev: Plan) -> None:
     releases = _releases(plan)
     assert {releases["istio-base"].urn, releases["istiod"].urn} <= set(policy.dependencies)
     assert schemacheck.validate_plan(plan.to_json()).problems == []
+
+
+def test_every_platform_namespace_enforces_the_level_its_pods_meet_and_audits_restricted(dev: Plan) -> None:
+    """Issue 19: Pod Security Admission labels on every namespace (components/_pod_security.py). istiod, the gateway
+    (no istio-init in its injection template), Argo Rollouts and the analysis Prometheus meet baseline."""
+    namespaces = {ns.inputs["metadata"]["name"]: ns.inputs["metadata"]["labels"]
+                  for ns in dev.of_type("kubernetes:core/v1:Namespace")}
+    assert {"istio-system", "istio-ingress", "argo-rollouts"} <= set(namespaces)
+    for name, labels in namespaces.items():
+        assert labels["pod-security.kubernetes.io/enforce"] == "baseline", name
+        assert labels["pod-security.kubernetes.io/audit"] == labels["pod-security.kubernetes.io/warn"] == "restricted"
+
+
+def test_the_rollouts_namespace_admits_only_its_own_pods_and_the_metrics_scrapers(dev: Plan) -> None:
+    """Issue 19: default-deny ingress in the platform namespaces; the controller serves only its metrics."""
+    (policy,) = [p for p in dev.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+                 if p.inputs["metadata"]["namespace"] == "argo-rollouts"]
+    assert policy.inputs["metadata"]["name"] == "default-deny-ingress"
+    spec = policy.inputs["spec"]
+    assert spec["podSelector"] == {} and spec["policyTypes"] == ["Ingress"]
+    (rule,) = spec["ingress"]
+    assert rule["from"] == [{"podSelector": {}},
+                            {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}},
+                            {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}]
+    assert "ports" not in rule

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
 import shutil
 from pathlib import Path
 
@@ -17,6 +19,10 @@ EXAMPLE = "supply-chain-finance"
 DOMAINS = ("invoicing", "financing", "payments")
 APPLICATION = "kubernetes:argoproj.io/v1alpha1:Application"
 PROJECT = "kubernetes:argoproj.io/v1alpha1:AppProject"
+VAULT = "azure-native:keyvault:Vault"
+KEY = "azure-native:keyvault:Key"
+ROLE = "azure-native:authorization:RoleAssignment"
+CRYPTO_USER, VAULT_CONTRIBUTOR = "12338af0-0e69-4776-bea7-57ae8d297424", "f25e0fa2-a7c8-4377-a976-54943a77a395"
 TEAMS = {"invoicing": "5b0c7f2e-1d3a-4e6b-8c9d-0a1b2c3d4e5f", "financing": "6c1d8a3f-2e4b-4f7c-9dae-1b2c3d4e5f60",
          "payments": "7d2e9b4a-3f5c-4a8d-8ebf-2c3d4e5f6071"}
 
@@ -95,8 +101,17 @@ def test_dr_is_prods_platform_in_another_region_as_a_warm_standby() -> None:
     assert (prod.outputs["location"], dr.outputs["location"]) == ("westeurope", "northeurope")
     assert prod.outputs["namespaces"] == dr.outputs["namespaces"] == sorted(DOMAINS)
     assert _cluster(dr)["location"] == "northeurope" and _cluster(dr)["resourceGroupName"] == "rg-scf-dr-neu"
-    for key in ("sku", "apiServerAccessProfile", "kubernetesVersion", "aadProfile", "networkProfile"):
+    for key in ("sku", "kubernetesVersion", "aadProfile", "networkProfile"):
         assert _cluster(dr)[key] == _cluster(prod)[key], key
+    # The same API server access, each in its own network's snet-apiserver.
+    def access(plan: Plan) -> dict[str, object]:
+        profile = _cluster(plan)["apiServerAccessProfile"]
+        return {**profile, "subnetId": profile["subnetId"].rsplit("/subnets/", 1)[1]}
+    assert access(dr) == access(prod) and access(dr)["subnetId"] == "snet-apiserver"
+    # Etcd is encrypted with a key of dr's own vault in northeurope: losing westeurope leaves dr's secrets readable.
+    kms = _cluster(dr)["securityProfile"]["azureKeyVaultKms"]
+    assert "/resourceGroups/rg-scf-dr-neu/providers/Microsoft.KeyVault/vaults/kv-scf-dr-neu-" in kms["keyVaultResourceId"]
+    assert _named(dr, "vault-kv")["location"] == "northeurope"
     # Defender reports to the region's own workspace: the DR region does not depend on the primary's.
     assert _cluster(dr)["securityProfile"]["defender"]["logAnalyticsWorkspaceResourceId"].endswith("/workspaces/log-scf-dr-neu")
     assert _cluster(dr)["agentPoolProfiles"][0]["count"] == _cluster(prod)["agentPoolProfiles"][0]["count"] == 3
@@ -187,6 +202,94 @@ def test_production_like_stacks_are_private_zonal_and_defended(stack: str) -> No
     assert plan.of_type("azure-native:authorization:ManagementLockByScope")
     mesh_wide = _named(plan, "mesh-peer-auth")
     assert (mesh_wide["metadata"]["namespace"], mesh_wide["spec"]) == ("istio-system", {"mtls": {"mode": "STRICT"}})
+
+
+@pytest.mark.parametrize(("stack", "protected"), [("staging", False), ("prod", True), ("dr", True)])
+def test_production_like_stacks_encrypt_etcd_with_a_rotating_key_of_a_private_vault_of_their_own(
+        stack: str, protected: bool) -> None:
+    plan = plan_of(EXAMPLE, stack)
+    (cluster,) = plan.of_type("azure-native:containerservice:ManagedCluster")
+    (vault,), (key,) = plan.of_type(VAULT), plan.of_type(KEY)
+    name = vault.inputs["vaultName"]
+    kms = cluster.inputs["securityProfile"]["azureKeyVaultKms"]
+    assert (kms["enabled"], kms["keyVaultNetworkAccess"]) == (True, "Private")
+    assert re.fullmatch(rf"https://{name}\.vault\.azure\.net/keys/aks-etcd/[0-9a-f]{{32}}", kms["keyId"])
+    assert kms["keyVaultResourceId"].endswith(f"/providers/Microsoft.KeyVault/vaults/{name}")
+    # A private, RBAC-authorised, purge-protected vault whose name can be taken again after a destroy (random suffix).
+    properties = vault.inputs["properties"]
+    assert (properties["publicNetworkAccess"], properties["networkAcls"]["defaultAction"]) == ("Disabled", "Deny")
+    assert properties["enablePurgeProtection"] is True and properties["enableRbacAuthorization"] is True
+    assert re.fullmatch(rf"kv-scf-{stack}-(weu|neu)-[a-z0-9]{{5}}", name) and len(name) <= 24
+    # Reachable from the stack's network only, through a private endpoint in snet-pe registered in the vault's zone.
+    (endpoint,) = plan.of_type("azure-native:network:PrivateEndpoint")
+    assert endpoint.inputs["subnet"]["id"].endswith("/subnets/snet-pe")
+    assert [g for c in endpoint.inputs["privateLinkServiceConnections"] for g in c["groupIds"]] == ["vault"]
+    (zone_group,) = plan.of_type("azure-native:network:PrivateDnsZoneGroup")
+    assert [c["privateDnsZoneId"].rsplit("/", 1)[1] for c in zone_group.inputs["privateDnsZoneConfigs"]] == [
+        "privatelink.vaultcore.azure.net"]
+    # Rotated by Key Vault every 180 days, each version valid for 400; encrypt and decrypt only.
+    assert key.inputs["properties"]["rotationPolicy"] == {
+        "attributes": {"expiryTime": "P400D"},
+        "lifetimeActions": [{"action": {"type": "rotate"}, "trigger": {"timeAfterCreate": "P180D"}}],
+    }
+    assert key.inputs["properties"]["keyOps"] == ["encrypt", "decrypt"]
+    # The vault and key are as protected as the audit log: locked in all three, `protect` where protectStateful.
+    assert (vault.protect, key.protect) == (protected, protected)
+    locked = {lock.inputs["scope"] for lock in plan.of_type("azure-native:authorization:ManagementLockByScope")}
+    assert kms["keyVaultResourceId"] in locked
+    # Only the cluster's control plane has a role on the vault: use the key, and link the vault privately.
+    on_vault = {r.name: r.inputs["roleDefinitionId"].rsplit("/", 1)[1] for r in plan.of_type(ROLE)
+                if r.inputs["scope"] == kms["keyVaultResourceId"]}
+    assert on_vault == {"aks-id-kms-ra-crypto": CRYPTO_USER, "aks-id-kms-ra-vault": VAULT_CONTRIBUTOR}
+    # API Server VNet Integration in a delegated /27 of the stack's block, clear of the other subnets; the key and
+    # the grants exist before the cluster (AKS checks them when it creates it).
+    access = cluster.inputs["apiServerAccessProfile"]
+    assert access["enableVnetIntegration"] is True and access["subnetId"].endswith("/subnets/snet-apiserver")
+    subnets = {s["name"]: s for s in _named(plan, "net-vnet")["subnets"]}
+    api_subnet = subnets.pop("snet-apiserver")
+    assert [d["serviceName"] for d in api_subnet["delegations"]] == ["Microsoft.ContainerService/managedClusters"]
+    api_server = ipaddress.ip_network(api_subnet["addressPrefix"])
+    block = ipaddress.ip_network(_config(stack)["supply-chain-finance:addressSpace"])
+    assert api_server.prefixlen == 27 and api_server.subnet_of(block)
+    assert sorted(subnets) == ["snet-aks", "snet-pe"]
+    assert not any(api_server.overlaps(ipaddress.ip_network(s["addressPrefix"])) for s in subnets.values())
+    by_urn = plan.by_urn()
+    waits_for = {by_urn[u].name for u in cluster.dependencies}
+    assert {"vault-key-aks-etcd", *on_vault, "aks-id-apiserver-ra-network"} <= waits_for
+
+
+@pytest.mark.parametrize("stack", ["dev", "test"])
+def test_dev_and_test_keep_etcd_under_platform_keys_with_no_vault(stack: str) -> None:
+    plan = plan_of(EXAMPLE, stack)
+    cluster = _cluster(plan)
+    assert "azureKeyVaultKms" not in cluster["securityProfile"]
+    assert "subnetId" not in cluster["apiServerAccessProfile"] and cluster["identity"] == {"type": "SystemAssigned"}
+    assert plan.of_type(VAULT) == [] and plan.of_type(KEY) == []
+    assert [s["name"] for s in _named(plan, "net-vnet")["subnets"]] == ["snet-aks"]
+
+
+@pytest.mark.parametrize(("etcd", "refusal"), [
+    # AKS still reads the previous version: it must outlive the next rotation.
+    ({"rotateAfterDays": 90, "expiresAfterDays": 120},
+     "Pulumi.prod.yaml: supply-chain-finance:cluster.etcdEncryption.expiresAfterDays: got 120; allowed: at least twice "
+     "rotateAfterDays (180)"),
+    ({"rotateAfterDays": 180, "expiresAfterDays": 400, "keySize": 4096},
+     "Pulumi.prod.yaml: supply-chain-finance:cluster.etcdEncryption.keySize: got 4096; allowed: no such key; known keys "
+     "here: expiresAfterDays, rotateAfterDays"),
+    # Every stack says whether it encrypts etcd (null for no): no default.
+    (None, "Pulumi.prod.yaml: supply-chain-finance:cluster.etcdEncryption: got (not set); allowed: a value"),
+])
+def test_etcd_encryption_that_cannot_work_is_refused_before_anything_is_registered(
+        etcd: dict | None, refusal: str) -> None:
+    cluster = {**_config("prod")["supply-chain-finance:cluster"]}
+    cluster.pop("etcdEncryption")
+    if etcd is not None:
+        cluster["etcdEncryption"] = etcd
+    with pytest.raises(pulumi.RunError) as excinfo:
+        run_preview(EXAMPLES / EXAMPLE, "prod", config={"supply-chain-finance:cluster": cluster})
+    assert str(excinfo.value).startswith("1 configuration problem(s); no resource was registered:")
+    assert refusal in str(excinfo.value)
+    assert excinfo.value.offline_registered == []  # type: ignore[attr-defined]
 
 
 def test_dev_is_public_behind_allow_lists_and_unlocked() -> None:

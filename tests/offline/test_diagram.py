@@ -118,7 +118,8 @@ def test_prod_stack_picture() -> None:
     urns = plan.by_urn()
     components = [r for r in plan.resources if r.type.startswith("sentimark:index:") and r.parent not in urns]
     assert len(re.findall(r"^        subgraph c_", text, re.M)) == len(components)
-    assert "c_aks_weu --> c_net_weu" in text and "c_postgres -.-> c_vault" in text  # dotted: via a folded child
+    # dotted: via a folded child (prod's PostgreSQL is Entra-only: no password secret ties it to the vault)
+    assert "c_aks_weu --> c_net_weu" in text and "c_monitoring -.-> c_postgres" in text
     assert "RoleAssignment" not in text and "DiagnosticSetting" not in text
 
 

@@ -39,6 +39,7 @@ CLUSTER = {
     "networkProfile": {"networkPolicy": "cilium"},
     "oidcIssuerProfile": {"enabled": True},
     "securityProfile": {"workloadIdentity": {"enabled": True}, "defender": {"securityMonitoring": {"enabled": True}},
+                        "azureKeyVaultKms": {"enabled": True, "keyVaultNetworkAccess": "Private"},
                         "imageCleaner": {"enabled": True}},
     "addonProfiles": {"azurepolicy": {"enabled": True}, "omsagent": {"enabled": True}},
     "autoUpgradeProfile": {"upgradeChannel": "stable", "nodeOSUpgradeChannel": "SecurityPatch"},
@@ -53,7 +54,8 @@ SECRET = {"secretName": "db", "properties": {"value": "[secret]", "contentType":
                                              "attributes": {"expires": 1893456000}}, "tags": TAGS}
 KEY_T = "azure-native:keyvault:Key"
 SERVER_T = "azure-native:dbforpostgresql:Server"
-SERVER = {"serverName": "psql", "network": {"publicNetworkAccess": "Disabled"}, "authConfig": {"activeDirectoryAuth": "Enabled"},
+SERVER = {"serverName": "psql", "network": {"publicNetworkAccess": "Disabled"},
+          "authConfig": {"activeDirectoryAuth": "Enabled", "passwordAuth": "Disabled"},
           "highAvailability": {"mode": "ZoneRedundant"}, "backup": {"backupRetentionDays": 35, "geoRedundantBackup": "Enabled"},
           "tags": TAGS}
 CONFIG_T = "azure-native:dbforpostgresql:Configuration"
@@ -66,6 +68,7 @@ RULESET_T = "azure-native:eventhub:NamespaceNetworkRuleSet"
 ST_T = "azure-native:storage:StorageAccount"
 ACCOUNT = {"enableHttpsTrafficOnly": True, "minimumTlsVersion": "TLS1_2", "allowBlobPublicAccess": False,
            "allowSharedKeyAccess": False, "networkRuleSet": {"defaultAction": "Deny"}, "tags": TAGS}
+NS_T = "kubernetes:core/v1:Namespace"
 ACR_T = "azure-native:containerregistry:Registry"
 WS_T = "azure-native:operationalinsights:Workspace"
 APPI_T = "azure-native:applicationinsights:Component"
@@ -140,6 +143,8 @@ RESOURCE_CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], str]] = [
      'network.publicNetworkAccess is "Enabled"'),
     ("pg-entra-authentication", SERVER_T, SERVER, changed(SERVER, "authConfig.activeDirectoryAuth", "Disabled"),
      'authConfig.activeDirectoryAuth is "Disabled"'),
+    ("pg-password-auth-disabled", SERVER_T, SERVER, changed(SERVER, "authConfig.passwordAuth", "Enabled"),
+     'authConfig.passwordAuth is "Enabled"'),
     ("pg-high-availability", SERVER_T, SERVER, changed(SERVER, "highAvailability.mode", "Disabled"),
      'highAvailability.mode is "Disabled"'),
     ("pg-backup-retention", SERVER_T, SERVER, changed(SERVER, "backup.backupRetentionDays", 7), "backup.backupRetentionDays is 7"),
@@ -169,6 +174,14 @@ RESOURCE_CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], str]] = [
     ("st-blob-soft-delete", "azure-native:storage:BlobServiceProperties",
      {"deleteRetentionPolicy": {"enabled": True, "days": 7}, "containerDeleteRetentionPolicy": {"enabled": True, "days": 7}},
      {"deleteRetentionPolicy": {"enabled": True, "days": 7}}, "containerDeleteRetentionPolicy.enabled is absent"),
+    ("aks-kms-etcd-encryption", CLUSTER_T, CLUSTER, changed(CLUSTER, "securityProfile.azureKeyVaultKms", None),
+     "securityProfile.azureKeyVaultKms.enabled is absent"),
+    ("namespace-pod-security", NS_T,
+     {"metadata": {"labels": {"pod-security.kubernetes.io/enforce": "baseline",
+                              "pod-security.kubernetes.io/audit": "restricted",
+                              "pod-security.kubernetes.io/warn": "restricted"}}},
+     {"metadata": {"labels": {"pod-security.kubernetes.io/audit": "baseline"}}},
+     "label pod-security.kubernetes.io/enforce is absent"),
     ("acr-admin-disabled", ACR_T, {"adminUserEnabled": False}, {"adminUserEnabled": True}, "adminUserEnabled is true"),
     ("acr-anonymous-pull-disabled", ACR_T, {"anonymousPullEnabled": False}, {"anonymousPullEnabled": True},
      "anonymousPullEnabled is true"),
@@ -220,13 +233,15 @@ def _server_with(parameters: dict[str, str]) -> list[Resource]:
 
 
 PG_PARAMETERS = {"require_secure_transport": "on", "log_checkpoints": "on", "connection_throttle.enable": "on",
-                 "logfiles.retention_days": "7"}
+                 "logfiles.retention_days": "7", "log_connections": "on", "log_disconnections": "on"}
 
 
 @pytest.mark.parametrize(("policy", "parameter", "bad_value", "message"), [
     ("pg-secure-transport", "require_secure_transport", "off", 'require_secure_transport is "off"'),
     ("pg-secure-transport", "require_secure_transport", None, "require_secure_transport is not set by the program"),
     ("pg-log-checkpoints", "log_checkpoints", "off", 'log_checkpoints is "off"'),
+    ("pg-log-connections", "log_connections", None, "log_connections is not set by the program"),
+    ("pg-log-disconnections", "log_disconnections", "off", 'log_disconnections is "off"'),
     ("pg-connection-throttling", "connection_throttle.enable", "OFF", 'connection_throttle.enable is "OFF"'),
     ("pg-log-retention", "logfiles.retention_days", "3", 'logfiles.retention_days is "3"'),
 ])
@@ -303,7 +318,9 @@ def test_istio_mtls_is_strict_mesh_wide_and_never_weakened() -> None:
 
 def test_every_rule_has_a_case_in_this_file() -> None:
     stack_tested = {"pg-secure-transport", "pg-log-checkpoints", "pg-connection-throttling", "pg-log-retention",
-                    "evh-network-restricted", "diagnostic-settings", "locks-on-stateful", "istio-mtls-strict"}
+                    "pg-log-connections", "pg-log-disconnections",
+                    "evh-network-restricted", "diagnostic-settings", "locks-on-stateful", "istio-mtls-strict",
+                    "frontdoor-waf-prevention"}  # tests/policy/test_frontdoor_waf.py
     tested = {c[0] for c in RESOURCE_CASES} | stack_tested
     assert {r.name for r in RULES} == tested
     assert len(RULES) >= 30
@@ -326,7 +343,7 @@ def test_enforcement_follows_the_environment(environment: str, enforcement: str)
 def test_production_only_rules_are_not_evaluated_elsewhere() -> None:
     unprotected = res(SERVER_T, "psql", changed(SERVER, "highAvailability.mode", "Disabled"))
     assert run("protect-stateful", [unprotected], "uat") == []
-    assert run("pg-geo-redundant-backup", [unprotected], "uat") == []
+    assert run("pg-geo-redundant-backup", [unprotected], "sit") == []
     assert run("pg-high-availability", [unprotected], "dev") == []
     assert [r.passed for r in run("pg-high-availability", [unprotected], "uat")] == [False]
 

@@ -239,7 +239,9 @@ def test_nothing_but_stateful_resources_is_protected_in_prod() -> None:
     """`protect` blocks replacements too: a protected role assignment or endpoint would block routine changes. The
     clusters (etcd) and the Azure Monitor workspace (the metrics history) count as stateful (issue 19)."""
     protected = {r.type for r in plan_of("prod").resources if r.protect}
-    assert {*STATEFUL, CLUSTER, MONITOR_WORKSPACE} <= protected <= {*STATEFUL, CLUSTER, MONITOR_WORKSPACE, REGISTRY}, protected
+    # The vault's keys share its protect: deleting the etcd key makes the clusters' secrets unreadable.
+    allowed = {*STATEFUL, CLUSTER, MONITOR_WORKSPACE, REGISTRY, "azure-native:keyvault:Key"}
+    assert {*STATEFUL, CLUSTER, MONITOR_WORKSPACE} <= protected <= allowed, protected
 
 
 # --- FinOps tags -----------------------------------------------------------------------------------------
@@ -430,7 +432,11 @@ def test_applications_get_only_the_data_access_their_settings_declare(stack: str
     regions = len(config["sentimark-platform:regions"])
     grants = plan.of_type("azure-native:authorization:RoleAssignment")
     on_vault = [g for g in grants if g.inputs["scope"].endswith(f"/vaults/{vault.inputs['vaultName']}")]
-    assert on_vault and all(g.inputs["principalType"] == "Group" for g in on_vault)  # the platform admins only
+    # The platform admins, and where etcd is encrypted the clusters' control plane (KMS): never an application.
+    control_plane = [g for g in on_vault if g.inputs["principalType"] == "ServicePrincipal"]
+    assert on_vault and all(g.inputs["principalType"] == "Group" for g in on_vault if g not in control_plane)
+    assert all(g.name.startswith("aks-") for g in control_plane), [g.name for g in control_plane]
+    assert bool(control_plane) == ("etcdEncryption" in config["sentimark-platform:aks"])
     redis_users = sorted(a.name.removeprefix("redis-access-")
                          for a in plan.of_type("azure-native:redisenterprise:AccessPolicyAssignment"))
     # Redis' connection info: readable by exactly its users, through a grant on that one secret.

@@ -113,9 +113,24 @@ CASES = [
     ),
     (
         "a private cluster behind a public data plane",
-        {"network": {"dataPlaneAccess": "public", "authorizedIpRanges": ["203.0.113.0/24"]}},
+        {"network": {"dataPlaneAccess": "public", "authorizedIpRanges": ["203.0.113.0/24"]},
+         "aks": {k: v for k, v in _uat()["aks"].items() if k != "etcdEncryption"}},
         f"Pulumi.uat.yaml: {NS}:network.dataPlaneAccess: got \"public\"; allowed: private when aks.privateCluster is true "
         "(a private cluster behind public data services defeats it)",
+    ),
+    (
+        "etcd encryption without a private data plane",
+        {"network": {"dataPlaneAccess": "public", "authorizedIpRanges": ["203.0.113.0/24"]},
+         "aks": {**_uat()["aks"], "privateCluster": False}},
+        f"Pulumi.uat.yaml: {NS}:aks.etcdEncryption: got \"set\"; allowed: network.dataPlaneAccess private as well: AKS "
+        "reaches the vault's key through a private endpoint (API Server VNet Integration), and the vault's firewall "
+        "refuses its public calls (learn.microsoft.com/azure/aks/use-kms-etcd-encryption)",
+    ),
+    (
+        "an etcd key that expires before two rotations",
+        _with("aks", **{"etcdEncryption.expiresAfterDays": 300}),
+        f"Pulumi.uat.yaml: {NS}:aks.etcdEncryption.expiresAfterDays: got 300; allowed: at least twice rotateAfterDays "
+        "(360): AKS still reads the previous version",
     ),
     (
         "an environment that does not match the stack",
