@@ -36,10 +36,12 @@ from sentimark_platform.components.workload_identity import WorkloadIdentity, Wo
 __all__ = ["DEFAULT_SYNC_IMAGE", "IngressCertificate", "IngressCertificateArgs"]
 
 _COMPONENT = "IngressCertificate"
-DEFAULT_SYNC_IMAGE = "registry.k8s.io/pause:3.10"
-"""The sync pods' container: it only has to stay running while the driver mounts the volume."""
+DEFAULT_SYNC_IMAGE = ("registry.k8s.io/pause:3.10"
+                      "@sha256:ee6521f290b2168b6e0935a181d4cff9be1ac3f505666ef0e3c98fae8199917a")
+"""The sync pods' container: it only has to stay running while the driver mounts the volume. Pinned by digest (the
+multi-architecture index of pause 3.10, as cilium/cilium's images pin it): a moved tag cannot change what runs."""
 _CERTIFICATE = re.compile(r"^[A-Za-z0-9-]{1,127}$")
-_IMAGE = re.compile(r"^[a-z0-9.-]+(:\d+)?/[a-z0-9._/-]+(:[A-Za-z0-9._-]+|@sha256:[0-9a-f]{64})$")
+_IMAGE = re.compile(r"^[a-z0-9.-]+(:\d+)?/[a-z0-9._/-]+(:[A-Za-z0-9._-]+)?@sha256:[0-9a-f]{64}$")
 
 
 class IngressCertificateArgs(TypedDict):
@@ -67,8 +69,8 @@ class IngressCertificateArgs(TypedDict):
     replicas: NotRequired[int]
     """Sync pods; 2 unless given (the Secret disappears with the last one)."""
     sync_image: NotRequired[str]
-    """Image of the sync pods, pinned by tag or digest; registry.k8s.io/pause:3.10 unless given (mirror it into
-    your registry where policy allows only that)."""
+    """Image of the sync pods, pinned by digest (`repository[:tag]@sha256:...`); registry.k8s.io/pause:3.10 at its
+    digest unless given (mirror it into your registry where policy allows only that)."""
     tags: NotRequired[Mapping[str, str]]
     """Tags on the identity."""
 
@@ -201,5 +203,6 @@ def _rules(args: IngressCertificateArgs) -> list[Rule]:
         ("replicas", args.get("replicas", 2), lambda v: not isinstance(v, int) or isinstance(v, bool) or not 1 <= v <= 10,
          "give 1 to 10 sync pods (2 keeps the Secret through a node drain)"),
         ("sync_image", args.get("sync_image", DEFAULT_SYNC_IMAGE), lambda v: not isinstance(v, str) or not _IMAGE.match(v),
-         "give an image pinned by tag or digest, e.g. registry.k8s.io/pause:3.10 or myregistry.azurecr.io/pause:3.10"),
+         "give an image pinned by digest, e.g. myregistry.azurecr.io/pause:3.10@sha256:<64 hex digits> (a tag can be "
+         "moved to other content)"),
     ]

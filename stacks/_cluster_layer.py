@@ -93,6 +93,9 @@ def build_cluster_layer(
     if ingress.front_door:
         # Only Front Door reaches the gateway...
         gateway["allowed_service_tags"] = ["AzureFrontDoor.Backend"]
+    elif ingress.load_balancer == "public":
+        # A public gateway without Front Door answers only the ranges the stack trusts (issue 19: not any source).
+        gateway["allowed_ip_ranges"] = settings.network.authorized_ip_ranges
     if front_door_id is not None:
         # ...and of those, only our profile (the service tag admits every Front Door).
         gateway["front_door_id"] = front_door_id
@@ -118,7 +121,8 @@ def build_cluster_layer(
         if settings.canary_applications:
             # The Rollouts controller cannot query the workspace: canary analysis gets its own small Prometheus.
             mesh_args["analysis_prometheus"] = {}
-    with from_settings({"mesh_mtls_mode": "routing.mtlsMode"}, sections={"charts": "charts"}):
+    with from_settings({"mesh_mtls_mode": "routing.mtlsMode", "ingress_gateway.allowed_ip_ranges": "network.authorizedIpRanges"},
+                       sections={"charts": "charts"}):
         mesh = ServiceMesh(f"mesh-{code}", mesh_args)
     if tls:
         IngressCertificate(

@@ -128,6 +128,8 @@ def gateway_values(gateway: IngressGatewayArgs, ha: bool) -> _GatewayValues:
         annotations["service.beta.kubernetes.io/azure-dns-label-name"] = gateway["dns_label"]
     if not internal and gateway.get("allowed_service_tags"):
         annotations["service.beta.kubernetes.io/azure-allowed-service-tags"] = ",".join(gateway["allowed_service_tags"])
+    if not internal and gateway.get("allowed_ip_ranges"):
+        annotations["service.beta.kubernetes.io/azure-allowed-ip-ranges"] = ",".join(gateway["allowed_ip_ranges"])
     return {"service": {"type": "LoadBalancer", "annotations": annotations},
             "autoscaling": {"minReplicas": gateway.get("min_replicas", 2 if ha else 1),
                             "maxReplicas": gateway.get("max_replicas", 5)}}

@@ -38,7 +38,12 @@ class IngressGatewayArgs(TypedDict):
     Door origin points at); no DNS name unless given."""
     allowed_service_tags: NotRequired[Sequence[str]]
     """Only these Azure service tags may reach a public gateway (e.g. ["AzureFrontDoor.Backend"]); any source
-    unless given."""
+    unless given (or `allowed_ip_ranges`)."""
+    allowed_ip_ranges: NotRequired[Sequence[str]]
+    """Only these IPv4 CIDRs may reach a public gateway (e.g. the office's egress), through AKS's
+    `service.beta.kubernetes.io/azure-allowed-ip-ranges` annotation on the load balancer Service, which the cloud
+    provider turns into NSG rules (kubernetes-sigs/cloud-provider-azure#4974, Kubernetes 1.27+); any source unless
+    given (or `allowed_service_tags`). Azure's load balancer probes stay admitted by the NSG's default rules."""
     min_replicas: NotRequired[int]
     """Fewest gateway pods (autoscaled); 1 unless given, 2 with `high_availability`."""
     max_replicas: NotRequired[int]

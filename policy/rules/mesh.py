@@ -49,8 +49,30 @@ def mtls_strict(resources: Sequence[Resource]) -> list[Finding]:
     return findings
 
 
+_ALLOW_ANNOTATIONS = ("service.beta.kubernetes.io/azure-allowed-ip-ranges",
+                      "service.beta.kubernetes.io/azure-allowed-service-tags")
+
+
+def gateway_source_restricted(resource: Resource) -> list[str]:
+    """A public Istio ingress gateway admits only listed sources: AKS's allowed-ip-ranges or allowed-service-tags
+    annotation (NSG rules, kubernetes-sigs/cloud-provider-azure) or `loadBalancerSourceRanges`."""
+    if str(resource.inputs.get("chart", "")).rsplit("/", 1)[-1] != "gateway":
+        return []
+    service = lookup(resource.inputs, "values.service") or {}
+    annotations = service.get("annotations") or {}
+    if annotations.get("service.beta.kubernetes.io/azure-load-balancer-internal") == "true":
+        return []
+    if any(annotations.get(a) for a in _ALLOW_ANNOTATIONS) or service.get("loadBalancerSourceRanges"):
+        return []
+    return [f"{resource_label(resource.urn)}: the public ingress gateway admits any source; list the ranges or service "
+            "tags that may reach it (ServiceMesh ingress_gateway.allowed_ip_ranges / allowed_service_tags)"]
+
+
 RULES = (
     Rule("istio-mtls-strict", "Istio mutual TLS is STRICT mesh-wide and nowhere weakened, in uat and prod.", "high",
          ("MCSB AKS DP-3", "platform design: routing.mtlsMode"), mtls_strict, scope="stack",
          environments=frozenset({"uat", "prod"})),
+    Rule("ingress-source-restricted", "A public ingress gateway admits only listed address ranges or service tags.",
+         "medium", ("MCSB AKS NS-1", "platform design: no open ingress"), gateway_source_restricted,
+         HELM_RELEASE_TYPES),
 )

@@ -86,7 +86,8 @@ def test_sync_pods_hold_the_volume_through_a_drain_without_privileges(tmp_path: 
     assert pod["serviceAccountName"] == "ingress-tls-sync" and pod["automountServiceAccountToken"] is False
     assert pod["securityContext"]["runAsNonRoot"] is True
     (container,) = pod["containers"]
-    assert container["image"] == "registry.k8s.io/pause:3.10"
+    # Issue 19: pinned by digest, not by a tag that can be moved.
+    assert container["image"] == "registry.k8s.io/pause:3.10@sha256:ee6521f290b2168b6e0935a181d4cff9be1ac3f505666ef0e3c98fae8199917a"
     assert container["securityContext"] == {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
                                             "capabilities": {"drop": ["ALL"]}}
     (volume,) = pod["volumes"]
@@ -102,11 +103,12 @@ def test_sync_pods_hold_the_volume_through_a_drain_without_privileges(tmp_path: 
 
 def test_names_and_namespace_follow_the_arguments(tmp_path: Path) -> None:
     plan = _preview(tmp_path, _with(ARGS, namespace="edge", secret_name="www-tls", replicas=3,
-                                    sync_image="myregistry.azurecr.io/pause:3.10"))
+                                    sync_image=f"myregistry.azurecr.io/pause:3.10@sha256:{'a' * 64}"))
     (deployment,) = plan.of_type(DEPLOYMENT)
     assert deployment.inputs["metadata"]["namespace"] == "edge" and deployment.inputs["metadata"]["name"] == "www-tls-sync"
     assert deployment.inputs["spec"]["replicas"] == 3
-    assert deployment.inputs["spec"]["template"]["spec"]["containers"][0]["image"] == "myregistry.azurecr.io/pause:3.10"
+    assert deployment.inputs["spec"]["template"]["spec"]["containers"][0]["image"] == (
+        f"myregistry.azurecr.io/pause:3.10@sha256:{'a' * 64}")
     (spc,) = plan.of_type(SPC)
     assert spc.inputs["spec"]["secretObjects"][0]["secretName"] == "www-tls"
 
@@ -135,8 +137,13 @@ BAD = {
     ),
     "unpinned_image": (
         _with(ARGS, sync_image="pause"),
-        "IngressCertificate: argument 'sync_image' got 'pause'; give an image pinned by tag or digest, e.g. "
-        "registry.k8s.io/pause:3.10 or myregistry.azurecr.io/pause:3.10",
+        "IngressCertificate: argument 'sync_image' got 'pause'; give an image pinned by digest, e.g. "
+        "myregistry.azurecr.io/pause:3.10@sha256:<64 hex digits> (a tag can be moved to other content)",
+    ),
+    "image_pinned_by_tag_only": (
+        _with(ARGS, sync_image="registry.k8s.io/pause:3.10"),
+        "IngressCertificate: argument 'sync_image' got 'registry.k8s.io/pause:3.10'; give an image pinned by digest, "
+        "e.g. myregistry.azurecr.io/pause:3.10@sha256:<64 hex digits> (a tag can be moved to other content)",
     ),
     "misspelled_key": (
         _with(ARGS, certifcate="x"),

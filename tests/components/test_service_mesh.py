@@ -380,3 +380,17 @@ def test_the_rollouts_namespace_admits_only_its_own_pods_and_the_metrics_scraper
                             {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}},
                             {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}]
     assert "ports" not in rule
+
+
+def test_a_public_gateway_can_be_limited_to_ip_ranges(tmp_path: Path) -> None:
+    """Issue 19: a public gateway without Front Door answers only the ranges given (AKS's allowed-ip-ranges
+    annotation becomes NSG rules); an internal gateway refuses them, since only the VNet reaches it."""
+    ranges = ["203.0.113.0/24", "198.51.100.16/28"]
+    plan = _preview(tmp_path, _with(DEV, ingress_gateway={**DEV["ingress_gateway"], "allowed_ip_ranges": ranges}))
+    values = _releases(plan)["istio-ingress"].inputs["values"]
+    assert values["service"]["annotations"]["service.beta.kubernetes.io/azure-allowed-ip-ranges"] == ",".join(ranges)
+    with pytest.raises(Exception, match=r"ingress_gateway.allowed_ip_ranges.*give IPv4 CIDR blocks"):
+        _preview(tmp_path / "bad", _with(DEV, ingress_gateway={**DEV["ingress_gateway"], "allowed_ip_ranges": ["office"]}))
+    with pytest.raises(Exception, match=r"leave it out for an internal gateway"):
+        _preview(tmp_path / "internal", _with(DEV, ingress_gateway={"load_balancer": "internal",
+                                                                     "allowed_ip_ranges": ranges}))
