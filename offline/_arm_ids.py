@@ -65,6 +65,8 @@ ARM_PATHS: dict[str, tuple[str, tuple[tuple[str, str | None], ...]]] = {
     "monitor:DataCollectionRule": ("Microsoft.Insights", (("dataCollectionRules", None),)),
     "monitor:DataCollectionRuleAssociation": ("Microsoft.Insights", (("dataCollectionRuleAssociations", None),)),
     "monitor:DiagnosticSetting": ("Microsoft.Insights", (("diagnosticSettings", None),)),
+    # At the subscription (no resource group): /subscriptions/<id>/providers/Microsoft.Insights/diagnosticSettings/<name>.
+    "monitor:SubscriptionDiagnosticSetting": ("Microsoft.Insights", (("diagnosticSettings", None),)),
     "monitor:MetricAlert": ("Microsoft.Insights", (("metricAlerts", None),)),
     "network:NetworkSecurityGroup": ("Microsoft.Network", (("networkSecurityGroups", None),)),
     "network:VirtualNetwork": ("Microsoft.Network", (("virtualNetworks", None),)),

@@ -39,6 +39,7 @@ FOLDED_TYPES: Mapping[str, tuple[str, str]] = {
     "azure-native:authorization:ManagementLockByScope": ("lock", "locks"),
     "azure-native:authorization:ManagementLockAtResourceGroupLevel": ("lock", "locks"),
     "azure-native:monitor:DiagnosticSetting": ("diagnostic setting", "diagnostic settings"),
+    "azure-native:monitor:SubscriptionDiagnosticSetting": ("activity log export", "activity log exports"),
     "azure-native:monitor:MetricAlert": ("metric alert", "metric alerts"),
     "azure-native:monitor:DataCollectionRuleAssociation": ("collection rule association", "collection rule associations"),
     "azure-native:alertsmanagement:PrometheusRuleGroup": ("Prometheus rule group", "Prometheus rule groups"),

@@ -210,6 +210,9 @@ def build_observability(ctx: PlatformContext) -> Observability:
         "application_insights_name": ctx.name("application_insights", code),
         "action_group_id": alerts.resource_id,
         "protect": settings.protection.protect_stateful,
+        # The subscription's activity log beside the platform's logs (issue 19), named after the stack: stacks that
+        # share a subscription keep one setting each.
+        "activity_log_setting_name": f"activity-log-{WORKLOAD}-{ctx.env}",
         "tags": ctx.tags,
     }
     if ctx.lock:

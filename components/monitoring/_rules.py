@@ -62,8 +62,12 @@ def rules(args: MonitoringArgs, tables: Mapping[str, Mapping[str, str]]) -> list
     clusters = prometheus.get("clusters") if prometheus is not None else None
     amw_name = prometheus.get("monitor_workspace_name") if prometheus is not None else None
     objectives = cast("Mapping[str, Mapping[str, Any]]", (prometheus or {}).get("service_level_objectives") or {})
+    setting = args.get("activity_log_setting_name")
     return [
         ("retention_days", retention, not 30 <= retention <= 730, "use 30 to 730 days (Log Analytics' range)"),
+        ("activity_log_setting_name", setting,
+         setting is not None and not re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,259}$", str(setting)),
+         "use letters, digits, '-', '_' and '.', starting with a letter or digit"),
         *_table_rules(tables),
         *cluster_rules(clusters, set(), "prometheus.clusters"),
         ("prometheus.monitor_workspace_name", amw_name,

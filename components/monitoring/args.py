@@ -133,6 +133,10 @@ class MonitoringArgs(TypedDict):
     with `Monitoring.add_alert_targets`)."""
     application_insights_alerts: NotRequired[bool]
     """Availability and failed-request alerts on Application Insights; on when `action_group_id` is given."""
+    activity_log_setting_name: NotRequired[str]
+    """Export the subscription's activity log (every category) to the workspace, under this diagnostic setting name
+    (unique in the subscription: a subscription takes at most 5, so name it after the stack); not exported unless
+    given."""
     self_diagnostics: NotRequired[bool]
     """Send the workspace's audit logs (who queried what) and Grafana's logs to the workspace; on unless False."""
     role_assignments: NotRequired[Mapping[str, RoleAssignmentArgs]]

@@ -35,7 +35,7 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 import pulumi
-from pulumi_azure_native import applicationinsights, dashboard, operationalinsights
+from pulumi_azure_native import applicationinsights, dashboard, monitor, operationalinsights
 
 from sentimark_platform.components._interfaces import (
     DiagnosticSettingsArgs,
@@ -163,6 +163,20 @@ class Monitoring(pulumi.ComponentResource):
             apply_diagnostic_settings(f"{name}-log", resource_id=workspace.id, settings=audit, parent=self)
         apply_role_assignments(f"{name}-log", scope_id=workspace.id, assignments=args.get("role_assignments"), parent=self)
         apply_lock(name, scope_id=workspace.id, lock=args.get("lock"), parent=self)
+        activity_log = args.get("activity_log_setting_name")
+        if activity_log is not None:
+            # The subscription's activity log (who changed what, policy, security and health events) in the
+            # workspace's AzureActivity table, which has no ingestion charge
+            # (learn.microsoft.com/azure/azure-monitor/platform/activity-log#send-to-log-analytics-workspace).
+            monitor.SubscriptionDiagnosticSetting(
+                f"{name}-activity-log",
+                monitor.SubscriptionDiagnosticSettingArgs(
+                    name=activity_log,
+                    workspace_id=workspace.id,
+                    logs=[monitor.SubscriptionLogSettingsArgs(category_group="allLogs", enabled=True)],
+                ),
+                opts=child,
+            )
 
         self._name, self._rg, self._location, self._tags = name, rg, location, tags
         self._action_group_id = args.get("action_group_id")

@@ -122,6 +122,8 @@ monitoring = Monitoring(
         "retention_days": settings.log_retention_days,
         "workspace_name": name("log_analytics_workspace"),
         "application_insights_name": name("application_insights"),
+        # The subscription's activity log beside the project's logs, one setting per stack.
+        "activity_log_setting_name": f"activity-log-{WORKLOAD}-{env}",
         "event_tables": {},
         **lock,
         "protect": settings.protection.protect_stateful,

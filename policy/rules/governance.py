@@ -108,6 +108,25 @@ def _locked(target: Resource, locks: Sequence[Resource], groups: dict[str, Resou
     return False
 
 
+SUBSCRIPTION_DIAGNOSTIC_SETTING = "azure-native:monitor:SubscriptionDiagnosticSetting"
+
+
+def activity_log_exported(resources: Sequence[Resource]) -> list[Finding]:
+    """A stack that owns a Log Analytics workspace sends its subscription's activity log there: who changed what,
+    and policy and security events, outlive the portal's 90 days and can be queried and alerted on with the stack's
+    logs. A stack without a workspace (a project on another's clusters, the bootstrap) has nowhere to send it."""
+    if not any(r.type == "azure-native:operationalinsights:Workspace" for r in resources):
+        return []
+    for setting in resources:
+        if setting.type != SUBSCRIPTION_DIAGNOSTIC_SETTING or not lookup(setting.inputs, "workspaceId"):
+            continue
+        logs = lookup(setting.inputs, "logs") or []
+        if any(isinstance(log, dict) and log.get("enabled") and log.get("categoryGroup") == "allLogs" for log in logs):
+            return []
+    return [Finding(None, "no subscription diagnostic setting sends the activity log (categoryGroup allLogs) to a "
+                          "Log Analytics workspace; give Monitoring `activity_log_setting_name`")]
+
+
 def locks_on_stateful(resources: Sequence[Resource]) -> list[Finding]:
     locks = [r for r in resources if r.type in LOCK_TYPES]
     groups = {r.urn: r for r in resources if r.type == RESOURCE_GROUP}
@@ -137,6 +156,9 @@ def no_privileged_roles(resource: Resource) -> list[str]:
 
 
 RULES = (
+    Rule("activity-log-exported", "A stack with a Log Analytics workspace exports its subscription's activity log to it.",
+         "medium",
+         ("CIS Azure 5.1.1", "MCSB LT-4"), activity_log_exported, scope="stack"),
     Rule("finops-tags", "Every taggable resource carries the FinOps tags.", "medium",
          ("Microsoft Cloud Adoption Framework: tagging", "platform design: FinOps"),
          finops_tags),

@@ -720,3 +720,16 @@ def test_a_location_only_known_at_deployment_is_refused(tmp_path: Path) -> None:
             "'location': pulumi.Output.from_input('northeurope'), 'private': True}})\n")
     assert str(caught.value) == ("Monitoring: argument \"clusters['neu'].location\" got 'pulumi.Output'; give the region as a "
                                  "plain string (e.g. 'northeurope'): it decides which data collection endpoints exist")
+
+
+def test_the_subscription_activity_log_goes_to_the_workspace_under_the_given_name(tmp_path: Path, dev: Plan) -> None:
+    """Issue 19: the subscription's activity log (every category) beside the platform's logs, under a name the
+    caller gives (a subscription takes five diagnostic settings, and stacks may share one); none unless asked."""
+    assert dev.of_type("azure-native:monitor:SubscriptionDiagnosticSetting") == []
+    plan = _run(tmp_path, {**DEV, "activity_log_setting_name": "activity-log-smk-dev"})
+    (setting,) = plan.of_type("azure-native:monitor:SubscriptionDiagnosticSetting")
+    assert setting.inputs["name"] == "activity-log-smk-dev"
+    assert setting.inputs["logs"] == [{"categoryGroup": "allLogs", "enabled": True}]
+    (workspace,) = plan.of_type("azure-native:operationalinsights:Workspace")
+    assert setting.inputs["workspaceId"].endswith(f"/workspaces/{workspace.inputs['workspaceName']}")
+    assert _schema_problems(plan) == []

@@ -329,7 +329,8 @@ def test_every_rule_has_a_case_in_this_file() -> None:
     stack_tested = {"pg-secure-transport", "pg-log-checkpoints", "pg-connection-throttling", "pg-log-retention",
                     "pg-log-connections", "pg-log-disconnections",
                     "evh-network-restricted", "diagnostic-settings", "locks-on-stateful", "istio-mtls-strict",
-                    "frontdoor-waf-prevention"}  # tests/policy/test_frontdoor_waf.py
+                    "frontdoor-waf-prevention",  # tests/policy/test_frontdoor_waf.py
+                    "activity-log-exported"}
     tested = {c[0] for c in RESOURCE_CASES} | stack_tested
     assert {r.name for r in RULES} == tested
     assert len(RULES) >= 30
@@ -369,3 +370,19 @@ def test_providers_and_components_are_not_judged() -> None:
         {"urn": f"{STACK}sentimark:index:KeyVault::vault", "type": "sentimark:index:KeyVault", "inputs": {}, "custom": False},
     ]}
     assert all(r.urn is None for r in evaluate_plan(plan, environment="prod"))  # only stack-level passes
+
+
+def test_the_activity_log_must_reach_a_workspace_with_every_category() -> None:
+    exported = res("azure-native:monitor:SubscriptionDiagnosticSetting", "activity",
+                   {"name": "activity-log", "workspaceId": "/subscriptions/s/resourceGroups/rg/providers/"
+                    "Microsoft.OperationalInsights/workspaces/log",
+                    "logs": [{"categoryGroup": "allLogs", "enabled": True}]})
+    partial = res("azure-native:monitor:SubscriptionDiagnosticSetting", "activity",
+                  {"name": "activity-log", "workspaceId": "/subscriptions/s/x",
+                   "logs": [{"category": "Administrative", "enabled": True}]})
+    workspace = res(WS_T, "log", {"workspaceName": "log", "features": {"disableLocalAuth": True}})
+    assert all(r.passed for r in run("activity-log-exported", [workspace, exported]))
+    assert all(r.passed for r in run("activity-log-exported", []))  # no workspace of its own: nowhere to send it
+    for resources in ([workspace], [workspace, partial]):
+        (result,) = run("activity-log-exported", resources)
+        assert not result.passed and "activity_log_setting_name" in result.message
