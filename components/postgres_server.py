@@ -105,7 +105,8 @@ class PostgresServerArgs(TypedDict):
     No rule (nobody can connect) unless given. The 0.0.0.0 "all Azure services" rule is refused."""
     password_auth: NotRequired[bool]
     """Password authentication on, with a generated administrator password in the Key Vault, unless False
-    (then Entra ID only)."""
+    (then Entra ID only). Turning it off on a running server updates it in place: the server keeps its login (the
+    password in the vault stays valid for no sign-in) and the component stops managing the password."""
     administrator_login: NotRequired[str]
     """pgadmin unless given (fixed for the server's lifetime)."""
     admin_password_secret_name: NotRequired[str]
@@ -177,6 +178,12 @@ class PostgresServer(pulumi.ComponentResource):
             pulumi.Output.secret(cast(Any, password.result)) if password is not None else None
         )
         ignore = ["availabilityZone", "highAvailability.standbyAvailabilityZone"] if ha else []
+        if not password_auth:
+            # A server created with password sign-in keeps its administrator login for life (ARM: "cannot be changed
+            # for the rest of the life of a server"), and pulumi-azure-native replaces a server whose login input
+            # goes away (pulumi/pulumi-azure-native#3869). Turning passwords off must therefore leave the login
+            # inputs alone: ignored, they are never compared, and a new server is simply created without them.
+            ignore += ["administratorLogin", "administratorLoginPassword"]
         server = pg.Server(
             f"{name}-psql",
             pg.ServerArgs(

@@ -39,6 +39,8 @@ _CREATE_ONLY: dict[str, dict[tuple[str, ...], str]] = {
     # Body properties Azure accepts only at creation, written down with their source (the provider's own list lives
     # in its binary): a change asks for a new resource, or Azure refuses the update.
     "azure-native:dbforpostgresql:Server": {
+        ("administratorLogin",): "the administrator login is fixed for the server's life (ARM spec; "
+        "pulumi/pulumi-azure-native#3869): keep it, or ignore it as PostgresServer does when password sign-in is off",
         ("backup", "geoRedundantBackup"): "geo-redundant backup is chosen when the server is created (Az.PostgreSql "
         "metadata: Update=false; Azure Policy 'Geo-redundant backup should be enabled for Azure Database for "
         "PostgreSQL'): restore into a new server with it instead",

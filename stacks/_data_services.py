@@ -102,7 +102,9 @@ def build_data_services(
                             "sku_tier": "postgres.tier", "sku_name": "postgres.skuName",
                             "storage_size_gb": "postgres.storageGb",
                             "firewall_rules": "network.authorizedIpRanges",
-                            "secret_expires_on": "protection.secretsExpireOn"}):
+                            "secret_expires_on": "protection.secretsExpireOn",
+                            "entra_admin.object_id": "platformAdmins.objectId",
+                            "entra_admin.principal_name": "platformAdmins.displayName"}):
             postgres = PostgresServer("postgres", pg_args)
         outputs["postgresFqdn"] = postgres.fqdn
         monitoring.add_alert_targets({"postgres": {"main": postgres.resource_id}})

@@ -291,11 +291,13 @@ def build_vault(ctx: PlatformContext, obs: Observability) -> KeyVault:
         vault_args["lock"] = ctx.lock
     if (etcd := settings.aks.etcd_encryption) is not None:
         # The key AKS encrypts etcd with; Key Vault rotates it (components/key_vault.py, `keys`).
+        # No near-expiry notification: nothing subscribes to its Event Grid event (rotation comes first anyway).
         vault_args["keys"] = {ETCD_KEY: {"rotate_after_days": etcd.rotate_after_days,
                                          "expires_after_days": etcd.expires_after_days,
-                                         "notify_before_expiry_days": 30, "operations": ["encrypt", "decrypt"]}}
+                                         "operations": ["encrypt", "decrypt"]}}
     with from_settings({"public_network_access.allowed_ip_ranges": "network.authorizedIpRanges"},
-                       sections={f"keys['{ETCD_KEY}']": "aks.etcdEncryption"}):
+                       sections={f"keys['{ETCD_KEY}'].rotate_after_days": "aks.etcdEncryption.rotateAfterDays",
+                                 f"keys['{ETCD_KEY}'].expires_after_days": "aks.etcdEncryption.expiresAfterDays"}):
         return KeyVault("vault", vault_args)
 
 
@@ -305,7 +307,6 @@ _AKS_KEYS = {
     "system_pool.max_pods": "aks.maxPodsPerNode",
     "user_pools['apps'].max_pods": "aks.maxPodsPerNode",
     "api_server_authorized_ip_ranges": "network.authorizedIpRanges (with ciRunners.egressIpRanges)",
-    "kms": "aks.etcdEncryption",
 }
 _AKS_SECTIONS = {"system_pool": "aks.systemPool", "user_pools['apps']": "aks.userPool"}
 """Where each AksCluster argument comes from in the stack file."""

@@ -95,7 +95,7 @@ def today() -> dt.date:
 
 def _cidr(value: str) -> str:
     try:
-        ipaddress.ip_network(value, strict=True)
+        ipaddress.IPv4Network(value, strict=True)
     except ValueError:
         raise PydanticCustomError(
             "cidr", "an IPv4 CIDR block with no host bits set, e.g. 203.0.113.0/24"
@@ -211,8 +211,8 @@ class AksSettings(_Settings):
     system_pool: SystemPoolSettings
     user_pool: UserPoolSettings
     etcd_encryption: EtcdEncryptionSettings | None = None
-    """KMS encryption of etcd with a rotating key of the stack's vault; off unless given. Turning it on for a running
-    cluster takes two runs (docs/security.md)."""
+    """KMS encryption of etcd with a rotating key of the stack's vault; off unless given. On a running cluster, read
+    docs/security.md first (the bootstrap applied first, a restart after VNet integration)."""
 
     def _rules(self) -> Iterator[tuple[str, object, str]]:
         # Past its end of life AKS creates no new cluster on a version (components/kubernetes_versions.json).
@@ -590,12 +590,21 @@ class PlatformSettings(_Settings):
                 "public",
                 "private when aks.privateCluster is true (a private cluster behind public data services defeats it)",
             )
-        if self.aks.private_cluster and self.network.data_plane_access == "private" and self.network.authorized_ip_ranges:
+        open_gateway = self.ingress.load_balancer == "public" and not self.ingress.front_door
+        if (self.aks.private_cluster and self.network.data_plane_access == "private" and not open_gateway
+                and self.network.authorized_ip_ranges):
             yield (
                 "network.authorizedIpRanges",
                 self.network.authorized_ip_ranges,
                 "an empty list when aks.privateCluster is true and dataPlaneAccess is private: nothing public is left "
                 "for the ranges to restrict, and a setting that cannot apply is refused rather than ignored",
+            )
+        if open_gateway and not self.network.authorized_ip_ranges:
+            yield (
+                "network.authorizedIpRanges",
+                [],
+                "at least one CIDR when ingress.loadBalancer is public without frontDoor: the gateway admits only these "
+                "ranges (or put Front Door in front, or make it internal)",
             )
         if not self.aks.private_cluster and not self.network.authorized_ip_ranges:
             yield (

@@ -207,3 +207,14 @@ def test_firewall_rules_are_named_by_what_they_admit() -> None:
     after = firewall_rules_for(["198.51.100.16/28"])
     assert before == {"allow-203-0-113-0-24": "203.0.113.0/24", "allow-198-51-100-16-28": "198.51.100.16/28"}
     assert after.items() <= before.items()
+
+
+def test_turning_passwords_off_leaves_a_running_servers_login_alone(tmp_path: Path) -> None:
+    """Issue 19: Entra-only on an existing server must be an update. Its login is fixed for life and
+    pulumi-azure-native replaces a server whose login input goes away, so the component ignores the login inputs."""
+    plan = _preview(tmp_path, {**DEV, "password_auth": False})
+    server = next(r for r in plan.of_type(SERVER))
+    assert server.inputs["authConfig"]["passwordAuth"] == "Disabled"
+    assert "administratorLogin" not in server.inputs
+    assert {"administratorLogin", "administratorLoginPassword"} <= set(server.ignore_changes)
+    assert plan.of_type("random:index/randomPassword:RandomPassword") == []

@@ -192,7 +192,11 @@ def test_the_console_script_runs_every_command_on_another_teams_project(consumer
 
     validate = _sentimark(consumer_python, "validate", "--stack", "dev", "--project-dir", str(program), cwd=tmp_path)
     assert "Schema validation:" in validate.stdout and "0 problems" in validate.stdout, validate.stdout[-2000:]
-    assert validate.returncode in (0, 1) and "Traceback" not in validate.stderr  # 1 only for a real finding
+    # dev is advisory, and another team's project has no bootstrap or workflows: rules that need them are listed as
+    # not checked, never counted as findings, so nothing blocks.
+    assert "0 mandatory" in validate.stdout and "0 finding(s)" in validate.stdout, validate.stdout[-2000:]
+    assert "not checked: kubernetes-data-plane-role" in validate.stdout
+    assert validate.returncode == 0 and "Traceback" not in validate.stderr
 
     diagram = _sentimark(consumer_python, "diagram", "--stack", "dev", "--project-dir", str(program), cwd=tmp_path)
     assert diagram.returncode == 0 and diagram.stdout.startswith("flowchart"), diagram.stderr

@@ -127,6 +127,19 @@ CASES = [
         "refuses its public calls (learn.microsoft.com/azure/aks/use-kms-etcd-encryption)",
     ),
     (
+        "a public gateway without Front Door and no ranges to admit",
+        {"ingress": {"loadBalancer": "public"}},
+        f"Pulumi.uat.yaml: {NS}:network.authorizedIpRanges: got []; allowed: at least one CIDR when "
+        "ingress.loadBalancer is public without frontDoor: the gateway admits only these ranges (or put Front Door in "
+        "front, or make it internal)",
+    ),
+    (
+        "an IPv6 range where the platform takes IPv4",
+        _with("network", authorizedIpRanges=["2001:db8::/32"]),
+        f"Pulumi.uat.yaml: {NS}:network.authorizedIpRanges[0]: got \"2001:db8::/32\"; allowed: an IPv4 CIDR block with "
+        "no host bits set, e.g. 203.0.113.0/24",
+    ),
+    (
         "an etcd key that expires before two rotations",
         _with("aks", **{"etcdEncryption.expiresAfterDays": 300}),
         f"Pulumi.uat.yaml: {NS}:aks.etcdEncryption.expiresAfterDays: got 300; allowed: at least twice rotateAfterDays "

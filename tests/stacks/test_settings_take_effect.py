@@ -90,6 +90,8 @@ REFUSED: dict[str, str] = {
     # rules out a private cluster.
     "uat:network.dataPlaneAccess": "when dataPlaneAccess is public",
     "uat:aks.privateCluster": "aks.privateCluster",
+    # A public gateway without Front Door admits only the authorized ranges, and uat (private everywhere) has none.
+    "uat:ingress.loadBalancer": "ingress.loadBalancer is public without frontDoor",
     "dev:network.dataPlaneAccess": "network.dataPlaneAccess",
     "dev:aks.privateCluster": "aks.privateCluster",
     # A private data plane needs Premium (private endpoints), and Premium is the top SKU.
