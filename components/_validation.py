@@ -15,6 +15,7 @@ problems are reported alone.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -23,10 +24,22 @@ import pulumi
 from sentimark_platform.components._arguments import argument_problems
 from sentimark_platform.components.errors import InvalidArgumentError
 
-__all__ = ["Rule", "check_arguments", "check_rules"]
+__all__ = ["Rule", "check_arguments", "check_rules", "ipv4_network"]
 
 Rule = tuple[str, Any, bool | Callable[[Any], bool], str]
 """(argument, value, is it bad? (a bool, or a predicate on the value), how to fix it)."""
+
+
+def ipv4_network(value: object) -> ipaddress.IPv4Network | None:
+    """The IPv4 network `value` names exactly (a bare address, host bits or IPv6 are not), or None: the one CIDR
+    check of the components' rules."""
+    if not isinstance(value, str) or "/" not in value:  # ip_network would read a bare address as a /32
+        return None
+    try:
+        net = ipaddress.ip_network(value, strict=True)
+    except ValueError:
+        return None
+    return net if isinstance(net, ipaddress.IPv4Network) else None
 
 
 def _fails(value: Any, is_bad: bool | Callable[[Any], bool]) -> bool:

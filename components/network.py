@@ -23,7 +23,7 @@ from sentimark_platform.components._interfaces import (
     apply_lock,
 )
 from sentimark_platform.components._tags import merge_tags
-from sentimark_platform.components._validation import Rule, check_arguments
+from sentimark_platform.components._validation import Rule, check_arguments, ipv4_network
 from sentimark_platform.components.errors import InvalidArgumentError
 
 __all__ = ["DEFAULT_PRIVATE_DNS_ZONES", "Network", "NetworkArgs", "NetworkSubnetArgs", "virtual_network_peering"]
@@ -312,24 +312,13 @@ def _subnet(key: str, spec: NetworkSubnetArgs, nsg: network.NetworkSecurityGroup
 _CIDR_FIX = "give an IPv4 CIDR with its network address, such as 10.20.0.0/16"
 
 
-def _ipv4_network(value: object) -> ipaddress.IPv4Network | None:
-    """The IPv4 network `value` names exactly (a bare address, host bits or IPv6 are not), or None."""
-    if not isinstance(value, str) or "/" not in value:  # ip_network would read a bare address as a /32
-        return None
-    try:
-        net = ipaddress.ip_network(value, strict=True)
-    except ValueError:
-        return None
-    return net if isinstance(net, ipaddress.IPv4Network) else None
-
-
 def _rules(args: NetworkArgs) -> list[Rule]:
     """Every problem of the arguments at once (components/_validation.py); a subnet is checked against the address
     space and the other subnets only when its own prefix is a valid CIDR."""
     raw_spaces = list(args["address_space"])
-    spaces = [net for net in map(_ipv4_network, raw_spaces) if net is not None]
+    spaces = [net for net in map(ipv4_network, raw_spaces) if net is not None]
     rows: list[Rule] = [("address_space", [], not raw_spaces, "give at least one CIDR, such as ['10.20.0.0/16']")]
-    rows += [("address_space", value, _ipv4_network(value) is None, _CIDR_FIX) for value in raw_spaces]
+    rows += [("address_space", value, ipv4_network(value) is None, _CIDR_FIX) for value in raw_spaces]
     rows += [("address_space", [str(a), str(b)], a.overlaps(b), "use non-overlapping CIDRs")
              for i, a in enumerate(spaces) for b in spaces[i + 1 :]]
 
@@ -338,7 +327,7 @@ def _rules(args: NetworkArgs) -> list[Rule]:
         argument = f"subnets[{key!r}]"
         rows.append(("subnets", key, not _SUBNET_NAME.match(key),
                      "name subnets with 1-80 letters, digits, '_', '.', '-', e.g. 'snet-aks'"))
-        prefix = _ipv4_network(spec["address_prefix"])
+        prefix = ipv4_network(spec["address_prefix"])
         rows.append((f"{argument}.address_prefix", spec["address_prefix"], prefix is None, _CIDR_FIX))
         if prefix is not None:
             rows += [

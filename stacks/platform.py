@@ -295,9 +295,9 @@ def build_vault(ctx: PlatformContext, obs: Observability) -> KeyVault:
         vault_args["keys"] = {ETCD_KEY: {"rotate_after_days": etcd.rotate_after_days,
                                          "expires_after_days": etcd.expires_after_days,
                                          "operations": ["encrypt", "decrypt"]}}
-    with from_settings({"public_network_access.allowed_ip_ranges": "network.authorizedIpRanges"},
-                       sections={f"keys['{ETCD_KEY}'].rotate_after_days": "aks.etcdEncryption.rotateAfterDays",
-                                 f"keys['{ETCD_KEY}'].expires_after_days": "aks.etcdEncryption.expiresAfterDays"}):
+    with from_settings({"public_network_access.allowed_ip_ranges": "network.authorizedIpRanges",
+                        f"keys['{ETCD_KEY}'].rotate_after_days": "aks.etcdEncryption.rotateAfterDays",
+                        f"keys['{ETCD_KEY}'].expires_after_days": "aks.etcdEncryption.expiresAfterDays"}):
         return KeyVault("vault", vault_args)
 
 

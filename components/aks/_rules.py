@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Callable
 from typing import Any
 
-from sentimark_platform.components._validation import Rule
+from sentimark_platform.components._validation import Rule, ipv4_network
 from sentimark_platform.components.aks.args import DEFAULT_KMS_NETWORK_ACCESS, AksClusterArgs, AksKmsArgs
 
 __all__ = ["rules"]
@@ -32,14 +31,6 @@ _VAULT_ID = re.compile(r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Mi
                        re.IGNORECASE)
 _SUBNET_ID = re.compile(r"^(?P<vnet>/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Network/"
                         r"virtualNetworks/[^/]+)/subnets/[^/]+$", re.IGNORECASE)
-
-
-def _is_cidr(value: str) -> bool:
-    try:
-        ipaddress.IPv4Network(value, strict=True)
-    except ValueError:
-        return False
-    return "/" in value
 
 
 def _vnet(subnet_id: object) -> str | None:
@@ -111,9 +102,9 @@ def rules(args: AksClusterArgs) -> list[Rule]:
         ("api_server_authorized_ip_ranges", ranges, lambda v: not private and not v and not args.get("allow_open_api_server"),
          "a public API server needs authorized IPv4 ranges such as ['203.0.113.0/24'], "
          "or set allow_open_api_server True to accept an API server open to the internet"),
-        *(("api_server_authorized_ip_ranges", r, lambda v: not _is_cidr(v),
+        *(("api_server_authorized_ip_ranges", r, lambda v: ipv4_network(v) is None,
            "give IPv4 CIDRs in network form, such as '203.0.113.0/24' or '198.51.100.7/32'") for r in ranges),
-        *((a, args.get(a), lambda v: v is not None and not _is_cidr(v), "give an IPv4 CIDR such as '10.244.0.0/16'")
+        *((a, args.get(a), lambda v: v is not None and ipv4_network(v) is None, "give an IPv4 CIDR such as '10.244.0.0/16'")
           for a in ("pod_cidr", "service_cidr")),
         ("dns_service_ip", args.get("dns_service_ip"), lambda v: "service_cidr" in args and v is None,
          "give the cluster DNS address inside service_cidr (e.g. its .10) when setting service_cidr"),

@@ -20,7 +20,6 @@ Applications.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, cast
@@ -36,7 +35,7 @@ from sentimark_platform.components._helm import (
     pinned_release,
 )
 from sentimark_platform.components._pod_security import PodSecurityLevel
-from sentimark_platform.components._validation import Rule, check_arguments
+from sentimark_platform.components._validation import Rule, check_arguments, ipv4_network
 from sentimark_platform.components.mesh._values import (
     ANALYSIS_PROMETHEUS_FULLNAME,
     ANALYSIS_PROMETHEUS_PORT,
@@ -65,14 +64,6 @@ are dropped (learn.microsoft.com/azure/azure-monitor/containers/prometheus-metri
 _HOST = re.compile(r"^(\*\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _PATH = re.compile(r"^/[A-Za-z0-9._~/-]*$")
-def _is_cidr(value: object) -> bool:
-    try:
-        ipaddress.IPv4Network(str(value), strict=True)
-    except ValueError:
-        return False
-    return "/" in str(value)
-
-
 _SECRET_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
 
 
@@ -354,7 +345,7 @@ def _rules(args: ServiceMeshArgs) -> list[Rule]:
          "give the hosts Front Door sends when front_door_id is given (the probe's health route is on their Gateway)"),
     ]
     for cidr in gateway.get("allowed_ip_ranges") or []:
-        rows.append(("ingress_gateway.allowed_ip_ranges", cidr, lambda v: not _is_cidr(v),
+        rows.append(("ingress_gateway.allowed_ip_ranges", cidr, lambda v: ipv4_network(v) is None,
                      "give IPv4 CIDR blocks such as 203.0.113.0/24"))
     rows.append(("ingress_gateway.allowed_ip_ranges", list(gateway.get("allowed_ip_ranges") or []),
                  lambda v: bool(v) and gateway.get("load_balancer", "internal") != "public",
